@@ -1,0 +1,38 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from teams import services
+from teams.errors import DomainError
+from teams.models import Team, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "display_name", "role", "team", "is_active", "last_login"]
+    list_filter = ["role", "team", "is_active"]
+    search_fields = ["username", "display_name", "email"]
+    list_select_related = ["team"]
+    fieldsets = (*DjangoUserAdmin.fieldsets, ("Funnel CRM", {"fields": ["role", "display_name", "team"]}))
+    add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Funnel CRM", {"fields": ["role", "display_name", "team"]}))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Keep Team.lead in step with the user's role, as the pages and API do.
+        services.sync_leadership(obj)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "lead", "created_at"]
+    search_fields = ["name"]
+    list_select_related = ["lead"]
+
+    def save_model(self, request, obj, form, change):
+        lead = form.cleaned_data.get("lead")
+        obj.lead = None if not change else Team.objects.get(pk=obj.pk).lead
+        super().save_model(request, obj, form, change)
+        try:
+            if lead is not None:
+                services.team_set_lead(team=obj, lead=lead)
+        except DomainError as error:
+            messages.error(request, " ".join(error.messages))

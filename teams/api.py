@@ -1,0 +1,79 @@
+"""API building blocks every app uses, and the users/teams endpoints."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from teams import services
+from teams.models import Team, User
+from teams.serializers import TeamSerializer, TokenRequestSerializer, TokenSerializer, UserSerializer
+from teams.visibility import visible_queryset
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Base for every API viewset: the queryset is scoped by the model's
+    ``visible_to(user)``, so objects outside the user's scope answer 404."""
+
+    def get_queryset(self):
+        return visible_queryset(super().get_queryset(), self.request.user)
+
+
+class IsAdminOrReadOnly(permissions.BasePermission):
+    """Anyone signed in reads (within scope); only the admin role writes."""
+
+    def has_permission(self, request, view):
+        if not request.user.is_authenticated:
+            return False
+        return request.method in permissions.SAFE_METHODS or request.user.is_admin
+
+
+class UserViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet
+):
+    """Users. Reps and leads see their own team's members; admins everyone.
+    Users are never deleted (their records keep their owner): set
+    ``is_active`` to false instead."""
+
+    queryset = User.objects.all()
+    serializer_class = UserSerializer
+    permission_classes = [IsAdminOrReadOnly]
+    filterset_fields = ["role", "team", "is_active"]
+    search_fields = ["username", "display_name", "email"]
+    ordering_fields = ["username", "display_name", "id"]
+    ordering = ["username"]
+
+
+class TeamViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ScopedViewSet,
+):
+    queryset = Team.objects.prefetch_related(Prefetch("members", queryset=User.objects.only("id", "team_id")))
+    serializer_class = TeamSerializer
+    permission_classes = [IsAdminOrReadOnly]
+    search_fields = ["name"]
+    ordering_fields = ["name", "id"]
+    ordering = ["name"]
+
+    def perform_destroy(self, instance):
+        services.team_delete(team=instance)
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key}, status=status.HTTP_200_OK)

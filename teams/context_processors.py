@@ -1,0 +1,37 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from teams.models import Role
+
+ALL = (Role.REP, Role.LEAD, Role.ADMIN)
+
+# (url name, label, roles). An entry shows once its app provides the URL, so
+# later apps add their pages here without touching the layout.
+NAVIGATION = [
+    ("home", {Role.REP: _("My day"), Role.LEAD: _("My team"), Role.ADMIN: _("Overview")}, ALL),
+    ("accounts:customer_list", _("Customers"), ALL),
+    ("projects:project_list", _("Projects"), ALL),
+    ("projects:conflict_list", _("Conflicts"), (Role.LEAD, Role.ADMIN)),
+    ("coaching:dashboard", _("Team dashboard"), (Role.LEAD, Role.ADMIN)),
+    ("teams:team_list", _("Teams"), (Role.ADMIN,)),
+    ("teams:user_list", _("Users"), (Role.ADMIN,)),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    for url_name, label, roles in NAVIGATION:
+        if user.role not in roles:
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        if isinstance(label, dict):
+            label = label[user.role]
+        active = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"url": url, "label": label, "active": active})
+    return {"navigation": items}

@@ -1,0 +1,42 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from teams.models import Role, Team, User
+
+
+class UserForm(forms.ModelForm):
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        required=False,
+        strip=False,
+        help_text=_("Leave empty to keep the current password."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "email", "role", "team", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.fields["password"].required = True
+            self.fields["password"].help_text = ""
+
+    def _post_clean(self):
+        # Model-level rules (lead needs a team, one lead per team) are checked
+        # by the service, together with the related team row.
+        pass
+
+
+class TeamForm(forms.ModelForm):
+    lead = forms.ModelChoiceField(
+        label=_("Lead"),
+        queryset=User.objects.exclude(role=Role.ADMIN).filter(is_active=True),
+        required=False,
+        help_text=_("The chosen user becomes the team's lead and joins the team; a previous lead stays as a rep."),
+    )
+
+    class Meta:
+        model = Team
+        fields = ["name", "lead"]

@@ -1,0 +1,69 @@
+"""Page building blocks shared by every app's views."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import models
+from django.shortcuts import redirect
+
+from teams.errors import DomainError
+from teams.visibility import visible_queryset
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    """Pages for some roles only (e.g. team management for admins)."""
+
+    allowed_roles: tuple[str, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.role not in self.allowed_roles:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def add_domain_error(form, error: DomainError):
+    """Show a service's error beside the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)
+
+
+class ServiceFormMixin:
+    """Create/update pages whose save is a service call.
+
+    Subclasses implement ``perform(form)`` returning the saved object; a
+    ``DomainError`` shows on the form and nothing is saved.
+    """
+
+    success_message = ""
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.object = self.perform(form)
+        except DomainError as error:
+            add_domain_error(form, error)
+            return self.form_invalid(form)
+        if self.success_message:
+            messages.success(self.request, self.success_message % {"object": self.object})
+        return redirect(self.get_success_url())
+
+
+class VisibleObjectsMixin(LoginRequiredMixin):
+    """For class-based pages: the queryset is always scoped to the user.
+
+    Subclasses may narrow it further in ``get_queryset`` by calling super().
+    """
+
+    model = None
+    queryset = None
+
+    def get_queryset(self):
+        base = self.queryset if self.queryset is not None else self.model
+        if base is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a model or queryset.")
+        return visible_queryset(base.all() if isinstance(base, models.QuerySet) else base, self.request.user)

@@ -1,0 +1,127 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from teams.visibility import VisibleQuerySet
+
+
+class Role(models.TextChoices):
+    REP = "rep", _("Sales rep")
+    LEAD = "lead", _("Team lead")
+    ADMIN = "admin", _("Admin")
+
+
+class TeamQuerySet(VisibleQuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self
+        return self.filter(pk=user.team_id)
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    lead = models.OneToOneField(
+        "teams.User",
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_team",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self):
+        return self.name
+
+
+class UserQuerySet(VisibleQuerySet):
+    def visible_to(self, user):
+        """Reps and leads see the members of their own team; admins everyone."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.team_id is None:
+            return self.filter(pk=user.pk)
+        return self.filter(team_id=user.team_id)
+
+    def reps(self):
+        return self.filter(role=Role.REP)
+
+
+class FunnelUserManager(UserManager.from_queryset(UserQuerySet)):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.REP)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+
+    objects = FunnelUserManager()
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.LEAD) | models.Q(team__isnull=False),
+                name="lead_belongs_to_team",
+                violation_error_message=_("A team lead must belong to the team they lead."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_rep(self):
+        return self.role == Role.REP
+
+    @property
+    def is_lead(self):
+        return self.role == Role.LEAD
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+    def save(self, *args, **kwargs):
+        # The role is the single source of authority: the admin role, and only
+        # it, gets Django's admin site (staff + superuser flags follow it).
+        self.is_staff = self.is_superuser = self.role == Role.ADMIN
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.role == Role.LEAD:
+            if self.team_id is None:
+                raise ValidationError({"team": _("Choose the team this lead leads.")})
+            current_lead = Team.objects.filter(pk=self.team_id).values_list("lead_id", flat=True).first()
+            if current_lead not in (None, self.pk):
+                raise ValidationError({"team": _("This team already has a lead.")})

@@ -1,0 +1,65 @@
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from teams import services
+from teams.models import Role, Team, User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.REP)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "email", "role", "team", "is_active", "password"]
+
+    def create(self, validated_data):
+        if not validated_data.get("password"):
+            raise serializers.ValidationError({"password": [_("This field is required.")]})
+        return services.user_create(**validated_data)
+
+    def update(self, instance, validated_data):
+        return services.user_update(user=instance, **validated_data)
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    lead = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
+    members = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "lead", "members"]
+
+    def create(self, validated_data):
+        return services.team_create(**validated_data)
+
+    def update(self, instance, validated_data):
+        lead = validated_data.get("lead", instance.lead)
+        return services.team_update(
+            team=instance,
+            name=validated_data.get("name"),
+            lead=lead,
+            clear_lead="lead" in validated_data and lead is None,
+        )
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    def validate(self, attrs):
+        request = self.context["request"]
+        # The plain HttpRequest, so login throttling (django-axes) sees the attempt.
+        user = authenticate(request=request._request, username=attrs["username"], password=attrs["password"])
+        if user is None:
+            raise serializers.ValidationError(
+                {"password": [_("Unable to log in with this username and password.")]}, code="authorization"
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)

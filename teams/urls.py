@@ -1,0 +1,15 @@
+from django.urls import path
+
+from teams import views
+
+app_name = "teams"
+
+urlpatterns = [
+    path("teams/", views.TeamListView.as_view(), name="team_list"),
+    path("teams/new/", views.TeamCreateView.as_view(), name="team_create"),
+    path("teams/<int:pk>/edit/", views.TeamUpdateView.as_view(), name="team_update"),
+    path("teams/<int:pk>/delete/", views.TeamDeleteView.as_view(), name="team_delete"),
+    path("users/", views.UserListView.as_view(), name="user_list"),
+    path("users/new/", views.UserCreateView.as_view(), name="user_create"),
+    path("users/<int:pk>/edit/", views.UserUpdateView.as_view(), name="user_update"),
+]

@@ -1,0 +1,173 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import CreateView, DeleteView, ListView, TemplateView, UpdateView
+
+from teams import services
+from teams.errors import DomainError
+from teams.forms import TeamForm, UserForm
+from teams.mixins import RoleRequiredMixin, ServiceFormMixin, VisibleObjectsMixin, add_domain_error
+from teams.models import Role, Team, User
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """What a throttled login attempt gets (django-axes calls this)."""
+    message = _("Too many failed login attempts. Please wait 15 minutes and try again, or ask an admin.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429)
+    return render(request, "registration/lockout.html", {"message": message}, status=429)
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """Each role's start page: a rep's day, a lead's team, an admin's overview."""
+
+    def get_template_names(self):
+        return [f"teams/home_{self.request.user.role}.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["team"] = user.team
+        context["teammates"] = (
+            User.objects.visible_to(user).filter(is_active=True).exclude(pk=user.pk).select_related("team")
+        )
+        if user.is_admin:
+            context["team_count"] = Team.objects.count()
+            context["user_counts"] = User.objects.aggregate(
+                active=Count("pk", filter=Q(is_active=True)),
+                reps=Count("pk", filter=Q(is_active=True, role=Role.REP)),
+                leads=Count("pk", filter=Q(is_active=True, role=Role.LEAD)),
+                unassigned=Count("pk", filter=Q(is_active=True, team__isnull=True) & ~Q(role=Role.ADMIN)),
+            )
+        return context
+
+
+class AdminOnly(RoleRequiredMixin, VisibleObjectsMixin):
+    allowed_roles = (Role.ADMIN,)
+
+
+class TeamListView(AdminOnly, ListView):
+    model = Team
+    template_name = "teams/team_list.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("lead")
+            .annotate(
+                member_count=Count("members", filter=Q(members__is_active=True)),
+                rep_count=Count("members", filter=Q(members__is_active=True, members__role=Role.REP)),
+            )
+        )
+
+
+class TeamCreateView(AdminOnly, ServiceFormMixin, CreateView):
+    model = Team
+    form_class = TeamForm
+    template_name = "teams/team_form.html"
+    success_url = reverse_lazy("teams:team_list")
+    success_message = gettext_lazy("Team %(object)s saved.")
+
+    def perform(self, form):
+        return services.team_create(name=form.cleaned_data["name"], lead=form.cleaned_data["lead"])
+
+
+class TeamUpdateView(AdminOnly, ServiceFormMixin, UpdateView):
+    model = Team
+    form_class = TeamForm
+    template_name = "teams/team_form.html"
+    success_url = reverse_lazy("teams:team_list")
+    success_message = gettext_lazy("Team %(object)s saved.")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["members"] = self.object.members.order_by("role", "username")
+        return context
+
+    def perform(self, form):
+        lead = form.cleaned_data["lead"]
+        return services.team_update(
+            team=self.object, name=form.cleaned_data["name"], lead=lead, clear_lead=lead is None
+        )
+
+
+class TeamDeleteView(AdminOnly, DeleteView):
+    model = Team
+    template_name = "teams/team_confirm_delete.html"
+    success_url = reverse_lazy("teams:team_list")
+
+    def form_valid(self, form):
+        try:
+            services.team_delete(team=self.object)
+        except DomainError as error:
+            add_domain_error(form, error)
+            return self.render_to_response(self.get_context_data(form=form))
+        messages.success(self.request, _("Team %(team)s deleted.") % {"team": self.object})
+        return redirect(self.success_url)
+
+
+class UserListView(AdminOnly, ListView):
+    model = User
+    template_name = "teams/user_list.html"
+    paginate_by = 50
+
+    def get_template_names(self):
+        # htmx search-as-you-type swaps only the table.
+        if self.request.htmx:
+            return [f"{self.template_name}#user-table"]
+        return [self.template_name]
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related("team")
+        params = self.request.GET
+        if query := params.get("q", "").strip():
+            queryset = queryset.filter(
+                Q(username__icontains=query) | Q(display_name__icontains=query) | Q(email__icontains=query)
+            )
+        if params.get("role") in Role.values:
+            queryset = queryset.filter(role=params["role"])
+        if params.get("team", "").isdigit():
+            queryset = queryset.filter(team_id=int(params["team"]))
+        if params.get("active") in {"1", "0"}:
+            queryset = queryset.filter(is_active=params["active"] == "1")
+        return queryset.order_by("team__name", "role", "username")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["roles"] = Role.choices
+        context["teams"] = Team.objects.visible_to(self.request.user)
+        context["filters"] = self.request.GET
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context
+
+
+class UserFormMixin(AdminOnly, ServiceFormMixin):
+    model = User
+    form_class = UserForm
+    template_name = "teams/user_form.html"
+    success_url = reverse_lazy("teams:user_list")
+    success_message = gettext_lazy("User %(object)s saved.")
+
+
+class UserCreateView(UserFormMixin, CreateView):
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.request.GET.get("team", "").isdigit():
+            initial["team"] = int(self.request.GET["team"])
+        return initial
+
+    def perform(self, form):
+        return services.user_create(**form.cleaned_data)
+
+
+class UserUpdateView(UserFormMixin, UpdateView):
+    def perform(self, form):
+        return services.user_update(user=self.object, **form.cleaned_data)

@@ -1,0 +1,48 @@
+"""Record visibility, decided in one place.
+
+Every model a user can see has a queryset with ``visible_to(user)``. Pages get
+it through ``teams.mixins.VisibleObjectsMixin``, the API through
+``teams.api.ScopedViewSet``; exports, search and dashboards start from the
+same method. Rules: rep -> own records, lead -> the team's, admin -> all.
+Anything outside the scope is simply absent, so detail views answer 404.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+
+class VisibleQuerySet(models.QuerySet):
+    """Base for scoped querysets.
+
+    Owned records set ``owner_field`` and ``team_field`` (paths to the owning
+    user and team) and inherit the standard rule; others override
+    :meth:`visible_to`.
+    """
+
+    owner_field = None
+    team_field = None
+
+    def visible_to(self, user):
+        if self.owner_field is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} must define visible_to().")
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.is_lead and user.team_id is not None:
+            return self.filter(**{self.team_field: user.team_id})
+        return self.filter(**{self.owner_field: user})
+
+
+def visible_queryset(model_or_queryset, user):
+    """The part of ``model_or_queryset`` that ``user`` may see."""
+    queryset = (
+        model_or_queryset
+        if isinstance(model_or_queryset, models.QuerySet)
+        else model_or_queryset._default_manager.all()
+    )
+    if not hasattr(queryset, "visible_to"):
+        raise ImproperlyConfigured(
+            f"{queryset.model.__name__} has no visible_to(); every model shown to users needs one."
+        )
+    return queryset.visible_to(user)
