@@ -1,0 +1,125 @@
+"""Personas shared by every app's tests.
+
+team A: ``lead`` leads ``rep`` and ``other_rep``; team B: ``other_lead`` leads
+``outsider_rep``; ``admin`` is in no team. Each has a logged-in page client
+(``rep_client`` ...) and API client (``rep_api`` ...).
+"""
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tests.factories import AdminFactory, TeamFactory, UserFactory, make_lead
+
+PERSONAS = ["rep", "other_rep", "outsider_rep", "lead", "other_lead", "admin"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="华东一组")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="华南二组")
+
+
+@pytest.fixture
+def lead(team):
+    return make_lead(team=team, username="lead", display_name="王主管")
+
+
+@pytest.fixture
+def rep(team, lead):
+    return UserFactory(username="rep", display_name="张伟", team=team)
+
+
+@pytest.fixture
+def other_rep(team, lead):
+    return UserFactory(username="other_rep", display_name="李娜", team=team)
+
+
+@pytest.fixture
+def other_lead(other_team):
+    return make_lead(team=other_team, username="other_lead", display_name="陈主管")
+
+
+@pytest.fixture
+def outsider_rep(other_team, other_lead):
+    return UserFactory(username="outsider_rep", display_name="刘洋", team=other_team)
+
+
+@pytest.fixture
+def admin(db):
+    return AdminFactory(username="admin", display_name="管理员")
+
+
+@pytest.fixture
+def personas(rep, other_rep, outsider_rep, lead, other_lead, admin):
+    return {
+        "rep": rep,
+        "other_rep": other_rep,
+        "outsider_rep": outsider_rep,
+        "lead": lead,
+        "other_lead": other_lead,
+        "admin": admin,
+    }
+
+
+def _page_client(client_class, user):
+    client = client_class()
+    client.force_login(user)
+    return client
+
+
+def _api_client(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def client_for(personas):
+    """A logged-in page client for a persona name (None: anonymous)."""
+    return lambda name: Client() if name is None else _page_client(Client, personas[name])
+
+
+@pytest.fixture
+def api_for(personas):
+    """A logged-in API client for a persona name (None: anonymous)."""
+    return lambda name: APIClient() if name is None else _api_client(personas[name])
+
+
+@pytest.fixture
+def rep_client(client_for):
+    return client_for("rep")
+
+
+@pytest.fixture
+def lead_client(client_for):
+    return client_for("lead")
+
+
+@pytest.fixture
+def admin_client(client_for):
+    return client_for("admin")
+
+
+@pytest.fixture
+def rep_api(api_for):
+    return api_for("rep")
+
+
+@pytest.fixture
+def lead_api(api_for):
+    return api_for("lead")
+
+
+@pytest.fixture
+def admin_api(api_for):
+    return api_for("admin")

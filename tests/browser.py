@@ -1,0 +1,58 @@
+"""Playwright driving Debian's Chromium (no browser download)."""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    # Playwright's sync API runs an event loop in this thread; the Django ORM
+    # calls the tests make around it are synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_for(browser, live_server):
+    """A new browser page for a locale ('zh-CN' or 'en-US'), pointed at the live server."""
+    contexts = []
+
+    def open_page(locale="zh-CN", **options):
+        context = browser.new_context(locale=locale, base_url=live_server.url, **options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, username, password):
+    page.goto("/login/")
+    form = page.locator("#login-form")
+    form.locator("input[name=username]").fill(username)
+    form.locator("input[name=password]").fill(password)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
