@@ -7,11 +7,20 @@ team A: ``lead`` leads ``rep`` and ``other_rep``; team B: ``other_lead`` leads
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.factories import AdminFactory, TeamFactory, UserFactory, make_lead
 
 PERSONAS = ["rep", "other_rep", "outsider_rep", "lead", "other_lead", "admin"]
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Code called directly (services, validators) speaks the source language in
+    tests; requests still pick their language through LocaleMiddleware."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

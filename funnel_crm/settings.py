@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_htmx",
     "axes",
+    "simple_history",
     # Our apps, in dependency order: each imports only from those above it.
     "teams",
     "accounts",
@@ -94,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so it sees the result of every login attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -272,6 +275,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set where field names repeat (role, kind).
+    "ENUM_NAME_OVERRIDES": {
+        "UserRoleEnum": "teams.models.Role",
+        "BuyingRoleEnum": "accounts.choices.BuyingRole",
+        "DepartmentKindEnum": "accounts.choices.DepartmentKind",
+        "ProjectKindEnum": "projects.models.ProjectKind",
+        "ConflictKindEnum": "projects.models.ConflictKind",
+        "StanceEnum": "projects.models.Stance",
+    },
 }
 
 # --- Logging --------------------------------------------------------------

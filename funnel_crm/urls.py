@@ -4,13 +4,22 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from accounts import api as accounts_api
 from funnel_crm.views import healthz
+from projects import api as projects_api
 from teams import api as teams_api
 from teams.views import HomeView
 
 router = DefaultRouter()
 router.register("users", teams_api.UserViewSet, basename="user")
 router.register("teams", teams_api.TeamViewSet, basename="team")
+router.register("customers", accounts_api.CustomerViewSet, basename="customer")
+router.register("contacts", accounts_api.ContactViewSet, basename="contact")
+router.register("projects", projects_api.ProjectViewSet, basename="project")
+router.register("procurement-items", projects_api.ProcurementItemViewSet, basename="procurement-item")
+router.register("stakeholders", projects_api.StakeholderViewSet, basename="stakeholder")
+router.register("milestones", projects_api.MilestoneViewSet, basename="milestone")
+router.register("conflicts", projects_api.ConflictViewSet, basename="conflict")
 
 api_v1 = [
     path("auth/token/", teams_api.TokenView.as_view(), name="api-token"),
@@ -25,6 +34,8 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("teams.urls")),
+    path("", include("accounts.urls")),
+    path("", include("projects.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

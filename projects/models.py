@@ -1,1 +1,399 @@
-# Create your models here.
+"""Projects under a customer: basic information, procurement list, buying
+committee, checklist, ownership history and conflicts."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.choices import BuyingRole
+from accounts.validators import validate_no_control_chars
+from projects.normalize import normalize_project_name
+from teams.visibility import VisibleQuerySet
+
+
+class ProjectKind(models.TextChoices):
+    NEW = "new", _("New business")
+    RENEWAL = "renewal", _("Renewal")
+    EXPANSION = "expansion", _("Expansion")
+
+
+class FundingSource(models.TextChoices):
+    OWN_BUDGET = "own_budget", _("Own budget")
+    SPECIAL_FUND = "special_fund", _("Special fund")
+    GOVERNMENT = "government", _("Government funding")
+    GROUP = "group", _("Parent company allocation")
+    FINANCING = "financing", _("Loan or financing")
+    OTHER = "other", _("Other")
+
+
+class ProjectQuerySet(VisibleQuerySet):
+    owner_field = "owner"
+    team_field = "team"
+
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+    def search(self, text):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(name__contains=text) | Q(customer__name__contains=text) | Q(normalized_name__contains=text.casefold())
+        )
+
+
+class Project(models.Model):
+    customer = models.ForeignKey(
+        "accounts.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="projects"
+    )
+    name = models.CharField(_("name"), max_length=200, validators=[validate_no_control_chars])
+    normalized_name = models.CharField(_("normalised name"), max_length=200, editable=False)
+    scope = models.TextField(
+        _("scope"),
+        blank=True,
+        help_text=_("What the customer wants done, in their words."),
+        validators=[validate_no_control_chars, MaxLengthValidator(10_000)],
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="projects"
+    )
+    team = models.ForeignKey(
+        "teams.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ProjectKind.choices, default=ProjectKind.NEW)
+    lead_contact = models.ForeignKey(
+        "accounts.Contact",
+        verbose_name=_("customer-side lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_projects",
+        help_text=_("The person at the customer who runs this purchase."),
+    )
+    funding_source = models.CharField(_("funding source"), max_length=20, choices=FundingSource.choices, blank=True)
+    approved_funding = models.DecimalField(
+        _("approved funding (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    start_on = models.DateField(_("start"), null=True, blank=True)
+    end_on = models.DateField(_("end"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("entered the funnel"), default=timezone.now)
+    # Set when the project is won or lost (by the pipeline); open projects have none.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    checklist_score = models.PositiveSmallIntegerField(_("checklist completeness"), default=0, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["normalized_name", "checklist_score", "version", "updated_at"])
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(start_on__isnull=True) | Q(end_on__gte=F("start_on")),
+                name="project_end_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_funding__isnull=True) | Q(approved_funding__gte=0),
+                name="project_funding_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-updated_at"], name="project_owner_updated"),
+            models.Index(fields=["team", "-updated_at"], name="project_team_updated"),
+            models.Index(fields=["customer", "closed_at"], name="project_customer_open"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.normalize()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("projects:project_detail", args=[self.pk])
+
+    def normalize(self):
+        self.name = (self.name or "").strip()
+        self.normalized_name = normalize_project_name(self.name)[:200]
+        self.team_id = self.owner.team_id if self.owner_id else None
+
+    @property
+    def is_open(self):
+        return self.closed_at is None
+
+    @property
+    def procurement_total(self):
+        return self.procurement_items.aggregate(
+            total=Sum(F("quantity") * F("unit_price"), output_field=models.DecimalField())
+        )["total"] or Decimal("0")
+
+
+class Milestone(models.Model):
+    """A planned step of the project's timeline."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(_("milestone"), max_length=100, validators=[validate_no_control_chars])
+    due_on = models.DateField(_("planned date"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+
+    def __str__(self):
+        return self.name
+
+
+class ProcurementItemQuerySet(VisibleQuerySet):
+    owner_field = "project__owner"
+    team_field = "project__team"
+
+
+class ProcurementItem(models.Model):
+    """Something the customer intends to buy, priced by our estimate."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="procurement_items"
+    )
+    item = models.CharField(_("item"), max_length=200, validators=[validate_no_control_chars])
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True, validators=[validate_no_control_chars])
+    unit_price = models.DecimalField(
+        _("estimated unit price (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    notes = models.CharField(_("notes"), max_length=500, blank=True, validators=[validate_no_control_chars])
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ProcurementItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("procurement item")
+        verbose_name_plural = _("procurement items")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="procurement_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="procurement_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.item
+
+    @property
+    def total(self):
+        return (self.quantity or 0) * (self.unit_price or 0)
+
+
+class Stance(models.TextChoices):
+    SUPPORTER = "supporter", _("Supporter")
+    NEUTRAL = "neutral", _("Neutral")
+    OPPOSED = "opposed", _("Opposed")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class StakeholderQuerySet(VisibleQuerySet):
+    owner_field = "project__owner"
+    team_field = "project__team"
+
+
+class Stakeholder(models.Model):
+    """A person of the customer on this purchase's buying committee."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="stakeholders"
+    )
+    contact = models.ForeignKey(
+        "accounts.Contact", verbose_name=_("contact"), on_delete=models.CASCADE, related_name="stakeholdings"
+    )
+    role = models.CharField(_("role in this purchase"), max_length=20, choices=BuyingRole.choices)
+    stance = models.CharField(_("stance"), max_length=10, choices=Stance.choices, default=Stance.UNKNOWN)
+    notes = models.CharField(_("notes"), max_length=500, blank=True, validators=[validate_no_control_chars])
+
+    objects = StakeholderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["role", "id"]
+        verbose_name = _("stakeholder")
+        verbose_name_plural = _("stakeholders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "contact"],
+                name="stakeholder_once_per_project",
+                violation_error_message=_("This person is already on the project."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.contact} ({self.get_role_display()})"
+
+
+class ChecklistItem(models.Model):
+    """An item of the project checklist (admin-editable). ``rule`` names a
+    derived check (``projects.checklist.RULES``); without one, reps tick it by hand."""
+
+    key = models.SlugField(_("key"), max_length=50, unique=True)
+    label = models.CharField(_("label"), max_length=200)
+    help_text = models.CharField(_("how to get it"), max_length=500, blank=True)
+    rule = models.CharField(_("derived from data"), max_length=50, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def is_manual(self):
+        return not self.rule
+
+
+class ChecklistTick(models.Model):
+    """A hand-ticked checklist item: who confirmed it, and when."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="ticks")
+    item = models.ForeignKey(ChecklistItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="ticks")
+    ticked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ticked by"), on_delete=models.PROTECT, related_name="+"
+    )
+    ticked_at = models.DateTimeField(_("ticked at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("checklist tick")
+        verbose_name_plural = _("checklist ticks")
+        constraints = [models.UniqueConstraint(fields=["project", "item"], name="tick_once_per_item")]
+
+    def __str__(self):
+        return f"{self.item} ✓"
+
+
+class OwnerChange(models.Model):
+    """An ownership transfer of a project, with who, when and why."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="owner_changes"
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=500, validators=[validate_no_control_chars])
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("owner change")
+        verbose_name_plural = _("owner changes")
+
+    def __str__(self):
+        return f"{self.project}: {self.from_user} → {self.to_user}"
+
+
+class ConflictKind(models.TextChoices):
+    SHARED_CUSTOMER = "shared_customer", _("Another owner has an open project on this customer")
+    DUPLICATE_PROJECT = "duplicate_project", _("Same or nearly the same project name on this customer")
+    SHARED_CONTACT = "shared_contact", _("The same customer contact is on open projects of different owners")
+
+
+class Resolution(models.TextChoices):
+    ASSIGN_OWNER = "assign_owner", _("Assigned to one owner")
+    SEPARATE = "separate", _("Genuinely separate")
+    MERGED = "merged", _("Projects merged")
+
+
+class ConflictQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reps see conflicts on their own projects; leads those touching their team; admins all."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.is_lead and user.team_id is not None:
+            return self.filter(Q(project_a__team_id=user.team_id) | Q(project_b__team_id=user.team_id))
+        return self.filter(Q(project_a__owner=user) | Q(project_b__owner=user))
+
+    def unresolved(self):
+        return self.filter(resolved_at__isnull=True)
+
+
+class Conflict(models.Model):
+    """Two open projects that collide. ``key`` identifies the collision (kind,
+    the pair, and the shared contact), so the same collision is recorded once,
+    and a resolved one is not raised again unless something new happens."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ConflictKind.choices)
+    key = models.CharField(_("key"), max_length=100, unique=True, editable=False)
+    project_a = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="+")
+    project_b = models.ForeignKey(Project, verbose_name=_("other project"), on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        "accounts.Contact",
+        verbose_name=_("shared contact"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("detected at"), auto_now_add=True)
+    resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution.choices, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolution_note = models.CharField(_("note"), max_length=500, blank=True, validators=[validate_no_control_chars])
+
+    objects = ConflictQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("conflict")
+        verbose_name_plural = _("conflicts")
+        indexes = [
+            models.Index(fields=["project_a", "resolved_at"], name="conflict_a_open"),
+            models.Index(fields=["project_b", "resolved_at"], name="conflict_b_open"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.project_a_id} / {self.project_b_id}"
+
+    @property
+    def is_resolved(self):
+        return self.resolved_at is not None
+
+    def other_project(self, project):
+        return self.project_b if project.pk == self.project_a_id else self.project_a

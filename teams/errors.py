@@ -25,3 +25,27 @@ class ConflictError(DomainError):
     def __init__(self, message, *, data=None, code="conflict"):
         super().__init__(message, code=code)
         self.data = data or {}
+
+
+def validated(instance, *, exclude=None, prefix="", validate_constraints=True):
+    """``full_clean()`` with a DomainError instead; ``prefix`` names nested rows
+    (``contacts.0.mobile``). Models with a ``normalize()`` get it first."""
+    if hasattr(instance, "normalize"):
+        instance.normalize()
+    try:
+        instance.full_clean(exclude=exclude, validate_constraints=validate_constraints)
+    except ValidationError as error:
+        raise DomainError({f"{prefix}{field}": messages for field, messages in error.message_dict.items()}) from error
+    return instance
+
+
+def collect_errors(*checks) -> dict:
+    """Run every check (callables raising DomainError) and gather all their field errors,
+    so a form or an API call reports every bad field at once."""
+    errors = {}
+    for check in checks:
+        try:
+            check()
+        except DomainError as error:
+            errors.update(error.message_dict)
+    return errors

@@ -6,17 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from teams.errors import DomainError
+from teams.errors import DomainError, validated
 from teams.models import Role, Team, User
 
 USER_FIELDS = ("username", "display_name", "email", "role", "team", "is_active", "first_name", "last_name")
-
-
-def _full_clean(instance, *, exclude=None):
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as error:
-        raise DomainError(error.message_dict) from error
 
 
 def sync_leadership(user):
@@ -63,7 +56,7 @@ def user_create(
         _set_password(user, password)
     else:
         user.set_unusable_password()
-    _full_clean(user, exclude=["password"])
+    validated(user, exclude=["password"])
     user.save()
     sync_leadership(user)
     return user
@@ -79,7 +72,7 @@ def user_update(*, user: User, password: str | None = None, **fields) -> User:
         setattr(user, name, value)
     if password:
         _set_password(user, password)
-    _full_clean(user, exclude=["password"])
+    validated(user, exclude=["password"])
     user.save()
     sync_leadership(user)
     return user
@@ -88,7 +81,7 @@ def user_update(*, user: User, password: str | None = None, **fields) -> User:
 @transaction.atomic
 def team_create(*, name: str, lead: User | None = None) -> Team:
     team = Team(name=name)
-    _full_clean(team, exclude=["lead"])
+    validated(team, exclude=["lead"])
     team.save()
     if lead is not None:
         team_set_lead(team=team, lead=lead)
@@ -100,7 +93,7 @@ def team_update(*, team: Team, name: str | None = None, lead: User | None = None
     team = Team.objects.select_for_update().get(pk=team.pk)
     if name is not None:
         team.name = name
-        _full_clean(team, exclude=["lead"])
+        validated(team, exclude=["lead"])
         team.save(update_fields=["name"])
     if lead is not None and lead.pk != team.lead_id:
         team_set_lead(team=team, lead=lead)

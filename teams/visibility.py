@@ -9,6 +9,7 @@ Anything outside the scope is simply absent, so detail views answer 404.
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models import Q
 
 
 class VisibleQuerySet(models.QuerySet):
@@ -17,21 +18,45 @@ class VisibleQuerySet(models.QuerySet):
     Owned records set ``owner_field`` and ``team_field`` (paths to the owning
     user and team) and inherit the standard rule; others override
     :meth:`visible_to`.
+
+    ``extra_visibility`` holds callables ``(user) -> Q | None`` that widen what
+    a user may *see*, never what they may change: a higher app registers them
+    in its ``AppConfig.ready`` (projects: a rep sees a customer on which they
+    hold a project). Subclasses that accept them define their own list.
     """
 
     owner_field = None
     team_field = None
+    extra_visibility: tuple | list = ()
 
-    def visible_to(self, user):
+    def _scope(self, user):
+        """None for "everything", else the Q of the user's own scope."""
         if self.owner_field is None:
             raise ImproperlyConfigured(f"{type(self).__name__} must define visible_to().")
+        if user.is_admin:
+            return None
+        if user.is_lead and user.team_id is not None:
+            return Q(**{self.team_field: user.team_id})
+        return Q(**{self.owner_field: user})
+
+    def editable_by(self, user):
+        """What ``user`` may change: their own scope, without the widening rules."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_admin:
+        scope = self._scope(user)
+        return self if scope is None else self.filter(scope)
+
+    def visible_to(self, user):
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        scope = self._scope(user)
+        if scope is None:
             return self
-        if user.is_lead and user.team_id is not None:
-            return self.filter(**{self.team_field: user.team_id})
-        return self.filter(**{self.owner_field: user})
+        for rule in self.extra_visibility:
+            extra = rule(user)
+            if extra is not None:
+                scope |= extra
+        return self.filter(scope)
 
 
 def visible_queryset(model_or_queryset, user):

@@ -113,7 +113,7 @@ def test_admin_creates_a_user_from_the_page(admin_client, team):
             "role": "rep",
             "team": team.pk,
             "is_active": "on",
-            "password": "Wang-Fang-2026",
+            "password": "Sales-Star-88x",
         },
     )
     assert response.status_code == 302, response.context["form"].errors
@@ -123,7 +123,7 @@ def test_admin_creates_a_user_from_the_page(admin_client, team):
 def test_user_form_names_a_duplicate_username(admin_client, team, rep):
     response = admin_client.post(
         reverse("teams:user_create"),
-        {"username": "rep", "role": "rep", "team": team.pk, "is_active": "on", "password": "Wang-Fang-2026"},
+        {"username": "rep", "role": "rep", "team": team.pk, "is_active": "on", "password": "Sales-Star-88x"},
     )
     assert response.status_code == 200
     assert "username" in response.context["form"].errors

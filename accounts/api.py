@@ -1,0 +1,71 @@
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import filters, mixins
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from accounts import services
+from accounts.filters import CustomerFilter
+from accounts.models import Contact, Customer
+from accounts.serializers import ContactSerializer, CustomerSerializer, TransferSerializer
+from teams.api import ScopedViewSet
+
+
+class CustomerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
+):
+    """Customers in the user's scope. Creating a probable duplicate answers 409 with
+    ``duplicate_of: {id, owner, owner_name, reason}`` unless ``confirm_duplicate`` is true."""
+
+    queryset = Customer.objects.all()
+    serializer_class = CustomerSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CustomerFilter
+
+    def get_queryset(self):
+        if self.action in ("update", "partial_update", "transfer"):
+            # Seeing a customer through one's project does not make it one's to edit.
+            return Customer.objects.editable_by(self.request.user)
+        return super().get_queryset()
+
+    @extend_schema(request=TransferSerializer, responses={200: CustomerSerializer})
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        """Hand the customer to another owner (lead within the team, or admin), with the reason."""
+        if not (request.user.is_lead or request.user.is_admin):
+            raise PermissionDenied
+        customer = self.get_object()
+        serializer = TransferSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        customer = services.customer_transfer(
+            user=request.user,
+            customer=customer,
+            to_user=serializer.validated_data["to_user"],
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(CustomerSerializer(customer, context=self.get_serializer_context()).data)
+
+
+class ContactViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ScopedViewSet,
+):
+    queryset = Contact.objects.select_related("department")
+    serializer_class = ContactSerializer
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filterset_fields = ["customer", "buying_role", "has_left", "department__kind"]
+    search_fields = ["name", "mobile", "email", "title"]
+    ordering_fields = ["name", "updated_at", "id"]
+    ordering = ["name", "id"]
+
+    def perform_destroy(self, instance):
+        services.contact_delete(user=self.request.user, contact=instance)

@@ -1,0 +1,155 @@
+"""Customer import and export through the API: the same importer and exporter as the pages."""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import exporting, importing
+from accounts.filters import CustomerFilter
+from accounts.models import Customer, CustomerImport
+from teams.errors import DomainError
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,  # the importer answers "the file is empty" itself, as on the page
+        help_text=_("CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX; at most 10 MB and 20,000 rows."),
+    )
+    dry_run = serializers.BooleanField(
+        default=True, help_text=_("Only check the file (the default); false imports it, all or nothing.")
+    )
+    confirm_duplicates = serializers.BooleanField(
+        default=False, help_text=_("Import customers that look like existing ones (or like each other) anyway.")
+    )
+
+    def validate_file(self, upload):
+        try:
+            importing.check_size(upload.size)
+        except DomainError as error:
+            raise serializers.ValidationError(error.messages) from error
+        return upload
+
+
+class ImportResultSerializer(serializers.Serializer):
+    """Documentation only: what the import answers."""
+
+    id = serializers.IntegerField(help_text=_("The stored import (its report page is /customers/import/{id}/)."))
+    status = serializers.ChoiceField(choices=CustomerImport.Status.choices)
+    created = serializers.ListField(child=serializers.IntegerField(), help_text=_("Ids of the new customers."))
+    report = serializers.JSONField(
+        help_text=_(
+            "counts, and per row: row (as numbered in the spreadsheet), status ok/error/duplicate, "
+            "errors {column header: [messages]}, duplicates [{reason, label, owner, visible}]."
+        )
+    )
+
+
+class CustomerImportAPIView(APIView):
+    """Import customers with their contacts from a CSV or XLSX file (the template's columns).
+
+    ``dry_run`` (default true) checks every row and writes nothing. With
+    ``dry_run=false`` the file is imported all or nothing: 201 with the new
+    customers' ids, or 400 with the report naming each failed row and column.
+    """
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={
+            200: ImportResultSerializer,
+            201: ImportResultSerializer,
+            400: OpenApiResponse(
+                description=_(
+                    "The file cannot be read, or (with dry_run=false) rows failed: "
+                    "detail, errors, and the report when there is one."
+                )
+            ),
+        },
+    )
+    def post(self, request):
+        serializer = ImportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        content = upload.read()
+        filename = upload.name[:255]
+        if serializer.validated_data["dry_run"]:
+            report = importing.dry_run(user=request.user, content=content, filename=filename)  # DomainError: 400
+            customer_import = CustomerImport.objects.create(
+                user=request.user, filename=filename, content=content, report=report
+            )
+            return Response(self._result(customer_import, report), status=status.HTTP_200_OK)
+        # The commit checks every row itself; only a file that cannot be read at all stops here, unstored.
+        importing.read_table(content, filename)
+        customer_import = CustomerImport.objects.create(user=request.user, filename=filename, content=content)
+        report = importing.commit(
+            user=request.user,
+            customer_import=customer_import,
+            confirm_duplicates=serializer.validated_data["confirm_duplicates"],
+        )
+        if report["committed"]:
+            return Response(self._result(customer_import, report), status=status.HTTP_201_CREATED)
+        lines = importing.problems(report, limit=100)
+        detail = lines[0] if lines else str(_("Nothing was imported."))
+        return Response(
+            {"detail": detail, "errors": {"file": lines}, **self._result(customer_import, report)},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+
+    @staticmethod
+    def _result(customer_import, report):
+        return {
+            "id": customer_import.pk,
+            "status": customer_import.status,
+            "created": report.get("created", []),
+            "report": report,
+        }
+
+
+class _IgnoreFormatParameter(DefaultContentNegotiation):
+    """``?format=csv|xlsx`` picks the file type here, not a DRF renderer; errors still answer JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class CustomerExportAPIView(APIView):
+    """The customers in the caller's scope, filtered like ``/api/v1/customers/``, as CSV or XLSX
+    in the import template's columns (one row per contact)."""
+
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _IgnoreFormatParameter
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=list(importing.FORMATS), description=_("csv (default) or xlsx")),
+            *[OpenApiParameter(name, str) for name in CustomerFilter.base_filters],
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, importing.CONTENT_TYPES[importing.XLSX]): OpenApiTypes.BINARY,
+        },
+    )
+    def get(self, request):
+        fmt = request.query_params.get("format") or importing.CSV
+        if fmt not in importing.FORMATS:
+            raise serializers.ValidationError({"format": [_("Use csv or xlsx.")]})
+        filterset = CustomerFilter(
+            request.query_params, queryset=Customer.objects.visible_to(request.user), request=request
+        )
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        return exporting.export_response(filterset.qs, fmt, user=request.user)
+
+
+api_urlpatterns = [
+    path("customers/import/", CustomerImportAPIView.as_view(), name="api-customer-import"),
+    path("customers/export/", CustomerExportAPIView.as_view(), name="api-customer-export"),
+]

@@ -1,0 +1,128 @@
+"""A customer's edit history: who changed what and when, across the customer,
+its departments and its people (django-simple-history rows, diffed in memory)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import pairwise
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Contact, Customer, Department
+from teams.models import User
+
+HIDDEN_FIELDS = {
+    "id",
+    "customer",
+    "normalized_name",
+    "core_name",
+    "version",
+    "updated_at",
+    "created_at",
+    "completeness",
+    "team",
+}
+ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime
+    user: User | None
+    kind: str
+    subject: str
+    action: str
+    reason: str
+    changes: list[Change] = field(default_factory=list)
+
+
+def _display(model, name, value, lookups):
+    if value in (None, ""):
+        return "—"
+    model_field = model._meta.get_field(name)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if model_field.is_relation:
+        return str(lookups.get((model_field.related_model, value), f"#{value}"))
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    return str(value)
+
+
+def _entries(model, records, kind, lookups):
+    by_object = {}
+    for record in records:
+        by_object.setdefault(record.id, []).append(record)
+    entries = []
+    for versions in by_object.values():
+        versions.sort(key=lambda r: r.history_date)
+        for previous, current in [(None, versions[0]), *pairwise(versions)]:
+            changes = []
+            if previous is not None and current.history_type == "~":
+                for name in [f.name for f in model._meta.fields if f.name not in HIDDEN_FIELDS]:
+                    attname = model._meta.get_field(name).attname
+                    old, new = getattr(previous, attname), getattr(current, attname)
+                    if old != new:
+                        changes.append(
+                            Change(
+                                label=str(model._meta.get_field(name).verbose_name),
+                                old=_display(model, name, old, lookups),
+                                new=_display(model, name, new, lookups),
+                            )
+                        )
+                if not changes:
+                    continue
+            entries.append(
+                HistoryEntry(
+                    when=current.history_date,
+                    user=current.history_user,
+                    kind=kind,
+                    subject=current.name,
+                    action=str(ACTIONS.get(current.history_type, "")),
+                    reason=current.history_change_reason or "",
+                    changes=changes,
+                )
+            )
+    return entries
+
+
+def customer_history(customer: Customer, *, limit: int = 40) -> list[HistoryEntry]:
+    """The newest ``limit`` changes; a fixed number of queries whatever the history length."""
+    window = limit * 3
+    customer_rows = list(customer.history.select_related("history_user").order_by("-history_date")[:window])
+    department_rows = list(
+        Department.history.filter(customer_id=customer.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[:window]
+    )
+    contact_rows = list(
+        Contact.history.filter(customer_id=customer.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[:window]
+    )
+    user_ids = {r.owner_id for r in customer_rows}
+    department_ids = {r.department_id for r in contact_rows if r.department_id} | {
+        r.parent_id for r in department_rows if r.parent_id
+    }
+    lookups = {(User, u.pk): u.name for u in User.objects.filter(pk__in=user_ids)}
+    lookups.update(
+        {
+            (Department, pk): name
+            for pk, name in Department.history.filter(id__in=department_ids)
+            .order_by("id", "history_date")
+            .values_list("id", "name")
+        }
+    )
+    entries = (
+        _entries(Customer, customer_rows, _("Customer"), lookups)
+        + _entries(Department, department_rows, _("Department"), lookups)
+        + _entries(Contact, contact_rows, _("Person"), lookups)
+    )
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries[:limit]

@@ -1,0 +1,62 @@
+"""The project list's search, filters and sorting (pages and API)."""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import COMPLETENESS_BANDS, CompletenessBand, Customer
+from projects.models import Conflict, Project, ProjectKind
+from teams.models import User
+
+
+def _owners(request):
+    return User.objects.visible_to(request.user) if request else User.objects.none()
+
+
+def _customers(request):
+    return Customer.objects.visible_to(request.user) if request else Customer.objects.none()
+
+
+class ProjectFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    customer = django_filters.ModelChoiceFilter(
+        label=_("Customer"), queryset=_customers, widget=django_filters.widgets.forms.NumberInput
+    )
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owners)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ProjectKind.choices)
+    completeness = django_filters.ChoiceFilter(
+        label=_("Checklist"), choices=CompletenessBand.choices, method="filter_completeness"
+    )
+    has_conflict = django_filters.BooleanFilter(label=_("Has a conflict"), method="filter_conflict")
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("updated_at", "updated"),
+            ("name", "name"),
+            ("checklist_score", "completeness"),
+            ("created_at", "created"),
+        ),
+        field_labels={
+            "updated": _("Last updated"),
+            "name": _("Name"),
+            "completeness": _("Checklist"),
+            "created": _("Created"),
+        },
+    )
+
+    class Meta:
+        model = Project
+        fields = ["q", "customer", "owner", "kind", "completeness", "has_conflict"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_completeness(self, queryset, name, value):
+        low, high = COMPLETENESS_BANDS[value]
+        return queryset.filter(checklist_score__gte=low, checklist_score__lte=high)
+
+    def filter_conflict(self, queryset, name, value):
+        if value is None:
+            return queryset
+        conflicts = Conflict.objects.unresolved().filter(Q(project_a=OuterRef("pk")) | Q(project_b=OuterRef("pk")))
+        return queryset.filter(Exists(conflicts)) if value else queryset.exclude(Exists(conflicts))

@@ -1,0 +1,141 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts import services as account_services
+from accounts.choices import BuyingRole
+from accounts.models import Contact
+from projects.models import Milestone, ProcurementItem, Project, Resolution, Stakeholder, Stance
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "kind",
+            "scope",
+            "lead_contact",
+            "funding_source",
+            "approved_funding",
+            "start_on",
+            "end_on",
+            "opened_at",
+        ]
+        widgets = {
+            "scope": forms.Textarea(attrs={"rows": 4}),
+            "start_on": DateInput(),
+            "end_on": DateInput(),
+            "opened_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+
+    def __init__(self, *args, user, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["lead_contact"].queryset = Contact.objects.visible_to(user).filter(
+            customer=customer, has_left=False
+        )
+        self.fields["lead_contact"].required = False
+        self.fields["name"].widget.attrs["autofocus"] = True
+        if self.instance.pk:
+            del self.fields["opened_at"]
+        else:
+            self.fields["opened_at"].help_text = _("Back-date it to enter a deal that started earlier.")
+            self.fields["opened_at"].required = False
+        if user.is_lead or user.is_admin:
+            self.fields["owner"] = forms.ModelChoiceField(
+                label=_("Owner"),
+                queryset=account_services.owner_choices(user),
+                required=False,
+                help_text=_("Leave empty to own it yourself."),
+            )
+            if self.instance.pk:
+                del self.fields["owner"]  # owners change through a transfer, with a reason
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_on"), cleaned.get("end_on")
+        if start and end and end < start:
+            self.add_error("end_on", _("The end date cannot be before the start date."))
+        return cleaned
+
+    def _post_clean(self):
+        # The service validates the model (with the related rows); keep the form's own checks only.
+        pass
+
+    def service_data(self):
+        fields = ["name", "kind", "scope", "funding_source", "approved_funding", "start_on", "end_on"]
+        data = {field: self.cleaned_data.get(field) for field in fields}
+        data["scope"] = data["scope"] or ""
+        data["funding_source"] = data["funding_source"] or ""
+        if self.cleaned_data.get("opened_at"):
+            data["opened_at"] = self.cleaned_data["opened_at"]
+        return data
+
+
+class ProcurementItemForm(forms.ModelForm):
+    class Meta:
+        model = ProcurementItem
+        fields = ["item", "quantity", "unit", "unit_price", "notes"]
+        widgets = {
+            "quantity": forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
+            "unit_price": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+        }
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["name", "due_on", "done_on"]
+        widgets = {"due_on": DateInput(), "done_on": DateInput()}
+
+
+class StakeholderForm(forms.Form):
+    contact = forms.ModelChoiceField(label=_("Person"), queryset=Contact.objects.none(), required=False)
+    new_name = forms.CharField(label=_("Or a new person: name"), max_length=50, required=False)
+    new_title = forms.CharField(label=_("Title"), max_length=100, required=False)
+    new_mobile = forms.CharField(label=_("Mobile"), max_length=20, required=False)
+    role = forms.ChoiceField(label=_("Role in this purchase"), choices=BuyingRole.choices)
+    stance = forms.ChoiceField(label=_("Stance"), choices=Stance.choices, initial=Stance.UNKNOWN)
+    notes = forms.CharField(label=_("Notes"), max_length=500, required=False)
+
+    def __init__(self, *args, user, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        on_committee = project.stakeholders.values("contact_id")
+        self.fields["contact"].queryset = (
+            Contact.objects.visible_to(user)
+            .filter(customer_id=project.customer_id, has_left=False)
+            .exclude(pk__in=on_committee)
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("contact") and not (cleaned.get("new_name") or "").strip():
+            raise forms.ValidationError(_("Choose a person or enter a new one."))
+        return cleaned
+
+    def new_contact(self):
+        if self.cleaned_data.get("contact"):
+            return None
+        return {
+            "name": self.cleaned_data["new_name"],
+            "title": self.cleaned_data.get("new_title", ""),
+            "mobile": self.cleaned_data.get("new_mobile", ""),
+            "buying_role": self.cleaned_data["role"],
+        }
+
+
+class StakeholderEditForm(forms.ModelForm):
+    class Meta:
+        model = Stakeholder
+        fields = ["role", "stance", "notes"]
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.ChoiceField(label=_("Resolution"), choices=Resolution.choices)
+    owner = forms.IntegerField(required=False)
+    keep = forms.IntegerField(required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)

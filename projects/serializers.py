@@ -1,0 +1,559 @@
+"""API shapes of projects and what hangs off them. Writes go through
+``projects.services``; related ids are looked up only within the requester's
+scope, so anything else answers "invalid pk" without saying what it is."""
+
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.choices import DepartmentKind
+from accounts.models import Contact, Customer
+from accounts.serializers import OwnerField
+from projects import services
+from projects.models import (
+    ChecklistItem,
+    Conflict,
+    ConflictKind,
+    Milestone,
+    ProcurementItem,
+    Project,
+    Resolution,
+    Stakeholder,
+)
+from teams.errors import DomainError
+from teams.models import User
+
+
+def _user(serializer_field_or_serializer):
+    request = serializer_field_or_serializer.context.get("request")
+    return request.user if request else None
+
+
+class PreparedListSerializer(serializers.ListSerializer):
+    """Lets the child load what all rows of a page need in a fixed number of
+    queries (``child.prepare(rows)``) before rendering them one by one."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        self.child.prepare(rows)
+        return super().to_representation(rows)
+
+
+# --- related fields: only what the requester may use exists ------------------------------------
+
+
+class AttachableCustomerField(serializers.PrimaryKeyRelatedField):
+    """Customers the requester sees, plus those a duplicate warning disclosed to them."""
+
+    def get_queryset(self):
+        user = _user(self)
+        return Customer.objects.attachable_by(user) if user else Customer.objects.none()
+
+
+class VisibleContactField(serializers.PrimaryKeyRelatedField):
+    """Contacts the requester sees; the service checks they belong to the project's customer."""
+
+    def get_queryset(self):
+        user = _user(self)
+        return Contact.objects.visible_to(user) if user else Contact.objects.none()
+
+
+class EditableProjectField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        user = _user(self)
+        return Project.objects.editable_by(user) if user else Project.objects.none()
+
+
+class _KeepsCurrentValue:
+    """On update the stored value stays acceptable even if the requester could not
+    choose it today (an owner since deactivated, a lead contact no longer visible),
+    so a PUT of the unchanged representation succeeds."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        instance = getattr(self.parent, "instance", None)
+        current = getattr(instance, f"{self.source}_id", None) if isinstance(instance, models.Model) else None
+        if current is not None:
+            queryset = queryset | queryset.model._default_manager.filter(pk=current)
+        return queryset
+
+
+class ProjectOwnerField(_KeepsCurrentValue, OwnerField):
+    pass
+
+
+class ProjectLeadContactField(_KeepsCurrentValue, VisibleContactField):
+    pass
+
+
+def _refuse_change(instance, validated_data, fields, message):
+    errors = {}
+    for field in fields:
+        if field in validated_data:
+            value = validated_data.pop(field)
+            if isinstance(value, models.Model):
+                value, current = value.pk, getattr(instance, f"{field}_id")
+            else:
+                current = getattr(instance, field)
+            if value != current:
+                errors[field] = [message]
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
+# --- projects ---------------------------------------------------------------------------------
+
+
+class ProjectConflictSerializer(serializers.Serializer):
+    """An unresolved conflict as seen from one project: the other project is
+    named only by its owner, and by id when the requester may open it."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ConflictKind.choices)
+    other_owner_name = serializers.CharField()
+    other_project = serializers.IntegerField(allow_null=True, help_text=_("Null when you may not open it."))
+
+
+def attach_open_conflicts(projects, *, user) -> None:
+    """Set ``_open_conflicts`` on each project: two queries for any number of projects."""
+    by_project = {project.pk: [] for project in projects}
+    if not by_project:
+        return
+    conflicts = list(
+        Conflict.objects.unresolved()
+        .filter(Q(project_a_id__in=by_project) | Q(project_b_id__in=by_project))
+        .select_related("project_a__owner", "project_b__owner")
+        .order_by("created_at", "id")
+    )
+    pairs = [
+        (conflict, side, other)
+        for conflict in conflicts
+        for side, other in ((conflict.project_a, conflict.project_b), (conflict.project_b, conflict.project_a))
+        if side.pk in by_project and side.pk != other.pk
+    ]
+    others = {other.pk for _conflict, _side, other in pairs}
+    visible = (
+        set(Project.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)) if others else set()
+    )
+    for conflict, side, other in pairs:
+        by_project[side.pk].append(
+            {
+                "id": conflict.pk,
+                "kind": conflict.kind,
+                "other_owner_name": other.owner.name,
+                "other_project": other.pk if other.pk in visible else None,
+            }
+        )
+    for project in projects:
+        project._open_conflicts = by_project[project.pk]
+
+
+def attach_procurement_totals(projects) -> None:
+    """Projects not loaded through the API queryset (just created or saved) get their total here."""
+    missing = [project for project in projects if not hasattr(project, "procurement_sum")]
+    if not missing:
+        return
+    totals = dict(
+        ProcurementItem.objects.filter(project__in=missing)
+        .values("project")
+        .annotate(total=Sum(F("quantity") * F("unit_price"), output_field=models.DecimalField()))
+        .values_list("project", "total")
+    )
+    for project in missing:
+        project.procurement_sum = totals.get(project.pk) or 0
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    customer = AttachableCustomerField(
+        help_text=_("A customer you see, or one a duplicate warning told you about. Fixed after creation.")
+    )
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    owner = ProjectOwnerField(
+        required=False,
+        help_text=_(
+            "Defaults to you. Reps own their projects, leads assign within their team, admins anyone. "
+            "Changed later only through the transfer action."
+        ),
+    )
+    lead_contact = ProjectLeadContactField(
+        required=False, allow_null=True, help_text=_("A person of the project's customer whom you see.")
+    )
+    opened_at = serializers.DateTimeField(
+        required=False,
+        help_text=_("When the project entered the funnel: now by default, may be back-dated on create. Fixed after."),
+    )
+    completeness = serializers.IntegerField(source="checklist_score", read_only=True)
+    conflicts = ProjectConflictSerializer(source="_open_conflicts", many=True, read_only=True)
+    procurement_total = serializers.DecimalField(
+        source="procurement_sum", max_digits=20, decimal_places=2, read_only=True
+    )
+    version = serializers.IntegerField(
+        required=False, help_text=_("Send the version you read: an older one answers 409 and changes nothing.")
+    )
+
+    class Meta:
+        model = Project
+        list_serializer_class = PreparedListSerializer
+        fields = [
+            "id",
+            "customer",
+            "customer_name",
+            "name",
+            "scope",
+            "owner",
+            "kind",
+            "lead_contact",
+            "funding_source",
+            "approved_funding",
+            "start_on",
+            "end_on",
+            "opened_at",
+            "completeness",
+            "conflicts",
+            "procurement_total",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def prepare(self, projects):
+        attach_open_conflicts(projects, user=_user(self))
+        attach_procurement_totals(projects)
+
+    def to_representation(self, instance):
+        if not hasattr(instance, "_open_conflicts"):
+            self.prepare([instance])
+        return super().to_representation(instance)
+
+    def validate(self, attrs):
+        # The model's check constraint would report this without a field name.
+        start = attrs.get("start_on", getattr(self.instance, "start_on", None))
+        end = attrs.get("end_on", getattr(self.instance, "end_on", None))
+        if start and end and end < start:
+            raise serializers.ValidationError({"end_on": [_("The end date cannot be before the start date.")]})
+        return attrs
+
+    def create(self, validated_data):
+        data = dict(validated_data)
+        data.pop("version", None)
+        return services.project_create(
+            user=_user(self),
+            customer=data.pop("customer"),
+            owner=data.pop("owner", None),
+            lead_contact=data.pop("lead_contact", None),
+            data=data,
+        )
+
+    def update(self, instance, validated_data):
+        data = dict(validated_data)
+        _refuse_change(instance, data, ["customer"], _("A project cannot move to another customer."))
+        _refuse_change(instance, data, ["owner"], _("Use the transfer action to change the owner."))
+        _refuse_change(instance, data, ["opened_at"], _("The funnel entry time is fixed once the project exists."))
+        extra = {"lead_contact": data.pop("lead_contact")} if "lead_contact" in data else {}
+        return services.project_update(
+            user=_user(self), project=instance, data=data, version=data.pop("version", None), **extra
+        )
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class TransferTargetField(OwnerField):
+    """Whom the requester may make the owner (a user id)."""
+
+
+# The reason of an owner change is also written to the project's history, whose
+# change reason holds 100 characters; the services do not shorten it yet, so
+# longer text would fail in the database instead of answering 400.
+HISTORY_REASON_LENGTH = 100
+# Resolving by assign_owner or merged writes "Conflict #… resolved: …. <note>" there.
+RESOLUTION_NOTE_IN_HISTORY_LENGTH = 40
+
+
+class ProjectTransferSerializer(serializers.Serializer):
+    to_user = TransferTargetField(help_text=_("Leads transfer within their team; admins to anyone."))
+    reason = serializers.CharField(max_length=HISTORY_REASON_LENGTH)
+
+
+class ChecklistLineSerializer(serializers.Serializer):
+    key = serializers.CharField(source="item.key")
+    label = serializers.CharField(source="item.label")
+    help_text = serializers.CharField(source="item.help_text")
+    derived = serializers.BooleanField(help_text=_("Ticked automatically from the project's data."))
+    done = serializers.BooleanField()
+    ticked_by_name = serializers.SerializerMethodField()
+    ticked_at = serializers.SerializerMethodField()
+
+    def get_ticked_by_name(self, line) -> str | None:
+        return line.tick.ticked_by.name if line.tick else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_ticked_at(self, line):
+        return serializers.DateTimeField().to_representation(line.tick.ticked_at) if line.tick else None
+
+
+class ChecklistSerializer(serializers.Serializer):
+    completeness = serializers.IntegerField()
+    items = ChecklistLineSerializer(many=True)
+
+
+class ChecklistTickSerializer(serializers.Serializer):
+    item = serializers.SlugRelatedField(
+        slug_field="key",
+        queryset=ChecklistItem.objects.filter(is_active=True),
+        help_text=_("The key of an active item that is ticked by hand."),
+    )
+    done = serializers.BooleanField()
+
+
+# --- procurement list, milestones, buying committee --------------------------------------------
+
+
+class ProcurementItemSerializer(serializers.ModelSerializer):
+    project = EditableProjectField()
+    total = serializers.DecimalField(max_digits=28, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = ProcurementItem
+        fields = ["id", "project", "item", "quantity", "unit", "unit_price", "notes", "total", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def create(self, validated_data):
+        data = dict(validated_data)
+        return services.procurement_item_save(user=_user(self), project=data.pop("project"), data=data)
+
+    def update(self, instance, validated_data):
+        data = dict(validated_data)
+        _refuse_change(instance, data, ["project"], _("An item cannot move to another project."))
+        return services.procurement_item_save(user=_user(self), project=instance.project, data=data, item=instance)
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    project = EditableProjectField()
+
+    class Meta:
+        model = Milestone
+        fields = ["id", "project", "name", "due_on", "done_on"]
+
+    def create(self, validated_data):
+        data = dict(validated_data)
+        return services.milestone_save(user=_user(self), project=data.pop("project"), data=data)
+
+    def update(self, instance, validated_data):
+        data = dict(validated_data)
+        _refuse_change(instance, data, ["project"], _("A milestone cannot move to another project."))
+        return services.milestone_save(user=_user(self), project=instance.project, data=data, milestone=instance)
+
+
+class NewContactSerializer(serializers.Serializer):
+    """A person to create on the project's customer and put on the committee."""
+
+    name = serializers.CharField(max_length=50)
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    department = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text=_("Found or created within the customer.")
+    )
+    department_kind = serializers.ChoiceField(choices=DepartmentKind.choices, required=False)
+    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    landline = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    wechat = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class StakeholderSerializer(serializers.ModelSerializer):
+    project = EditableProjectField()
+    contact = VisibleContactField(
+        required=False, help_text=_("A person of the project's customer whom you see; or send new_contact.")
+    )
+    contact_name = serializers.CharField(source="contact.name", read_only=True)
+    new_contact = NewContactSerializer(write_only=True, required=False)
+
+    class Meta:
+        model = Stakeholder
+        fields = ["id", "project", "contact", "contact_name", "new_contact", "role", "stance", "notes"]
+
+    def get_validators(self):
+        # (project, contact) is unique; checked in validate() so the error names
+        # the field, and so a new_contact needs no contact id.
+        return []
+
+    def validate(self, attrs):
+        if self.instance is None:
+            contact = attrs.get("contact")
+            if contact is None and not attrs.get("new_contact"):
+                raise serializers.ValidationError({"contact": [_("Choose a person or enter a new one.")]})
+            if contact is not None and attrs.get("new_contact"):
+                raise serializers.ValidationError({"new_contact": [_("Send either contact or new_contact.")]})
+            if contact is not None and Stakeholder.objects.filter(project=attrs["project"], contact=contact).exists():
+                raise serializers.ValidationError({"contact": [_("This person is already on the project.")]})
+        return attrs
+
+    def create(self, validated_data):
+        new_contact = validated_data.get("new_contact")
+        try:
+            return services.stakeholder_save(
+                user=_user(self),
+                project=validated_data["project"],
+                contact=validated_data.get("contact"),
+                new_contact=new_contact,
+                role=validated_data["role"],
+                stance=validated_data.get("stance", "unknown"),
+                notes=validated_data.get("notes", ""),
+            )
+        except DomainError as error:
+            if not new_contact or not hasattr(error, "error_dict"):
+                raise
+            # The new person's fields were checked by the contact service: name them as sent.
+            person_fields = set(NewContactSerializer().fields)
+            raise DomainError(
+                {(f"new_contact.{f}" if f in person_fields else f): m for f, m in error.message_dict.items()}
+            ) from error
+
+    def update(self, instance, validated_data):
+        data = dict(validated_data)
+        data.pop("new_contact", None)
+        _refuse_change(instance, data, ["project"], _("A stakeholder cannot move to another project."))
+        _refuse_change(instance, data, ["contact"], _("Remove this person and add the other one instead."))
+        return services.stakeholder_save(
+            user=_user(self),
+            project=instance.project,
+            role=data.get("role", instance.role),
+            stance=data.get("stance", instance.stance),
+            notes=data.get("notes", instance.notes),
+            stakeholder=instance,
+        )
+
+
+# --- conflicts --------------------------------------------------------------------------------
+
+
+class ConflictProjectSerializer(serializers.Serializer):
+    """One side of a conflict: id and name only if the requester may open it."""
+
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+    owner_name = serializers.CharField()
+
+
+class ConflictContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ConflictSerializer(serializers.ModelSerializer):
+    projects = serializers.SerializerMethodField(
+        help_text=_("The two projects, those you may open first; the others only by their owner's name.")
+    )
+    contact = ConflictContactSerializer(read_only=True, allow_null=True, help_text=_("The shared person, if any."))
+    status = serializers.SerializerMethodField()
+    resolution = serializers.SerializerMethodField()
+    resolved_by_name = serializers.SerializerMethodField()
+    note = serializers.CharField(source="resolution_note", read_only=True)
+
+    class Meta:
+        model = Conflict
+        list_serializer_class = PreparedListSerializer
+        fields = [
+            "id",
+            "kind",
+            "projects",
+            "contact",
+            "status",
+            "resolution",
+            "resolved_by_name",
+            "resolved_at",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def prepare(self, conflicts):
+        ids = {pk for conflict in conflicts for pk in (conflict.project_a_id, conflict.project_b_id)}
+        visible = set(
+            Project.objects.visible_to(_user(self)).filter(pk__in=ids).order_by().values_list("pk", flat=True)
+        )
+        for conflict in conflicts:
+            conflict._visible_project_ids = visible
+
+    def to_representation(self, instance):
+        if not hasattr(instance, "_visible_project_ids"):
+            self.prepare([instance])
+        return super().to_representation(instance)
+
+    @extend_schema_field(ConflictProjectSerializer(many=True))
+    def get_projects(self, conflict):
+        # A merged conflict points at the kept project twice.
+        sides = (
+            [conflict.project_a]
+            if conflict.project_a_id == conflict.project_b_id
+            else [
+                conflict.project_a,
+                conflict.project_b,
+            ]
+        )
+        sides.sort(key=lambda project: project.pk not in conflict._visible_project_ids)
+        return [
+            {"id": p.pk, "name": p.name, "owner_name": p.owner.name}
+            if p.pk in conflict._visible_project_ids
+            else {"id": None, "name": None, "owner_name": p.owner.name}
+            for p in sides
+        ]
+
+    def get_status(self, conflict) -> str:
+        return "resolved" if conflict.is_resolved else "open"
+
+    @extend_schema_field(serializers.ChoiceField(choices=Resolution.choices, allow_null=True))
+    def get_resolution(self, conflict):
+        return conflict.resolution or None
+
+    def get_resolved_by_name(self, conflict) -> str | None:
+        return conflict.resolved_by.name if conflict.resolved_by_id else None
+
+
+class ConflictResolveSerializer(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=Resolution.choices)
+    owner = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("For assign_owner: the user id of one of the two owners.")
+    )
+    keep = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("For merged: the id of the project that survives.")
+    )
+    note = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Up to 500 characters; up to 40 with assign_owner or merged (it is copied into the history)."),
+    )
+
+    def validate(self, attrs):
+        if (
+            attrs["resolution"] != Resolution.SEPARATE
+            and len(attrs.get("note", "")) > RESOLUTION_NOTE_IN_HISTORY_LENGTH
+        ):
+            raise serializers.ValidationError(
+                {
+                    "note": [
+                        _("With this resolution the note is copied into the history: keep it within %(n)d characters.")
+                        % {"n": RESOLUTION_NOTE_IN_HISTORY_LENGTH}
+                    ]
+                }
+            )
+        return attrs
+
+    def resolve(self, *, conflict: Conflict) -> Conflict:
+        """Owner and project ids are matched against the conflict's own two sides
+        only, so nothing else is looked up (or disclosed) by id."""
+        data = self.validated_data
+        a, b = conflict.project_a, conflict.project_b
+        owners: dict[int, User] = {a.owner_id: a.owner, b.owner_id: b.owner}
+        return services.conflict_resolve(
+            user=_user(self),
+            conflict=conflict,
+            resolution=data["resolution"],
+            owner=owners.get(data.get("owner")),
+            keep={a.pk: a, b.pk: b}.get(data.get("keep")),
+            note=data.get("note", ""),
+        )

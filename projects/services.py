@@ -1,0 +1,433 @@
+"""Writes on projects: create/update with conflict detection, procurement list,
+buying committee, milestones, checklist ticks, ownership transfer, conflict
+resolution and project merge. Every function is one transaction."""
+
+from difflib import SequenceMatcher
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import services as account_services
+from accounts.models import Contact, Customer
+from projects import checklist
+from projects.models import (
+    ChecklistItem,
+    ChecklistTick,
+    Conflict,
+    ConflictKind,
+    Milestone,
+    OwnerChange,
+    ProcurementItem,
+    Project,
+    Resolution,
+    Stakeholder,
+)
+from teams.errors import ConflictError, DomainError, collect_errors, validated
+from teams.models import User
+
+PROJECT_FIELDS = (
+    "name",
+    "scope",
+    "kind",
+    "funding_source",
+    "approved_funding",
+    "start_on",
+    "end_on",
+)
+# Names at least this similar (after normalisation) are "the same project".
+NAME_SIMILARITY = 0.8
+
+
+def _check_owner(*, user: User, owner: User) -> None:
+    account_services.check_owner(user=user, owner=owner)
+
+
+def _can_manage_team_of(user: User, project: Project) -> bool:
+    return user.is_admin or (user.is_lead and user.team_id is not None and project.team_id == user.team_id)
+
+
+def _check_lead_contact(project: Project):
+    if project.lead_contact_id and project.lead_contact.customer_id != project.customer_id:
+        raise DomainError({"lead_contact": _("Choose a person of this project's customer.")})
+
+
+def refresh_checklist(*, project: Project) -> int:
+    value = checklist.score(checklist.evaluate(project))
+    if value != project.checklist_score:
+        Project.objects.filter(pk=project.pk).update(checklist_score=value)
+        project.checklist_score = value
+    return value
+
+
+# --- conflicts --------------------------------------------------------------------------------
+
+
+def _names_alike(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    return a == b or SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
+
+
+def _committee(project: Project) -> set[int]:
+    ids = set(project.stakeholders.values_list("contact_id", flat=True))
+    if project.lead_contact_id:
+        ids.add(project.lead_contact_id)
+    return ids
+
+
+def _record(kind, project, other, contact_id=None) -> Conflict | None:
+    low, high = sorted([project.pk, other.pk])
+    key = f"{kind}:{low}-{high}:{contact_id or ''}"
+    try:
+        with transaction.atomic():
+            conflict, created = Conflict.objects.get_or_create(
+                key=key,
+                defaults={"kind": kind, "project_a": project, "project_b": other, "contact_id": contact_id},
+            )
+    except IntegrityError:  # recorded by a concurrent transaction a moment ago
+        return None
+    return conflict if created else None
+
+
+def detect_conflicts(*, project: Project) -> list[Conflict]:
+    """Record what collides with ``project`` now. The customer row is locked by
+    the caller, so two changes on one customer are checked one after the other.
+
+    Per pair of open projects, the most specific kind is recorded: a duplicate
+    project name; otherwise each contact on both buying committees (different
+    owners); otherwise, for different owners, the shared customer.
+    """
+    if not project.is_open:
+        return []
+    others = list(
+        Project.objects.open().filter(customer_id=project.customer_id).exclude(pk=project.pk).select_related("owner")
+    )
+    if not others:
+        return []
+    mine = _committee(project)
+    committees = {}
+    if mine:
+        rows = Stakeholder.objects.filter(project__in=others, contact_id__in=mine).values_list(
+            "project_id", "contact_id"
+        )
+        for project_id, contact_id in rows:
+            committees.setdefault(project_id, set()).add(contact_id)
+        for other in others:
+            if other.lead_contact_id in mine:
+                committees.setdefault(other.pk, set()).add(other.lead_contact_id)
+    recorded = []
+    for other in others:
+        if _names_alike(project.normalized_name, other.normalized_name):
+            recorded.append(_record(ConflictKind.DUPLICATE_PROJECT, project, other))
+        elif other.owner_id != project.owner_id:
+            shared = committees.get(other.pk, set())
+            if shared:
+                recorded += [_record(ConflictKind.SHARED_CONTACT, project, other, c) for c in sorted(shared)]
+            else:
+                recorded.append(_record(ConflictKind.SHARED_CUSTOMER, project, other))
+    return [conflict for conflict in recorded if conflict is not None]
+
+
+def _lock_customer(customer_id: int) -> Customer:
+    return Customer.objects.select_for_update().get(pk=customer_id)
+
+
+# --- projects ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_create(
+    *,
+    user: User,
+    customer: Customer,
+    data: dict,
+    owner: User | None = None,
+    lead_contact: Contact | None = None,
+    procurement: list[dict] | None = None,
+) -> Project:
+    """Create a project on ``customer``. The caller decides whether the user may
+    reach the customer: a rep may add a project to a customer found through the
+    duplicate warning without seeing its other data."""
+    owner = owner or user
+    _check_owner(user=user, owner=owner)
+    customer = _lock_customer(customer.pk)
+    project = Project(customer=customer, owner=owner, lead_contact=lead_contact)
+    for field, value in data.items():
+        if field in PROJECT_FIELDS or field == "opened_at":
+            setattr(project, field, value)
+    if project.opened_at and project.opened_at > timezone.now():
+        raise DomainError({"opened_at": _("The project cannot enter the funnel in the future.")})
+    items = [ProcurementItem(project=project, **item) for item in procurement or []]
+    errors = collect_errors(
+        partial(validated, project, exclude=["customer", "owner", "team", "lead_contact"]),
+        partial(_check_lead_contact, project),
+        *[partial(validated, item, exclude=["project"], prefix=f"procurement.{i}.") for i, item in enumerate(items)],
+    )
+    if errors:
+        raise DomainError(errors)
+    project._history_user = user
+    project.save()
+    for item in items:
+        item.project = project
+    ProcurementItem.objects.bulk_create(items)
+    detect_conflicts(project=project)
+    refresh_checklist(project=project)
+    return project
+
+
+def _locked_project(project: Project) -> Project:
+    _lock_customer(project.customer_id)
+    return Project.objects.select_for_update().select_related("customer", "owner").get(pk=project.pk)
+
+
+def _check_version(project: Project, expected):
+    if expected is not None and int(expected) != project.version:
+        raise ConflictError(
+            _(
+                "Someone else saved this project after you opened it. Review their version and apply your changes "
+                "again."
+            ),
+            data={"current": {f: getattr(project, f) for f in PROJECT_FIELDS}, "version": project.version},
+            code="stale_version",
+        )
+
+
+@transaction.atomic
+def project_update(
+    *, user: User, project: Project, data: dict, version: int | None = None, lead_contact=...
+) -> Project:
+    """Change basic fields; a stale ``version`` raises ConflictError (409) and writes nothing."""
+    locked = _locked_project(project)
+    _check_version(locked, version)
+    for field, value in data.items():
+        if field in PROJECT_FIELDS:
+            setattr(locked, field, value)
+    if lead_contact is not ...:
+        locked.lead_contact = lead_contact
+    validated(locked, exclude=["customer", "owner", "team", "lead_contact"])
+    _check_lead_contact(locked)
+    locked.version = F("version") + 1
+    locked._history_user = user
+    locked.save()
+    locked.refresh_from_db()
+    detect_conflicts(project=locked)
+    refresh_checklist(project=locked)
+    return locked
+
+
+@transaction.atomic
+def project_transfer(*, user: User, project: Project, to_user: User, reason: str) -> Project:
+    """Lead (within the team) or admin moves a project to another owner, with the reason."""
+    locked = _locked_project(project)
+    if not _can_manage_team_of(user, locked):
+        raise DomainError(_("Only the team's lead or an admin can transfer a project."))
+    if not (reason or "").strip():
+        raise DomainError({"reason": _("Say why the project changes hands.")})
+    _check_owner(user=user, owner=to_user)
+    if to_user.pk == locked.owner_id:
+        raise DomainError({"to_user": _("This user already owns the project.")})
+    OwnerChange.objects.create(
+        project=locked, from_user=locked.owner, to_user=to_user, changed_by=user, reason=reason.strip()
+    )
+    locked.owner = to_user
+    locked.version = F("version") + 1
+    locked._history_user = user
+    locked._change_reason = reason.strip()
+    locked.save()
+    locked.refresh_from_db()
+    detect_conflicts(project=locked)
+    return locked
+
+
+# --- procurement list, milestones, committee, checklist -----------------------------------------
+
+
+@transaction.atomic
+def procurement_item_save(
+    *, user: User, project: Project, data: dict, item: ProcurementItem | None = None
+) -> ProcurementItem:
+    item = item or ProcurementItem(project=project)
+    for field in ("item", "quantity", "unit", "unit_price", "notes"):
+        if field in data:
+            setattr(item, field, data[field] if data[field] is not None else "")
+    validated(item, exclude=["project"])
+    item.save()
+    Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+    refresh_checklist(project=project)
+    return item
+
+
+@transaction.atomic
+def procurement_item_delete(*, user: User, item: ProcurementItem) -> None:
+    project = item.project
+    item.delete()
+    refresh_checklist(project=project)
+
+
+@transaction.atomic
+def milestone_save(*, user: User, project: Project, data: dict, milestone: Milestone | None = None) -> Milestone:
+    milestone = milestone or Milestone(project=project)
+    for field in ("name", "due_on", "done_on"):
+        if field in data:
+            setattr(milestone, field, data[field])
+    validated(milestone, exclude=["project"])
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_delete(*, user: User, milestone: Milestone) -> None:
+    milestone.delete()
+
+
+@transaction.atomic
+def stakeholder_save(
+    *,
+    user: User,
+    project: Project,
+    contact: Contact | None = None,
+    new_contact: dict | None = None,
+    role: str,
+    stance: str,
+    notes: str = "",
+    stakeholder: Stakeholder | None = None,
+) -> Stakeholder:
+    """Put a person of the customer on the buying committee (a new one is
+    created on the customer first); a contact shared with another owner's open
+    project raises a conflict."""
+    locked = _locked_project(project)
+    if stakeholder is None:
+        if contact is None and new_contact:
+            contact = account_services.contact_create(user=user, customer=locked.customer, data=new_contact)
+        if contact is None:
+            raise DomainError({"contact": _("Choose a person or enter a new one.")})
+        if contact.customer_id != locked.customer_id:
+            raise DomainError({"contact": _("Choose a person of this project's customer.")})
+        stakeholder = Stakeholder(project=locked, contact=contact)
+    stakeholder.role, stakeholder.stance, stakeholder.notes = role, stance, notes or ""
+    validated(stakeholder, exclude=["project", "contact"] if stakeholder.pk else None)
+    stakeholder.save()
+    detect_conflicts(project=locked)
+    refresh_checklist(project=locked)
+    return stakeholder
+
+
+@transaction.atomic
+def stakeholder_delete(*, user: User, stakeholder: Stakeholder) -> None:
+    project = stakeholder.project
+    stakeholder.delete()
+    refresh_checklist(project=project)
+
+
+@transaction.atomic
+def checklist_tick(*, user: User, project: Project, item: ChecklistItem, done: bool) -> None:
+    """Tick or untick a hand-ticked item; derived items follow the data."""
+    if item.rule:
+        raise DomainError({"item": _("This item is ticked automatically when the data is there.")})
+    if done:
+        ChecklistTick.objects.get_or_create(project=project, item=item, defaults={"ticked_by": user})
+    else:
+        ChecklistTick.objects.filter(project=project, item=item).delete()
+    refresh_checklist(project=project)
+
+
+def refresh_all_checklists(*, projects=None) -> int:
+    """After an admin edits the checklist: recompute stored scores."""
+    count = 0
+    items = list(ChecklistItem.objects.filter(is_active=True))
+    for project in (projects if projects is not None else Project.objects.all()).iterator():
+        value = checklist.score(checklist.evaluate(project, items))
+        if value != project.checklist_score:
+            Project.objects.filter(pk=project.pk).update(checklist_score=value)
+            count += 1
+    return count
+
+
+# --- conflict resolution and merge -------------------------------------------------------------
+
+
+def _check_can_resolve(user: User, conflict: Conflict):
+    teams = {conflict.project_a.team_id, conflict.project_b.team_id}
+    if not (user.is_admin or (user.is_lead and user.team_id in teams)):
+        raise DomainError(_("Only a lead of one of the teams involved, or an admin, can resolve this conflict."))
+
+
+@transaction.atomic
+def conflict_resolve(
+    *,
+    user: User,
+    conflict: Conflict,
+    resolution: str,
+    owner: User | None = None,
+    keep: Project | None = None,
+    note: str = "",
+) -> Conflict:
+    """Resolve as: one owner for both projects, genuinely separate, or merged
+    (``keep`` survives). The resolution is recorded with who and when."""
+    conflict = Conflict.objects.select_for_update().select_related("project_a", "project_b").get(pk=conflict.pk)
+    _check_can_resolve(user, conflict)
+    if conflict.is_resolved:
+        raise DomainError(_("This conflict was already resolved."))
+    a, b = conflict.project_a, conflict.project_b
+    reason = _("Conflict #%(id)s resolved: %(how)s") % {"id": conflict.pk, "how": Resolution(resolution).label}
+    if note:
+        reason = f"{reason}. {note}"
+    if resolution == Resolution.ASSIGN_OWNER:
+        if owner is None or owner.pk not in {a.owner_id, b.owner_id}:
+            raise DomainError({"owner": _("Choose one of the two owners.")})
+        for project in (a, b):
+            if project.owner_id != owner.pk:
+                project_transfer(user=user, project=project, to_user=owner, reason=reason)
+    elif resolution == Resolution.MERGED:
+        if keep is None or keep.pk not in {a.pk, b.pk}:
+            raise DomainError({"keep": _("Choose which of the two projects to keep.")})
+        source = b if keep.pk == a.pk else a
+        note = " ".join(filter(None, [note, _("(merged #%(id)s %(name)s)") % {"id": source.pk, "name": source.name}]))
+        # The record survives the merged project: it now points at the kept one only.
+        conflict.project_a = conflict.project_b = keep
+        conflict.save(update_fields=["project_a", "project_b"])
+        project_merge(user=user, target=keep, source=source, reason=reason)
+    elif resolution != Resolution.SEPARATE:
+        raise DomainError({"resolution": _("Choose how to resolve the conflict.")})
+    conflict.resolution = resolution
+    conflict.resolved_by = user
+    conflict.resolved_at = timezone.now()
+    conflict.resolution_note = note or ""
+    conflict.save(update_fields=["resolution", "resolved_by", "resolved_at", "resolution_note"])
+    return conflict
+
+
+@transaction.atomic
+def project_merge(*, user: User, target: Project, source: Project, reason: str = "") -> Project:
+    """Move the source's procurement items, committee, milestones, ticks and every
+    other row pointing at it (pipeline history too) into the target; delete the source."""
+    if target.pk == source.pk or target.customer_id != source.customer_id:
+        raise DomainError(_("Only two different projects of the same customer can be merged."))
+    if not (_can_manage_team_of(user, target) or _can_manage_team_of(user, source)):
+        raise DomainError(_("Only a lead or an admin can merge projects."))
+    _lock_customer(target.customer_id)
+    on_target = set(Stakeholder.objects.filter(project=target).values_list("contact_id", flat=True))
+    Stakeholder.objects.filter(project=source, contact_id__in=on_target).delete()
+    ticked = set(ChecklistTick.objects.filter(project=target).values_list("item_id", flat=True))
+    ChecklistTick.objects.filter(project=source, item_id__in=ticked).delete()
+    skip = {Conflict}
+    for relation in Project._meta.related_objects:
+        model = relation.related_model
+        if not relation.one_to_many or model in skip or model.__name__.startswith("Historical"):
+            continue
+        model._base_manager.filter(**{relation.field.name: source}).update(**{relation.field.name: target})
+    Conflict.objects.filter(Q(project_a=source) | Q(project_b=source)).delete()
+    source._history_user = user
+    source._change_reason = reason or f"merged into #{target.pk}"
+    source.delete()
+    target = Project.objects.get(pk=target.pk)
+    target._history_user = user
+    target._change_reason = reason or f"merged #{source.pk}"
+    target.version = F("version") + 1
+    target.save()
+    target.refresh_from_db()
+    refresh_checklist(project=target)
+    return target

@@ -1,0 +1,446 @@
+"""Project pages: list, detail (procurement list, buying committee, timeline,
+checklist, conflicts, history edited inline with htmx), create/edit, transfer,
+and the leads' conflict queue. Every query starts from ``visible_to(user)``."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from accounts.choices import BuyingRole
+from accounts.models import Customer
+from accounts.views.customers import HandOverView, VersionedUpdateMixin
+from projects import checklist, services
+from projects.filters import ProjectFilter
+from projects.forms import (
+    MilestoneForm,
+    ProcurementItemForm,
+    ProjectForm,
+    ResolveForm,
+    StakeholderEditForm,
+    StakeholderForm,
+)
+from projects.models import (
+    ChecklistItem,
+    Conflict,
+    Milestone,
+    ProcurementItem,
+    Project,
+    Resolution,
+    Stakeholder,
+)
+from teams.errors import ConflictError, DomainError
+from teams.mixins import RoleRequiredMixin, VisibleObjectsMixin, add_domain_error
+from teams.models import Role, User
+
+ROLE_ORDER = [value for value, _label in BuyingRole.choices]
+
+
+def unresolved_conflicts():
+    return Conflict.objects.unresolved().filter(Q(project_a=OuterRef("pk")) | Q(project_b=OuterRef("pk")))
+
+
+class ProjectListView(VisibleObjectsMixin, ListView):
+    model = Project
+    template_name = "projects/project_list.html"
+    paginate_by = 50
+
+    def get_template_names(self):
+        if self.request.htmx and not self.request.htmx.boosted:
+            return [f"{self.template_name}#project-table"]
+        return [self.template_name]
+
+    def get_queryset(self):
+        self.filterset = ProjectFilter(self.request.GET or None, queryset=super().get_queryset(), request=self.request)
+        queryset = self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
+        if not self.request.GET.get("ordering"):
+            queryset = queryset.order_by("-updated_at", "-id")
+        return queryset.select_related("customer", "owner").annotate(has_conflict=Exists(unresolved_conflicts()))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(filter=self.filterset, query_string=query.urlencode(), show_owner=not self.request.user.is_rep)
+        return context
+
+
+def _customer_for_new_project(request, customer_id):
+    """A customer the user sees, or one a duplicate warning disclosed to them."""
+    if not str(customer_id or "").isdigit():
+        return None
+    return Customer.objects.attachable_by(request.user).filter(pk=int(customer_id)).select_related("owner").first()
+
+
+class ProjectCreateView(LoginRequiredMixin, View):
+    template_name = "projects/project_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.customer = _customer_for_new_project(request, request.GET.get("customer") or request.POST.get("customer"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        if self.customer is None:
+            return render(request, "projects/pick_customer.html", {})
+        return self.render(ProjectForm(user=request.user, customer=self.customer))
+
+    def post(self, request):
+        if self.customer is None:
+            raise Http404
+        form = ProjectForm(request.POST, user=request.user, customer=self.customer)
+        if form.is_valid():
+            try:
+                project = services.project_create(
+                    user=request.user,
+                    customer=self.customer,
+                    data=form.service_data(),
+                    owner=form.cleaned_data.get("owner"),
+                    lead_contact=form.cleaned_data.get("lead_contact"),
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Project %(name)s created.") % {"name": project.name})
+                return redirect(project)
+        return self.render(form)
+
+    def render(self, form):
+        context = {"form": form, "customer": self.customer, "customer_visible": self.customer_visible()}
+        return render(self.request, self.template_name, context)
+
+    def customer_visible(self):
+        return Customer.objects.visible_to(self.request.user).filter(pk=self.customer.pk).exists()
+
+
+class ProjectUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, View):
+    model = Project
+    template_name = "projects/project_form.html"
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset().select_related("customer"), pk=self.kwargs["pk"])
+
+    def get(self, request, pk):
+        project = self.get_object()
+        form = ProjectForm(instance=project, user=request.user, customer=project.customer)
+        return self.render(project, form, version=project.version)
+
+    def post(self, request, pk):
+        project = self.get_object()
+        form = ProjectForm(request.POST, instance=project, user=request.user, customer=project.customer)
+        if form.is_valid():
+            try:
+                project = services.project_update(
+                    user=request.user,
+                    project=project,
+                    data=form.service_data(),
+                    version=request.POST.get("version") or None,
+                    lead_contact=form.cleaned_data.get("lead_contact"),
+                )
+            except ConflictError as error:
+                return self.render(project, form, **self.conflict_context(error, form))
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Project %(name)s saved.") % {"name": project.name})
+                return redirect(project)
+        return self.render(project, form, version=request.POST.get("version"))
+
+    def render(self, project, form, **extra):
+        context = {"form": form, "object": project, "customer": project.customer, "customer_visible": True, **extra}
+        return render(self.request, self.template_name, context)
+
+
+class ProjectDetailView(VisibleObjectsMixin, DetailView):
+    model = Project
+    template_name = "projects/project_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("customer", "owner", "team", "lead_contact")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(project_context(self.request, self.object))
+        return context
+
+
+def project_context(request, project, **forms):
+    """Everything the detail page (and its htmx partials) shows."""
+    user = request.user
+    items = list(project.procurement_items.all())
+    stakeholders = sorted(
+        project.stakeholders.select_related("contact", "contact__department"),
+        key=lambda s: (ROLE_ORDER.index(s.role), s.pk),
+    )
+    chain = []
+    for role, label in BuyingRole.choices:
+        people = [s for s in stakeholders if s.role == role]
+        if people:
+            chain.append({"role": role, "label": label, "people": people})
+    lines = checklist.evaluate(project)
+    conflicts = list(
+        Conflict.objects.filter(Q(project_a=project) | Q(project_b=project))
+        .select_related("project_a__owner", "project_b__owner", "contact", "resolved_by")
+        .order_by("resolved_at", "-created_at")
+    )
+    for conflict in conflicts:
+        conflict.other = conflict.other_project(project)
+    visible_customer = Customer.objects.visible_to(user).filter(pk=project.customer_id).exists()
+    return {
+        "project": project,
+        "items": items,
+        "procurement_total": sum((item.total for item in items), 0),
+        "chain": chain,
+        "milestones": list(project.milestones.all()),
+        "lines": lines,
+        "score": checklist.score(lines),
+        "conflicts": conflicts,
+        "open_conflicts": [c for c in conflicts if not c.is_resolved],
+        "owner_changes": list(project.owner_changes.select_related("from_user", "to_user", "changed_by")[:20]),
+        "history": list(project.history.select_related("history_user").order_by("-history_date")[:20]),
+        "customer_visible": visible_customer,
+        "can_transfer": user.is_admin or (user.is_lead and project.team_id == user.team_id),
+        "item_form": forms.get("item_form") or ProcurementItemForm(),
+        "milestone_form": forms.get("milestone_form") or MilestoneForm(),
+        "stakeholder_form": forms.get("stakeholder_form") or StakeholderForm(user=user, project=project),
+    }
+
+
+class ProjectChildView(VisibleObjectsMixin, View):
+    """Inline edits on a visible project, answered with the changed section (htmx)
+    or a redirect to the project page (plain form post)."""
+
+    model = Project
+    partial = None
+
+    def project(self):
+        return get_object_or_404(self.get_queryset().select_related("customer"), pk=self.kwargs["pk"])
+
+    def respond(self, project, status=200, **forms):
+        if not self.request.htmx:
+            if status != 200:
+                for form in forms.values():
+                    for error in form.errors.get("__all__", []) + [e for f in form.errors.values() for e in f]:
+                        messages.error(self.request, error)
+                        break
+            return redirect(project)
+        project.refresh_from_db()
+        context = project_context(self.request, project, **forms)
+        return render(self.request, f"projects/project_detail.html#{self.partial}", context, status=status)
+
+
+class ProcurementItemCreateView(ProjectChildView):
+    partial = "procurement"
+
+    def post(self, request, pk):
+        project = self.project()
+        form = ProcurementItemForm(request.POST)
+        if form.is_valid():
+            try:
+                services.procurement_item_save(user=request.user, project=project, data=form.cleaned_data)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                return self.respond(project)
+        return self.respond(project, status=400, item_form=form)
+
+
+class ProcurementItemDeleteView(ProjectChildView):
+    partial = "procurement"
+
+    def post(self, request, pk, item_pk):
+        project = self.project()
+        item = get_object_or_404(ProcurementItem, pk=item_pk, project=project)
+        services.procurement_item_delete(user=request.user, item=item)
+        return self.respond(project)
+
+
+class MilestoneCreateView(ProjectChildView):
+    partial = "timeline"
+
+    def post(self, request, pk):
+        project = self.project()
+        form = MilestoneForm(request.POST)
+        if form.is_valid():
+            try:
+                services.milestone_save(user=request.user, project=project, data=form.cleaned_data)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                return self.respond(project)
+        return self.respond(project, status=400, milestone_form=form)
+
+
+class MilestoneDeleteView(ProjectChildView):
+    partial = "timeline"
+
+    def post(self, request, pk, milestone_pk):
+        project = self.project()
+        services.milestone_delete(
+            user=request.user, milestone=get_object_or_404(Milestone, pk=milestone_pk, project=project)
+        )
+        return self.respond(project)
+
+
+class StakeholderCreateView(ProjectChildView):
+    partial = "committee"
+
+    def post(self, request, pk):
+        project = self.project()
+        form = StakeholderForm(request.POST, user=request.user, project=project)
+        if form.is_valid():
+            try:
+                services.stakeholder_save(
+                    user=request.user,
+                    project=project,
+                    contact=form.cleaned_data.get("contact"),
+                    new_contact=form.new_contact(),
+                    role=form.cleaned_data["role"],
+                    stance=form.cleaned_data["stance"],
+                    notes=form.cleaned_data.get("notes", ""),
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                return self.respond(project)
+        return self.respond(project, status=400, stakeholder_form=form)
+
+
+class StakeholderUpdateView(ProjectChildView):
+    partial = "committee"
+
+    def post(self, request, pk, stakeholder_pk):
+        project = self.project()
+        stakeholder = get_object_or_404(Stakeholder, pk=stakeholder_pk, project=project)
+        form = StakeholderEditForm(request.POST, instance=stakeholder)
+        if form.is_valid():
+            services.stakeholder_save(
+                user=request.user,
+                project=project,
+                stakeholder=stakeholder,
+                role=form.cleaned_data["role"],
+                stance=form.cleaned_data["stance"],
+                notes=form.cleaned_data.get("notes", ""),
+            )
+        return self.respond(project)
+
+
+class StakeholderDeleteView(ProjectChildView):
+    partial = "committee"
+
+    def post(self, request, pk, stakeholder_pk):
+        project = self.project()
+        services.stakeholder_delete(
+            user=request.user, stakeholder=get_object_or_404(Stakeholder, pk=stakeholder_pk, project=project)
+        )
+        return self.respond(project)
+
+
+class ChecklistTickView(ProjectChildView):
+    partial = "checklist"
+
+    def post(self, request, pk, item_pk):
+        project = self.project()
+        item = get_object_or_404(ChecklistItem, pk=item_pk, is_active=True)
+        try:
+            services.checklist_tick(user=request.user, project=project, item=item, done=request.POST.get("done") == "1")
+        except DomainError as error:
+            messages.error(request, " ".join(error.messages))
+        return self.respond(project)
+
+
+class ProjectTransferView(HandOverView):
+    done_message = gettext_lazy("Project handed over.")
+
+    def get_subject(self):
+        return get_object_or_404(Project.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+
+    def hand_over(self, subject, *, to_user, reason):
+        services.project_transfer(user=self.request.user, project=subject, to_user=to_user, reason=reason)
+
+
+class ConflictListView(RoleRequiredMixin, ListView):
+    """The leads' queue: what collides, with everything needed to resolve it."""
+
+    allowed_roles = (Role.LEAD, Role.ADMIN)
+    template_name = "projects/conflict_list.html"
+    paginate_by = 30
+
+    def get_queryset(self):
+        status = self.request.GET.get("status", "open")
+        queryset = Conflict.objects.visible_to(self.request.user).select_related(
+            "project_a__owner", "project_a__customer", "project_b__owner", "contact", "resolved_by"
+        )
+        if status == "resolved":
+            return queryset.filter(resolved_at__isnull=False).order_by("-resolved_at")
+        return queryset.unresolved().order_by("-created_at")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["status"] = self.request.GET.get("status", "open")
+        context["resolutions"] = Resolution.choices
+        return context
+
+
+class ConflictResolveView(RoleRequiredMixin, View):
+    allowed_roles = (Role.LEAD, Role.ADMIN)
+
+    def post(self, request, pk):
+        conflict = get_object_or_404(Conflict.objects.visible_to(request.user), pk=pk)
+        form = ResolveForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose how to resolve the conflict."))
+            return redirect("projects:conflict_list")
+        owner = (
+            User.objects.filter(pk=form.cleaned_data.get("owner")).first() if form.cleaned_data.get("owner") else None
+        )
+        keep_id = form.cleaned_data.get("keep")
+        keep = next((p for p in (conflict.project_a, conflict.project_b) if p.pk == keep_id), None)
+        try:
+            services.conflict_resolve(
+                user=request.user,
+                conflict=conflict,
+                resolution=form.cleaned_data["resolution"],
+                owner=owner,
+                keep=keep,
+                note=form.cleaned_data.get("note", ""),
+            )
+        except DomainError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Conflict resolved."))
+        return redirect("projects:conflict_list")
+
+
+def customer_projects_section(request, customer):
+    """The projects block on a customer's page (registered with accounts)."""
+    user = request.user
+    mine = list(
+        Project.objects.visible_to(user)
+        .filter(customer=customer)
+        .select_related("owner")
+        .annotate(has_conflict=Exists(unresolved_conflicts()))
+        .order_by("closed_at", "-updated_at")
+    )
+    shown = {project.pk for project in mine}
+    others = (
+        Project.objects.open()
+        .filter(customer=customer)
+        .exclude(pk__in=shown)
+        .values("owner__display_name", "owner__username")
+        .annotate(count=Count("pk"))
+    )
+    return {
+        "template": "projects/includes/customer_projects.html",
+        "projects": mine,
+        "other_owners": [
+            {"name": row["owner__display_name"] or row["owner__username"], "count": row["count"]} for row in others
+        ],
+        "customer": customer,
+    }

@@ -1,0 +1,36 @@
+"""How projects widen what a user sees of customers (registered at start-up).
+
+A rep sees the customers on which they hold a project (a limited view: the
+customer's own data stays editable by its owner only) and the people on the
+buying committees of their projects; a lead sees the same for the team.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.models import ContactQuerySet, CustomerQuerySet
+
+
+def _project_filter(user):
+    if user.is_lead and user.team_id is not None:
+        return {"team_id": user.team_id}
+    return {"owner": user}
+
+
+def customers_with_own_projects(user):
+    from projects.models import Project
+
+    return Q(Exists(Project.objects.filter(customer=OuterRef("pk"), **_project_filter(user))))
+
+
+def contacts_on_own_projects(user):
+    from projects.models import Stakeholder
+
+    scope = {f"project__{key}": value for key, value in _project_filter(user).items()}
+    return Q(Exists(Stakeholder.objects.filter(contact=OuterRef("pk"), **scope)))
+
+
+def register():
+    if customers_with_own_projects not in CustomerQuerySet.extra_visibility:
+        CustomerQuerySet.extra_visibility.append(customers_with_own_projects)
+    if contacts_on_own_projects not in ContactQuerySet.extra_visibility:
+        ContactQuerySet.extra_visibility.append(contacts_on_own_projects)
