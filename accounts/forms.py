@@ -73,8 +73,10 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
             self.fields["owner"] = forms.ModelChoiceField(
                 label=_("Owner"),
                 queryset=services.owner_choices(user),
-                required=False,
-                help_text=_("Leave empty to own it yourself."),
+                required=user.is_admin,
+                help_text=_("Choose the rep or lead who owns it.")
+                if user.is_admin
+                else _("Leave empty to own it yourself."),
                 initial=self.instance.owner_id if self.instance.pk else None,
             )
 

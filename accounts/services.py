@@ -63,6 +63,8 @@ def check_owner(*, user: User, owner: User) -> None:
     """Reps own what they create; leads assign within their team; admins anyone active."""
     if not owner.is_active:
         raise DomainError({"owner": _("The owner must be an active user.")})
+    if owner.is_admin:
+        raise DomainError({"owner": _("Customers and projects are owned by reps or leads: choose one.")})
     if user.is_admin or owner.pk == user.pk:
         return
     if user.is_lead and owner.team_id == user.team_id:

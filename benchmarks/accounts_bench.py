@@ -223,6 +223,8 @@ def measure_pages(personas, repeat):
         url = reverse("accounts:customer_list")
     except NoReverseMatch:
         return [Measurement("customer list page", status="no URL", note="accounts:customer_list is not routed yet")]
+    except Exception as error:  # the URLconf of code being written can fail to import
+        return [Measurement("customer list page", status="error", note=f"{type(error).__name__}: {error}"[:160])]
     cases = [
         ("page 1", ""),
         ("last page", "?page=last"),

@@ -176,6 +176,9 @@ AXES_LOCKOUT_CALLABLE = "teams.views.lockout_response"
 PROXY_COUNT = int(env("PROXY_COUNT", "1" if PRODUCTION else "0"))
 AXES_CLIENT_IP_CALLABLE = "teams.http.client_ip"
 
+# Reasons given for hand-overs and merges are kept whole in the history.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # --- Internationalisation -------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"

@@ -194,18 +194,8 @@ class StakeholderViewSet(ProjectPartViewSet):
         services.stakeholder_delete(user=self.request.user, stakeholder=instance)
 
 
-class MilestoneQuerySet(models.QuerySet):
-    """A milestone is visible with its project.
-
-    Stand-in: ``Milestone`` has no scoped manager in projects/models.py yet;
-    once it has one, use ``Milestone.objects.all()`` below and drop this."""
-
-    def visible_to(self, user):
-        return self.filter(project__in=Project.objects.visible_to(user))
-
-
 class MilestoneViewSet(ProjectPartViewSet):
-    queryset = MilestoneQuerySet(model=Milestone)
+    queryset = Milestone.objects.all()
     serializer_class = MilestoneSerializer
     filterset_class = MilestoneFilter
 

@@ -49,8 +49,10 @@ class ProjectForm(forms.ModelForm):
             self.fields["owner"] = forms.ModelChoiceField(
                 label=_("Owner"),
                 queryset=account_services.owner_choices(user),
-                required=False,
-                help_text=_("Leave empty to own it yourself."),
+                required=user.is_admin,
+                help_text=_("Choose the rep or lead who owns it.")
+                if user.is_admin
+                else _("Leave empty to own it yourself."),
             )
             if self.instance.pk:
                 del self.fields["owner"]  # owners change through a transfer, with a reason

@@ -4,6 +4,7 @@ committee, checklist, ownership history and conflicts."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Sum
@@ -130,6 +131,11 @@ class Project(models.Model):
     def get_absolute_url(self):
         return reverse("projects:project_detail", args=[self.pk])
 
+    def clean(self):
+        super().clean()
+        if self.start_on and self.end_on and self.end_on < self.start_on:
+            raise ValidationError({"end_on": _("The end date cannot be before the start date.")})
+
     def normalize(self):
         self.name = (self.name or "").strip()
         self.normalized_name = normalize_project_name(self.name)[:200]
@@ -146,6 +152,11 @@ class Project(models.Model):
         )["total"] or Decimal("0")
 
 
+class MilestoneQuerySet(VisibleQuerySet):
+    owner_field = "project__owner"
+    team_field = "project__team"
+
+
 class Milestone(models.Model):
     """A planned step of the project's timeline."""
 
@@ -153,6 +164,8 @@ class Milestone(models.Model):
     name = models.CharField(_("milestone"), max_length=100, validators=[validate_no_control_chars])
     due_on = models.DateField(_("planned date"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_on", "id"]

@@ -135,9 +135,9 @@ def attach_open_conflicts(projects, *, user) -> None:
         if side.pk in by_project and side.pk != other.pk
     ]
     others = {other.pk for _conflict, _side, other in pairs}
-    visible = (
-        set(Project.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)) if others else set()
-    )
+    visible = set()
+    if others:
+        visible = set(Project.objects.visible_to(user).filter(pk__in=others).order_by().values_list("pk", flat=True))
     for conflict, side, other in pairs:
         by_project[side.pk].append(
             {
@@ -264,12 +264,8 @@ class TransferTargetField(OwnerField):
     """Whom the requester may make the owner (a user id)."""
 
 
-# The reason of an owner change is also written to the project's history, whose
-# change reason holds 100 characters; the services do not shorten it yet, so
-# longer text would fail in the database instead of answering 400.
-HISTORY_REASON_LENGTH = 100
-# Resolving by assign_owner or merged writes "Conflict #… resolved: …. <note>" there.
-RESOLUTION_NOTE_IN_HISTORY_LENGTH = 40
+# As long as the reason field of an owner change (projects.OwnerChange).
+HISTORY_REASON_LENGTH = 500
 
 
 class ProjectTransferSerializer(serializers.Serializer):
@@ -485,14 +481,9 @@ class ConflictSerializer(serializers.ModelSerializer):
     @extend_schema_field(ConflictProjectSerializer(many=True))
     def get_projects(self, conflict):
         # A merged conflict points at the kept project twice.
-        sides = (
-            [conflict.project_a]
-            if conflict.project_a_id == conflict.project_b_id
-            else [
-                conflict.project_a,
-                conflict.project_b,
-            ]
-        )
+        sides = [conflict.project_a]
+        if conflict.project_b_id != conflict.project_a_id:
+            sides.append(conflict.project_b)
         sides.sort(key=lambda project: project.pk not in conflict._visible_project_ids)
         return [
             {"id": p.pk, "name": p.name, "owner_name": p.owner.name}
@@ -525,23 +516,8 @@ class ConflictResolveSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text=_("Up to 500 characters; up to 40 with assign_owner or merged (it is copied into the history)."),
+        help_text=_("Why it was resolved this way (up to 500 characters)."),
     )
-
-    def validate(self, attrs):
-        if (
-            attrs["resolution"] != Resolution.SEPARATE
-            and len(attrs.get("note", "")) > RESOLUTION_NOTE_IN_HISTORY_LENGTH
-        ):
-            raise serializers.ValidationError(
-                {
-                    "note": [
-                        _("With this resolution the note is copied into the history: keep it within %(n)d characters.")
-                        % {"n": RESOLUTION_NOTE_IN_HISTORY_LENGTH}
-                    ]
-                }
-            )
-        return attrs
 
     def resolve(self, *, conflict: Conflict) -> Conflict:
         """Owner and project ids are matched against the conflict's own two sides

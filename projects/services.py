@@ -264,6 +264,7 @@ def procurement_item_save(
 def procurement_item_delete(*, user: User, item: ProcurementItem) -> None:
     project = item.project
     item.delete()
+    Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
     refresh_checklist(project=project)
 
 
@@ -306,6 +307,8 @@ def stakeholder_save(
             raise DomainError({"contact": _("Choose a person or enter a new one.")})
         if contact.customer_id != locked.customer_id:
             raise DomainError({"contact": _("Choose a person of this project's customer.")})
+        if Stakeholder.objects.filter(project=locked, contact=contact).exists():
+            raise DomainError({"contact": _("This person is already on the project.")})
         stakeholder = Stakeholder(project=locked, contact=contact)
     stakeholder.role, stakeholder.stance, stakeholder.notes = role, stance, notes or ""
     validated(stakeholder, exclude=["project", "contact"] if stakeholder.pk else None)
@@ -371,13 +374,25 @@ def conflict_resolve(
     _check_can_resolve(user, conflict)
     if conflict.is_resolved:
         raise DomainError(_("This conflict was already resolved."))
+    if resolution not in Resolution.values:
+        raise DomainError({"resolution": _("Choose how to resolve the conflict.")})
     a, b = conflict.project_a, conflict.project_b
     reason = _("Conflict #%(id)s resolved: %(how)s") % {"id": conflict.pk, "how": Resolution(resolution).label}
     if note:
-        reason = f"{reason}. {note}"
+        reason = f"{reason}. {note}"[: OwnerChange._meta.get_field("reason").max_length]
     if resolution == Resolution.ASSIGN_OWNER:
         if owner is None or owner.pk not in {a.owner_id, b.owner_id}:
             raise DomainError({"owner": _("Choose one of the two owners.")})
+        moving = [project for project in (a, b) if project.owner_id != owner.pk]
+        if any(not _can_manage_team_of(user, project) for project in moving):
+            raise DomainError(
+                {
+                    "owner": _(
+                        "A project of another team can only change hands by an admin; mark the conflict as "
+                        "separate, or ask an admin."
+                    )
+                }
+            )
         for project in (a, b):
             if project.owner_id != owner.pk:
                 project_transfer(user=user, project=project, to_user=owner, reason=reason)
@@ -385,7 +400,8 @@ def conflict_resolve(
         if keep is None or keep.pk not in {a.pk, b.pk}:
             raise DomainError({"keep": _("Choose which of the two projects to keep.")})
         source = b if keep.pk == a.pk else a
-        note = " ".join(filter(None, [note, _("(merged #%(id)s %(name)s)") % {"id": source.pk, "name": source.name}]))
+        merged = _("(merged #%(id)s %(name)s)") % {"id": source.pk, "name": source.name}
+        note = " ".join(filter(None, [note, merged]))[: Conflict._meta.get_field("resolution_note").max_length]
         # The record survives the merged project: it now points at the kept one only.
         conflict.project_a = conflict.project_b = keep
         conflict.save(update_fields=["project_a", "project_b"])
@@ -406,8 +422,11 @@ def project_merge(*, user: User, target: Project, source: Project, reason: str =
     other row pointing at it (pipeline history too) into the target; delete the source."""
     if target.pk == source.pk or target.customer_id != source.customer_id:
         raise DomainError(_("Only two different projects of the same customer can be merged."))
-    if not (_can_manage_team_of(user, target) or _can_manage_team_of(user, source)):
-        raise DomainError(_("Only a lead or an admin can merge projects."))
+    if not _can_manage_team_of(user, source):
+        # The merged-away project disappears: only its own team's lead or an admin may do that.
+        raise DomainError(
+            {"keep": _("Only the lead of the team whose project is merged away, or an admin, can merge.")}
+        )
     _lock_customer(target.customer_id)
     on_target = set(Stakeholder.objects.filter(project=target).values_list("contact_id", flat=True))
     Stakeholder.objects.filter(project=source, contact_id__in=on_target).delete()

@@ -23,10 +23,13 @@ def customers_with_own_projects(user):
 
 
 def contacts_on_own_projects(user):
-    from projects.models import Stakeholder
+    """People on the buying committee, or leading the purchase, of the user's projects."""
+    from projects.models import Project, Stakeholder
 
     scope = {f"project__{key}": value for key, value in _project_filter(user).items()}
-    return Q(Exists(Stakeholder.objects.filter(contact=OuterRef("pk"), **scope)))
+    return Q(Exists(Stakeholder.objects.filter(contact=OuterRef("pk"), **scope))) | Q(
+        Exists(Project.objects.filter(lead_contact=OuterRef("pk"), **_project_filter(user)))
+    )
 
 
 def register():

@@ -9,4 +9,5 @@ ensure_venv requirements-dev.txt
 
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/funnel_crm}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/15}"
-exec .venv/bin/pytest "$@"
+# Two workers: the machine has two cores. PYTEST_WORKERS=0 runs in one process.
+exec .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"

@@ -225,14 +225,19 @@ def test_project_create_matrix(api_for, world, persona, customer, expected):
     }
     CustomerDisclosure.objects.create(user=world.personas["outsider_rep"], customer=customers["disclosed"])
     target = customers[customer]
-    response = api_for(persona).post("/api/v1/projects/", {"customer": target.pk, "name": "新项目"}, format="json")
+    payload = {"customer": target.pk, "name": "新项目"}
+    # Admins own nothing themselves: they name the owner (the customer's owner here).
+    owner = target.owner if persona in ("admin", None) else world.personas[persona]
+    if persona == "admin":
+        payload["owner"] = owner.pk
+    response = api_for(persona).post("/api/v1/projects/", payload, format="json")
     assert response.status_code == expected, response.content
     if expected == 400:
         assert "customer" in response.json()["errors"]
         assert target.name not in response.content.decode()
     if expected == 201:
         body = response.json()
-        assert body["owner"] == world.personas[persona].pk
+        assert body["owner"] == owner.pk
         assert body["customer_name"] == target.name
 
 
@@ -426,13 +431,13 @@ def test_current_version_saves_and_counts_up(rep_api, rep):
 
 @pytest.mark.parametrize("persona", ["admin", "lead"])
 def test_put_of_the_unchanged_representation_succeeds(api_for, personas, persona):
-    """Even when the stored owner could not be chosen today (an admin, a user who left)."""
+    """Even when the stored owner could not be chosen today (a user who left)."""
     rep = personas["rep"]
-    project = services.project_create(user=personas["admin"], customer=CustomerFactory(owner=rep), data={"name": "甲"})
-    if persona == "lead":
-        services.project_transfer(user=personas["admin"], project=project, to_user=rep, reason="接手")
-        rep.is_active = False
-        rep.save()
+    project = services.project_create(
+        user=personas["admin"], customer=CustomerFactory(owner=rep), data={"name": "甲"}, owner=rep
+    )
+    rep.is_active = False
+    rep.save()
     api = api_for(persona)
     body = api.get(f"/api/v1/projects/{project.pk}/").json()
     response = api.put(f"/api/v1/projects/{project.pk}/", {**body, "scope": "改"}, format="json")
@@ -702,7 +707,9 @@ def test_resolve_with_missing_or_foreign_choice_names_the_field(api_for, world, 
     assert not Conflict.objects.get(pk=conflict.pk).is_resolved
 
 
-@pytest.mark.parametrize(("resolution", "length", "expected"), [("separate", 500, 200), ("assign_owner", 41, 400)])
+@pytest.mark.parametrize(
+    ("resolution", "length", "expected"), [("separate", 500, 200), ("assign_owner", 500, 200), ("separate", 501, 400)]
+)
 def test_resolution_note_length(api_for, world, resolution, length, expected):
     conflict = world.conflicts[("rep", "other_rep")]
     body = {"resolution": resolution, "owner": world.personas["rep"].pk, "note": "长" * length}
@@ -754,7 +761,7 @@ def test_lead_transfers_a_project_with_the_reason(api_for, world):
     [
         ("outsider_rep", "调岗", "to_user"),
         ("other_rep", "", "reason"),
-        ("other_rep", "长" * 101, "reason"),
+        ("other_rep", "长" * 501, "reason"),
         ("rep", "调岗", "to_user"),
     ],
 )
@@ -918,3 +925,11 @@ def test_stakeholder_and_milestone_list_query_count(api_for, world, django_asser
         assert api.get("/api/v1/stakeholders/", {"page_size": 200}).json()["count"] == 18
     with django_assert_max_num_queries(2):
         assert api.get("/api/v1/milestones/", {"page_size": 200}).json()["count"] == 18
+
+
+def test_admin_must_name_an_owner(api_for, world):
+    response = api_for("admin").post(
+        "/api/v1/projects/", {"customer": world.customer.pk, "name": "无主项目"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "owner" in response.json()["errors"]

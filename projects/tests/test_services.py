@@ -34,7 +34,7 @@ def test_create_with_procurement_list_and_checklist_score(rep):
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"start_on": date(2027, 1, 2), "end_on": date(2027, 1, 1)}, "__all__"),
+        ({"start_on": date(2027, 1, 2), "end_on": date(2027, 1, 1)}, "end_on"),
         ({"approved_funding": Decimal("-1")}, "approved_funding"),
         ({"name": ""}, "name"),
     ],
