@@ -116,6 +116,8 @@ class Customer(models.Model):
             models.Index(fields=["owner", "-updated_at"], name="customer_owner_updated"),
             models.Index(fields=["team", "-updated_at"], name="customer_team_updated"),
             models.Index(fields=["team", "completeness"], name="customer_team_completeness"),
+            # The admin's unscoped list, newest first.
+            models.Index(fields=["-updated_at", "-id"], name="customer_updated"),
         ]
 
     def __str__(self):

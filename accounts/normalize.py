@@ -38,6 +38,7 @@ contacts.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "normalize_company_name",
@@ -527,15 +528,18 @@ def company_core(name) -> str:
     return core
 
 
-def _strip_repeatedly(text: str, words: list[str], *, from_start: bool) -> str:
-    """Strip any of ``words`` from one end while at least two characters remain."""
-    changed = True
-    while changed:
-        changed = False
-        for word in words:
-            matches = text.startswith(word) if from_start else text.endswith(word)
-            if matches and len(text) - len(word) >= 2:
-                text = text[len(word) :] if from_start else text[: -len(word)]
-                changed = True
-                break
-    return text
+@lru_cache(maxsize=8)
+def _alternation(words: tuple[str, ...], from_start: bool) -> re.Pattern:
+    body = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    return re.compile(f"^(?:{body})" if from_start else f"(?:{body})$")
+
+
+def _strip_repeatedly(text: str, words, *, from_start: bool) -> str:
+    """Strip any of ``words`` from one end while at least two characters remain
+    (one compiled alternation instead of a loop over hundreds of place names)."""
+    pattern = _alternation(tuple(words), from_start)
+    while True:
+        match = pattern.search(text)
+        if not match or len(text) - len(match.group()) < 2:
+            return text
+        text = text[match.end() :] if from_start else text[: match.start()]

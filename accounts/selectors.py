@@ -1,9 +1,10 @@
 """Reads with a business rule: duplicate detection and a customer's edit history."""
 
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contact, Customer
@@ -68,26 +69,38 @@ def _matches(queryset, reason, limit):
     return [DuplicateMatch(row.id, row.name, row.owner_id, row.owner.name, reason) for row in rows]
 
 
+# How many candidates of each kind are ranked before the best few are kept.
+CANDIDATES = 50
+
+
 def _similar_names(name, normalized, exclude_ids, limit):
-    """Same 字号 (brand core) — works on every database; plus, on PostgreSQL, trigram
-    similarity of the normalised names for typos and reordered words (index-backed)."""
-    base = Customer.objects.exclude(pk__in=exclude_ids)
-    matches = []
+    """Candidates with the same 字号 (brand core; works on every database) and, on
+    PostgreSQL, with trigram-similar normalised names (typos, reordered words;
+    GIN-index backed), all ranked together by how close the normalised names are."""
+    base = Customer.objects.exclude(pk__in=exclude_ids).select_related("owner")
+    candidates = {}
     core = company_core(name)
     if core and core != normalized:
-        matches += _matches(base.filter(core_name=core), "similar_name", limit)
-    if connection.vendor == "postgresql" and len(normalized) >= 3 and len(matches) < limit:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(SIMILARITY_THRESHOLD)])
-        seen = exclude_ids | {m.customer_id for m in matches}
-        queryset = (
-            base.exclude(pk__in=seen)
-            .filter(normalized_name__trigram_similar=normalized)
-            .annotate(similarity=TrigramSimilarity("normalized_name", normalized))
-            .order_by("-similarity")
-        )
-        matches += _matches(queryset, "similar_name", limit - len(matches))
-    return matches
+        for row in base.filter(core_name=core)[:CANDIDATES]:
+            candidates[row.pk] = row
+    if connection.vendor == "postgresql" and len(normalized) >= 3:
+        with transaction.atomic():  # the threshold is set for this transaction only
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(SIMILARITY_THRESHOLD)]
+                )
+            similar = (
+                base.filter(normalized_name__trigram_similar=normalized)
+                .annotate(similarity=TrigramSimilarity("normalized_name", normalized))
+                .order_by("-similarity")[:CANDIDATES]
+            )
+            for row in similar:
+                candidates.setdefault(row.pk, row)
+    ranked = sorted(
+        candidates.values(),
+        key=lambda row: (-SequenceMatcher(None, normalized, row.normalized_name).ratio(), row.pk),
+    )
+    return [DuplicateMatch(row.id, row.name, row.owner_id, row.owner.name, "similar_name") for row in ranked[:limit]]
 
 
 def find_duplicates(*, name="", credit_code="", mobiles=(), emails=(), exclude_id=None, limit=5):

@@ -119,6 +119,7 @@ class Project(models.Model):
             models.Index(fields=["owner", "-updated_at"], name="project_owner_updated"),
             models.Index(fields=["team", "-updated_at"], name="project_team_updated"),
             models.Index(fields=["customer", "closed_at"], name="project_customer_open"),
+            models.Index(fields=["-updated_at", "-id"], name="project_updated"),
         ]
 
     def __str__(self):

@@ -5,8 +5,6 @@ customer's own data stays editable by its owner only) and the people on the
 buying committees of their projects; a lead sees the same for the team.
 """
 
-from django.db.models import Exists, OuterRef, Q
-
 from accounts.models import ContactQuerySet, CustomerQuerySet
 
 
@@ -19,7 +17,7 @@ def _project_filter(user):
 def customers_with_own_projects(user):
     from projects.models import Project
 
-    return Q(Exists(Project.objects.filter(customer=OuterRef("pk"), **_project_filter(user))))
+    return Project.objects.filter(**_project_filter(user)).values("customer_id")
 
 
 def contacts_on_own_projects(user):
@@ -27,9 +25,10 @@ def contacts_on_own_projects(user):
     from projects.models import Project, Stakeholder
 
     scope = {f"project__{key}": value for key, value in _project_filter(user).items()}
-    return Q(Exists(Stakeholder.objects.filter(contact=OuterRef("pk"), **scope))) | Q(
-        Exists(Project.objects.filter(lead_contact=OuterRef("pk"), **_project_filter(user)))
-    )
+    return [
+        Stakeholder.objects.filter(**scope).values("contact_id"),
+        Project.objects.filter(lead_contact__isnull=False, **_project_filter(user)).values("lead_contact_id"),
+    ]
 
 
 def register():

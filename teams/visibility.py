@@ -19,10 +19,13 @@ class VisibleQuerySet(models.QuerySet):
     user and team) and inherit the standard rule; others override
     :meth:`visible_to`.
 
-    ``extra_visibility`` holds callables ``(user) -> Q | None`` that widen what
-    a user may *see*, never what they may change: a higher app registers them
-    in its ``AppConfig.ready`` (projects: a rep sees a customer on which they
-    hold a project). Subclasses that accept them define their own list.
+    ``extra_visibility`` holds callables ``(user) -> queryset of pks`` (or a
+    list of them) that widen what a user may *see*, never what they may change:
+    a higher app registers them in its ``AppConfig.ready`` (projects: a rep sees
+    a customer on which they hold a project). The scope then becomes
+    ``pk IN (own scope UNION extra pks)``, which PostgreSQL answers from
+    indexes; an ``OR EXISTS`` would scan the table. Subclasses that accept such
+    rules define their own list.
     """
 
     owner_field = None
@@ -52,11 +55,14 @@ class VisibleQuerySet(models.QuerySet):
         scope = self._scope(user)
         if scope is None:
             return self
+        extras = []
         for rule in self.extra_visibility:
-            extra = rule(user)
-            if extra is not None:
-                scope |= extra
-        return self.filter(scope)
+            found = rule(user)
+            extras += found if isinstance(found, list | tuple) else [found]
+        if not extras:
+            return self.filter(scope)
+        own = self.model._base_manager.filter(scope).values("pk").order_by()
+        return self.filter(pk__in=own.union(*(extra.order_by() for extra in extras)))
 
 
 def visible_queryset(model_or_queryset, user):

@@ -255,14 +255,11 @@ def test_old_xls_and_damaged_xlsx(rep):
     assert ".xlsx" in message
 
 
-def test_file_problems_are_shown_in_the_users_language(rep_client):
-    response = rep_client.post(
-        "/customers/import/",
-        {"file": io.BytesIO(b"")},
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+@pytest.mark.parametrize(("language", "message"), [("en", "The file is empty."), ("zh-hans", "文件为空")])
+def test_file_problems_are_shown_in_the_users_language(rep_client, language, message):
+    response = rep_client.post("/customers/import/", {"file": _named(b"", "a.csv")}, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
-    assert "The file is empty." in response.content.decode()
+    assert message in response.content.decode()
 
 
 # --- per-row errors ------------------------------------------------------------------------------------------------
@@ -738,7 +735,9 @@ def test_export_queries_do_not_grow_with_rows(admin_client, rep, django_assert_m
 @with_api_urls
 def test_api_dry_run_answers_the_report_and_writes_nothing(rep_api, rep):
     content = csv_file([good_row(1), good_row(2, mobile="123")])
-    response = rep_api.post("/api/v1/customers/import/", {"file": _named(content, "a.csv")}, format="multipart")
+    response = rep_api.post(
+        "/api/v1/customers/import/", {"file": _named(content, "a.csv")}, format="multipart", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 200, response.json()
     body = response.json()
@@ -753,14 +752,20 @@ def test_api_dry_run_answers_the_report_and_writes_nothing(rep_api, rep):
 def test_api_import_commits_all_or_nothing(rep_api):
     good = csv_file([good_row(1), good_row(2)])
     response = rep_api.post(
-        "/api/v1/customers/import/", {"file": _named(good, "a.csv"), "dry_run": "false"}, format="multipart"
+        "/api/v1/customers/import/",
+        {"file": _named(good, "a.csv"), "dry_run": "false"},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 201, response.json()
     assert sorted(response.json()["created"]) == sorted(Customer.objects.values_list("pk", flat=True))
 
     bad = csv_file([good_row(3), good_row(4, mobile="123")])
     response = rep_api.post(
-        "/api/v1/customers/import/", {"file": _named(bad, "b.csv"), "dry_run": "false"}, format="multipart"
+        "/api/v1/customers/import/",
+        {"file": _named(bad, "b.csv"), "dry_run": "false"},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     assert response.json()["detail"].startswith("Row 3 · 手机:")
@@ -770,7 +775,12 @@ def test_api_import_commits_all_or_nothing(rep_api):
 @with_api_urls
 def test_api_import_refuses_unreadable_files_with_a_message(rep_api):
     for content, message in [(b"", "The file is empty."), (b"x" * (11 * 1024 * 1024), "limit")]:
-        response = rep_api.post("/api/v1/customers/import/", {"file": _named(content, "a.csv")}, format="multipart")
+        response = rep_api.post(
+            "/api/v1/customers/import/",
+            {"file": _named(content, "a.csv")},
+            format="multipart",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
         assert response.status_code == 400
         assert message in response.json()["detail"]
         assert "file" in response.json()["errors"]
@@ -790,7 +800,7 @@ def test_api_export_respects_scope_and_filters(api_for, books, fmt):
 @with_api_urls
 def test_api_export_errors_are_json(api_for):
     assert api_for(None).get("/api/v1/customers/export/?format=csv").status_code == 401
-    response = api_for("rep").get("/api/v1/customers/export/?format=pdf")
+    response = api_for("rep").get("/api/v1/customers/export/?format=pdf", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and response.json()["errors"] == {"format": ["Use csv or xlsx."]}
 
 
@@ -884,3 +894,19 @@ def test_values_in_columns_without_header_are_not_dropped_silently(rep):
     entry = only_row(check(rep, content))
     letter = importing.get_column_letter(len(HEADERS) + 1)
     assert entry["errors"] == {letter: [f"Column {letter} has no header, so this value cannot be imported."]}
+
+
+def test_page_refuses_a_file_over_the_limit_beside_the_field(rep_client):
+    big = _named(b"x" * (11 * 1024 * 1024), "big.csv")
+    response = rep_client.post("/customers/import/", {"file": big}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "the limit is 10.0" in response.content.decode()
+    assert not CustomerImport.objects.exists()
+
+
+def test_page_reads_a_gbk_file_from_excel(rep_client):
+    content = csv_file([good_row(1, notes="客户要求开增值税专用发票")], encoding="gbk")
+    response = rep_client.post("/customers/import/", {"file": _named(content, "客户.csv")})
+    report = CustomerImport.objects.get().report
+    assert response.status_code == 302 and report["encoding"] == "gb18030"
+    assert only_row(report)["status"] == "ok"
