@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
+    verbose_name = _("Customers")
+
+    def ready(self):
+        from accounts.home import customers_section
+        from teams.views import HOME_SECTIONS
+
+        if customers_section not in HOME_SECTIONS:
+            HOME_SECTIONS.append(customers_section)

@@ -10,8 +10,12 @@ class ProjectsConfig(AppConfig):
     def ready(self):
         from accounts.views.customers import CUSTOMER_SECTIONS
         from projects import visibility
+        from projects.home import projects_section
         from projects.views import customer_projects_section
+        from teams.views import HOME_SECTIONS
 
         visibility.register()
         if customer_projects_section not in CUSTOMER_SECTIONS:
             CUSTOMER_SECTIONS.append(customer_projects_section)
+        if projects_section not in HOME_SECTIONS:
+            HOME_SECTIONS.append(projects_section)

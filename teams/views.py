@@ -23,6 +23,12 @@ def lockout_response(request, original_response=None, credentials=None):
     return render(request, "registration/lockout.html", {"message": message}, status=429)
 
 
+# Callables (request) -> {"template": ..., ...context} | None that later apps
+# register to put their part of the start page (a rep's customers to complete,
+# conflicts...); teams knows nothing of them.
+HOME_SECTIONS = []
+
+
 class HomeView(LoginRequiredMixin, TemplateView):
     """Each role's start page: a rep's day, a lead's team, an admin's overview."""
 
@@ -44,6 +50,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 leads=Count("pk", filter=Q(is_active=True, role=Role.LEAD)),
                 unassigned=Count("pk", filter=Q(is_active=True, team__isnull=True) & ~Q(role=Role.ADMIN)),
             )
+        sections = [section(self.request) for section in HOME_SECTIONS]
+        context["sections"] = [section for section in sections if section]
         return context
 
 

@@ -157,10 +157,17 @@ def test_team_list_page_queries_stay_flat(admin_client, django_assert_max_num_qu
 
 
 def test_home_pages_queries_stay_flat(client_for, personas, team, django_assert_max_num_queries):
-    UserFactory.create_batch(30, team=team)
+    from tests.factories import CustomerFactory, ProjectFactory
+
+    UserFactory.create_batch(10, team=team)
+    for owner in (personas["rep"], personas["other_rep"]):
+        for customer in CustomerFactory.create_batch(12, owner=owner):
+            ProjectFactory(customer=customer)
     for persona in ["rep", "lead", "admin"]:
         client = client_for(persona)
-        with django_assert_max_num_queries(6):
+        # session, user, team, teammates; customers: to complete + count (rep) or per-rep summary (lead);
+        # projects: open conflicts count, conflicted projects, projects to complete; admin: counts.
+        with django_assert_max_num_queries(11):
             assert client.get("/").status_code == 200
 
 
