@@ -3,7 +3,7 @@
 from django.db.models import Avg, Count, Q
 
 from accounts.models import Customer
-from teams.models import User
+from teams.models import Role, User
 
 
 def customers_section(request):
@@ -14,7 +14,7 @@ def customers_section(request):
     if user.is_lead:
         # Per rep: book size and completeness, lowest first: where to coach data entry.
         reps = (
-            User.objects.filter(team_id=user.team_id, is_active=True)
+            User.objects.filter(team_id=user.team_id, is_active=True, role=Role.REP)
             .annotate(
                 customer_count=Count("customers", distinct=True),
                 completeness=Avg("customers__completeness"),
