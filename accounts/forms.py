@@ -40,6 +40,7 @@ class RegionFieldsMixin:
 
 
 class CustomerForm(RegionFieldsMixin, forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, max_length=200, assume_scheme="https")
     credit_code = forms.CharField(
         label=_("Unified social credit code"),
         required=False,
