@@ -1,5 +1,6 @@
 """Customer import and export through the API: the same importer and exporter as the pages."""
 
+from django.db import transaction
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -86,14 +87,14 @@ class CustomerImportAPIView(APIView):
                 user=request.user, filename=filename, content=content, report=report
             )
             return Response(self._result(customer_import, report), status=status.HTTP_200_OK)
-        # The commit checks every row itself; only a file that cannot be read at all stops here, unstored.
-        importing.read_table(content, filename)
-        customer_import = CustomerImport.objects.create(user=request.user, filename=filename, content=content)
-        report = importing.commit(
-            user=request.user,
-            customer_import=customer_import,
-            confirm_duplicates=serializer.validated_data["confirm_duplicates"],
-        )
+        # The commit checks every row itself. A file it cannot read at all leaves no stored import behind.
+        with transaction.atomic():
+            customer_import = CustomerImport.objects.create(user=request.user, filename=filename, content=content)
+            report = importing.commit(
+                user=request.user,
+                customer_import=customer_import,
+                confirm_duplicates=serializer.validated_data["confirm_duplicates"],
+            )
         if report["committed"]:
             return Response(self._result(customer_import, report), status=status.HTTP_201_CREATED)
         lines = importing.problems(report, limit=100)

@@ -1,5 +1,7 @@
 """Customer organisations (CRM "accounts"): departments and the people in them."""
 
+import re
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -224,6 +226,9 @@ class Department(models.Model):
         self.name = (self.name or "").strip()
 
 
+_PHONE_CHARACTERS = re.compile(r"[0-9０-９+＋\s\-－()（）]*")
+
+
 class ContactQuerySet(VisibleQuerySet):
     owner_field = "customer__owner"
     team_field = "customer__team"
@@ -278,7 +283,11 @@ class Contact(models.Model):
 
     def normalize(self):
         self.name = (self.name or "").strip()
-        self.mobile = normalize_mobile(self.mobile) if self.mobile else ""
+        # Only a plausibly typed number is reduced to its digits; anything else
+        # ("1381234567a8") stays as typed so validation names the mistake.
+        if self.mobile and _PHONE_CHARACTERS.fullmatch(self.mobile.strip()):
+            self.mobile = normalize_mobile(self.mobile)
+        self.mobile = (self.mobile or "").strip()
         self.email = normalize_email(self.email) if self.email else ""
         self.wechat = (self.wechat or "").strip()
         self.landline = (self.landline or "").strip()

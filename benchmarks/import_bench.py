@@ -1,8 +1,9 @@
 """Customer import of 10,000 rows: dry run and commit, wall time, peak memory and queries.
 
-    .venv/bin/python benchmarks/import_bench.py                  # 10,000 rows against ~20,000 existing customers
+    .venv/bin/python benchmarks/import_bench.py                   # 10,000 rows against ~20,000 existing customers
+    .venv/bin/python benchmarks/import_bench.py --vacuum-between  # as above, VACUUM ANALYZE after each commit
+    .venv/bin/python benchmarks/import_bench.py --tracemalloc     # also the Python heap peak (runs slower)
     .venv/bin/python benchmarks/import_bench.py --rows 20000 --keep
-    .venv/bin/python benchmarks/import_bench.py --tracemalloc    # also the Python heap peak (runs slower)
 
 Uses its own PostgreSQL database (``--db``, default ``funnel_crm_bench_import``)
 on the server of ``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/``),
@@ -12,7 +13,7 @@ something to search), then generates two realistic files with Faker zh_CN — an
 XLSX and a GB18030 CSV (what Excel in China saves), one row per contact, 1–4
 contacts per customer, about 1% of the customers already in the database — and
 runs, as the demo team's lead, ``importing.dry_run`` and ``importing.commit``
-on each. Per phase it prints wall time, this process's CPU time (the rest is
+(confirming the possible duplicates) on each. Per phase it prints wall time, this process's CPU time (the rest is
 waiting for PostgreSQL), peak resident memory of the process during the phase
 (Linux VmHWM, reset before each phase) and the number of SQL queries; with
 ``--tracemalloc`` also the peak of Python allocations.

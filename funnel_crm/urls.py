@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from accounts import api_imports
 from funnel_crm.views import healthz
 from projects import api as projects_api
 from teams import api as teams_api
@@ -23,6 +24,8 @@ router.register("conflicts", projects_api.ConflictViewSet, basename="conflict")
 
 api_v1 = [
     path("auth/token/", teams_api.TokenView.as_view(), name="api-token"),
+    # Before the router, whose customers/<pk>/ would otherwise take "import".
+    path("", include(api_imports.api_urlpatterns)),
     path("", include(router.urls)),
 ]
 

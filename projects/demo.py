@@ -1,26 +1,60 @@
-"""Demo projects for ``seed_demo``: 1–3 per demo customer, with procurement
-lists, buying committees, partly filled checklists and a handful of realistic
-conflicts (new-sign vs renewal, a duplicate project, a contact asking two reps
-for quotes). Idempotent: skipped once the demo team has projects.
+"""Demo projects for ``seed_demo``.
 
-Bulk rows skip ``save()``: derived fields are set here with the models' own
-``normalize()``; the conflicts go through the services so detection runs as in
-real use.
+Two sizes:
+
+* the demo team: 1–3 projects per customer, with procurement lists, buying
+  committees, partly filled checklists and a handful of realistic conflicts
+  (new-sign vs renewal, a duplicate project, a contact asking two reps for
+  quotes) made through the services, so detection runs as in real use;
+* the benchmark teams that ``accounts/demo.py`` made (``--teams N``): one project
+  for every customer that has none (a million for ``--teams 833``), about half
+  of them worked (1–3 procurement items, 0–3 committee seats, ticked checklist
+  items), a few percent closed, and a small number of conflicts: the 12th
+  customer of each team and every 500th after it gets a second open project of
+  another rep of the team, recorded as ``detect_conflicts`` would record it.
+
+Benchmark rows are written with COPY on PostgreSQL and ``bulk_create``
+elsewhere, without ``save()``: derived fields follow the models' rules
+(``normalize_project_name``, the team of the owner) and the stored checklist
+score is computed from the generated data with the active checklist items. No
+history rows are written. From ``BULK_LOAD_MIN_CUSTOMERS`` customers on
+(PostgreSQL), worker processes generate the rows and the project tables'
+secondary indexes and foreign keys are dropped for the load and rebuilt after
+it, as in ``accounts/demo.py``.
+
+Every benchmark team has its own seeded random generator, so the data is the
+same on every run. Runs are idempotent: the demo team is skipped once it has
+projects, a benchmark customer once it has one.
 """
 
+import io
+import itertools
+import multiprocessing
+import os
 import random
 import time
-from datetime import timedelta
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
+import django
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from accounts.choices import BuyingRole
+from accounts.demo import BULK_LOAD_MIN_CUSTOMERS
 from accounts.models import Contact, Customer
 from projects import services
 from projects.models import (
     ChecklistItem,
     ChecklistTick,
+    Conflict,
+    ConflictKind,
     FundingSource,
     ProcurementItem,
     Project,
@@ -28,6 +62,8 @@ from projects.models import (
     Stakeholder,
     Stance,
 )
+from projects.normalize import normalize_project_name
+from teams.models import Role, User
 
 SEED = 2026
 TOPICS = [
@@ -48,9 +84,21 @@ FUNDING = [c for c, _label in FundingSource.choices] + [""] * 3
 
 def seed(*, stdout, options):
     team, reps = options["team"], options["reps"]
+    result = {}
     if Project.objects.filter(team=team).exists():
         stdout.write(f"Projects of {team.name}: already there, left as they are.")
-        return {}
+    else:
+        result["projects"] = _seed_demo_team(team=team, reps=reps, stdout=stdout)
+    benchmark = _seed_benchmark_teams(teams=options.get("benchmark_teams") or [], stdout=stdout)
+    if benchmark:
+        result["benchmark_projects"] = benchmark
+    return result
+
+
+# --------------------------------------------------------------------------- the demo team
+
+
+def _seed_demo_team(*, team, reps, stdout):
     started = time.monotonic()
     rng = random.Random(SEED)
     now = timezone.now()
@@ -129,13 +177,28 @@ def seed(*, stdout, options):
     ProcurementItem.objects.bulk_create(items, batch_size=2000)
     Stakeholder.objects.bulk_create(stakeholders, batch_size=2000)
     ChecklistTick.objects.bulk_create(ticks, batch_size=2000)
+    # The stored scores, from the rows just made (the services keep them current from here on).
+    active = list(ChecklistItem.objects.filter(is_active=True).values_list("pk", "rule"))
+    roles, listed, ticked = {}, {item.project_id for item in items}, {}
+    for stakeholder in stakeholders:
+        roles.setdefault(stakeholder.project_id, set()).add(stakeholder.role)
+    for tick in ticks:
+        ticked.setdefault(tick.project_id, set()).add(tick.item_id)
+    for project in projects:
+        project.checklist_score = _checklist_score(
+            project,
+            active,
+            roles=roles.get(project.pk, ()),
+            has_items=project.pk in listed,
+            ticked=ticked.get(project.pk, ()),
+        )
+    Project.objects.bulk_update(projects, ["checklist_score"], batch_size=500)
     conflicts = _conflicts(rng, customers, reps, contacts)
-    services.refresh_all_checklists(projects=Project.objects.filter(team=team))
     stdout.write(
         f"Projects of {team.name}: {len(projects)} projects, {len(items)} procurement items, "
         f"{len(stakeholders)} committee seats, {conflicts} conflicts in {time.monotonic() - started:.1f} s."
     )
-    return {"projects": len(projects)}
+    return len(projects)
 
 
 def _conflicts(rng, customers, reps, contacts):
@@ -170,3 +233,590 @@ def _conflicts(rng, customers, reps, contacts):
             continue
         made += 1
     return made
+
+
+# --------------------------------------------------------------------------- benchmark teams
+
+# Customers per COPY / bulk_create round (whole teams: each team has its own random generator).
+CHUNK = 5_000
+# The 12th customer of each team and every 500th after it gets a colliding project of another rep.
+FIRST_COLLISION, COLLISION_EVERY = 11, 500
+CLOSED_SHARE = 0.03
+SCOPES = [
+    "客户希望通过{topic}提升效率，先在总部试点。",
+    "{topic}：集团统一规划，分公司分批上线。",
+    "替换现有系统，重点是{topic}的数据迁移和培训。",
+]
+BENCHMARK_MODELS = [Project, ProcurementItem, Stakeholder, ChecklistTick, Conflict]
+
+
+def _seed_benchmark_teams(*, teams, stdout):
+    """One project for each customer of ``teams`` that has none; returns how many projects were made."""
+    if not teams:
+        return 0
+    started = time.monotonic()
+    pending = dict(
+        Customer.objects.filter(team__in=teams)
+        .exclude(Exists(Project.objects.filter(customer=OuterRef("pk"))))
+        .order_by()
+        .values("team")
+        .annotate(n=Count("pk"))
+        .values_list("team", "n")
+    )
+    todo = [team for team in teams if pending.get(team.pk)]
+    customers = sum(pending.values())
+    stdout.write(
+        f"Projects of the benchmark teams: {len(teams) - len(todo)} of {len(teams)} teams done, "
+        f"{customers:,} customers of {len(todo)} teams without a project."
+    )
+    if not todo:
+        return 0
+    # Customers with a project (on a team that was partly done) are skipped; found now, while the
+    # project tables still have their indexes.
+    have_projects = set(
+        Project.objects.filter(customer__team__in=todo).order_by().values_list("customer_id", flat=True).distinct()
+    )
+    rounds, batch, size = [], [], 0
+    for team in todo:
+        batch.append(team)
+        size += pending[team.pk]
+        if size >= CHUNK:
+            rounds.append(batch)
+            batch, size = [], 0
+    if batch:
+        rounds.append(batch)
+    checklist = list(ChecklistItem.objects.filter(is_active=True).order_by("order", "pk").values_list("pk", "rule"))
+    now = timezone.now().replace(microsecond=0)
+    jobs = (_job_data(batch, skip=have_projects, now=now, checklist=checklist) for batch in rounds)
+    progress = _Progress(stdout, total_teams=len(todo))
+    if connection.vendor == "postgresql" and customers >= BULK_LOAD_MIN_CUSTOMERS:
+        with _bulk_load(stdout):
+            _copy_in_workers(jobs, progress=progress)
+    else:
+        writer = _write_copy if connection.vendor == "postgresql" else _write_orm
+        for job in jobs:
+            progress.add(len(job.teams), writer(job))
+    progress.report(force=True)
+    stdout.write(f"Projects of the benchmark teams: done in {time.monotonic() - started:.0f} s.")
+    return progress.counts["projects"]
+
+
+@dataclass
+class _TeamData:
+    """What the generator needs of one team; plain values, so it pickles cheaply to a worker."""
+
+    name: str
+    reps: list  # user ids
+    # (customer id, team id, owner id, customer created at, ((contact id, buying role), ...)) in id order.
+    customers: list
+
+
+@dataclass
+class _Job:
+    teams: list
+    now: datetime
+    checklist: list  # (item id, rule) of the active checklist items
+    project_ids: object = None  # a range or list with at least project_bound(job) ids
+
+    @property
+    def project_bound(self):
+        """Projects the job makes at most: one per customer and the colliding ones."""
+        return sum(
+            len(t.customers) + len(range(FIRST_COLLISION, len(t.customers), COLLISION_EVERY)) for t in self.teams
+        )
+
+
+def _job_data(teams, *, skip, now, checklist):
+    ids = [team.pk for team in teams]
+    people = {}
+    for customer_id, contact_id, role in (
+        Contact.objects.filter(customer__team_id__in=ids, has_left=False)
+        .order_by("customer_id", "pk")
+        .values_list("customer_id", "pk", "buying_role")
+    ):
+        people.setdefault(customer_id, []).append((contact_id, role))
+    customers = {}
+    for row in (
+        Customer.objects.filter(team_id__in=ids).order_by("pk").values_list("pk", "team_id", "owner_id", "created_at")
+    ):
+        if row[0] not in skip:
+            customers.setdefault(row[1], []).append((*row, tuple(people.get(row[0], ()))))
+    reps = {}
+    for team_id, user_id in (
+        User.objects.filter(team_id__in=ids, role=Role.REP, is_active=True).order_by("pk").values_list("team_id", "pk")
+    ):
+        reps.setdefault(team_id, []).append(user_id)
+    return _Job(
+        teams=[_TeamData(team.name, reps.get(team.pk, []), customers.get(team.pk, [])) for team in teams],
+        now=now,
+        checklist=checklist,
+    )
+
+
+class _Progress:
+    def __init__(self, stdout, *, total_teams):
+        self.stdout, self.total_teams = stdout, total_teams
+        self.teams = 0
+        self.counts = dict.fromkeys(("projects", "procurement items", "committee seats", "ticks", "conflicts"), 0)
+        self.started = self.last = time.monotonic()
+
+    def add(self, teams, counts):
+        self.teams += teams
+        for key, value in counts.items():
+            self.counts[key] += value
+        self.report()
+
+    def report(self, force=False):
+        now = time.monotonic()
+        if force or now - self.last >= 10:
+            self.last = now
+            rate = self.counts["projects"] / max(now - self.started, 1e-9)
+            done = ", ".join(f"{value:,} {key}" for key, value in self.counts.items())
+            elapsed = now - self.started
+            self.stdout.write(f"  {self.teams}/{self.total_teams} teams: {done} in {elapsed:.0f} s ({rate:,.0f}/s)")
+
+
+# --------------------------------------------------------------------------- generating
+
+
+@dataclass
+class SeedProject:
+    """One project row to be (attributes named as the model's columns)."""
+
+    customer_id: int
+    owner_id: int
+    team_id: int
+    name: str
+    normalized_name: str
+    kind: str
+    opened_at: datetime
+    scope: str = ""
+    lead_contact_id: int | None = None
+    funding_source: str = ""
+    approved_funding: Decimal | None = None
+    start_on: date | None = None
+    end_on: date | None = None
+    closed_at: datetime | None = None
+    checklist_score: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    id: int | None = None
+    items: list = field(default_factory=list)
+    seats: list = field(default_factory=list)
+    ticks: list = field(default_factory=list)
+
+    def committee(self):
+        """The contacts ``services.detect_conflicts`` compares: committee seats and the customer-side lead."""
+        ids = {seat.contact_id for seat in self.seats}
+        if self.lead_contact_id:
+            ids.add(self.lead_contact_id)
+        return ids
+
+
+@dataclass
+class SeedItem:
+    project: SeedProject
+    item: str
+    unit: str
+    quantity: Decimal
+    unit_price: Decimal
+    created_at: datetime
+    project_id: int | None = None
+
+
+@dataclass
+class SeedSeat:
+    project: SeedProject
+    contact_id: int
+    role: str
+    stance: str
+    project_id: int | None = None
+
+
+@dataclass
+class SeedTick:
+    project: SeedProject
+    item_id: int
+    ticked_by_id: int
+    ticked_at: datetime
+    project_id: int | None = None
+
+
+@dataclass
+class SeedConflict:
+    kind: str
+    project_a: SeedProject  # the project whose creation raised it
+    project_b: SeedProject
+    contact_id: int | None
+    created_at: datetime
+    key: str = ""
+    project_a_id: int | None = None
+    project_b_id: int | None = None
+
+
+# The derived checklist rules (projects.checklist.RULES) on rows not yet stored: (project, committee roles,
+# has procurement items) -> done.
+RULE_CHECKS = {
+    "scope": lambda p, roles, listed: bool(p.scope and p.scope.strip()),
+    "lead_contact": lambda p, roles, listed: p.lead_contact_id is not None,
+    "decision_maker": lambda p, roles, listed: BuyingRole.DECISION_MAKER in roles,
+    "key_person": lambda p, roles, listed: BuyingRole.KEY_PERSON in roles,
+    "procurement": lambda p, roles, listed: listed,
+    "timeline": lambda p, roles, listed: bool(p.start_on and p.end_on),
+    "funding_source": lambda p, roles, listed: bool(p.funding_source),
+    "approved_funding": lambda p, roles, listed: p.approved_funding is not None,
+}
+STANCES = [s for s, _label in Stance.choices]
+FUNDING_SOURCES = [c for c, _label in FundingSource.choices]
+
+
+@lru_cache(maxsize=256)
+def _normalized(name):
+    return normalize_project_name(name)[:200]
+
+
+def _checklist_score(project, checklist, *, roles, has_items, ticked):
+    """As ``checklist.score(checklist.evaluate(project))`` once the rows are stored, for the active items'
+    ``(pk, rule)``. A rule another app registers counts as not done here (that app's demo refreshes the
+    scores it changes)."""
+    if not checklist:
+        return 100
+    done = 0
+    for item_id, rule in checklist:
+        if rule:
+            check = RULE_CHECKS.get(rule)
+            done += bool(check and check(project, roles, has_items))
+        else:
+            done += item_id in ticked
+    return round(100 * done / len(checklist))
+
+
+def _team_projects(team, *, now, checklist):
+    """(projects, conflicts) of one team: the same on every run."""
+    rng = random.Random(f"{SEED}:projects:{team.name}")
+    random_ = rng.random
+    manual = [item_id for item_id, rule in checklist if not rule]
+    projects, conflicts = [], []
+    for position, (customer_id, team_id, owner_id, created_at, people) in enumerate(team.customers):
+        # How well the rep works this deal: drives every "is it filled in" below.
+        band = random_()
+        care = 0.9 if band < 0.2 else 0.55 if band < 0.7 else 0.2
+        topic, catalogue = TOPICS[rng.randrange(len(TOPICS))]
+        age = now - max(created_at, now - timedelta(days=180))
+        opened_at = now - age * (0.02 + 0.98 * random_())
+        name = f"{opened_at.year}年{topic}"
+        project = SeedProject(
+            customer_id=customer_id,
+            owner_id=owner_id,
+            team_id=team_id,
+            name=name,
+            normalized_name=_normalized(name),
+            kind=KINDS[rng.randrange(len(KINDS))],
+            opened_at=opened_at,
+        )
+        if random_() < care:
+            project.scope = SCOPES[rng.randrange(len(SCOPES))].format(topic=topic)
+        if people and random_() < care:
+            project.lead_contact_id = people[rng.randrange(len(people))][0]
+        if random_() < care + 0.1:
+            project.start_on = (opened_at + timedelta(days=rng.randint(-30, 60))).date()
+            project.end_on = project.start_on + timedelta(days=rng.choice((60, 90, 180, 365)))
+        if random_() < care:
+            project.funding_source = FUNDING_SOURCES[rng.randrange(len(FUNDING_SOURCES))]
+        if random_() < care * 0.7:
+            project.approved_funding = Decimal(rng.randint(10, 300) * 10_000)
+        # About half the projects are worked: a procurement list and part of the buying committee.
+        if random_() < care:
+            for item, unit, price in catalogue[: rng.randint(1, len(catalogue))]:
+                project.items.append(
+                    SeedItem(project, item, unit, Decimal(rng.randint(1, 40)), Decimal(price), opened_at)
+                )
+            for contact_id, role in rng.sample(people, k=min(len(people), rng.randint(0, 3))):
+                role = role if role != BuyingRole.OTHER else BuyingRole.INFLUENCER
+                project.seats.append(SeedSeat(project, contact_id, role, STANCES[rng.randrange(len(STANCES))]))
+        for item_id in manual:
+            if random_() < care * 0.5:
+                project.ticks.append(SeedTick(project, item_id, owner_id, opened_at + (now - opened_at) * random_()))
+        collision, nth = divmod(position - FIRST_COLLISION, COLLISION_EVERY)
+        collides = position >= FIRST_COLLISION and nth == 0
+        if not collides and random_() < CLOSED_SHARE:
+            project.closed_at = opened_at + (now - opened_at) * random_()
+        project.updated_at = max(opened_at + (now - opened_at) * random_() ** 0.5, project.closed_at or opened_at)
+        project.created_at = opened_at
+        projects.append(project)
+        others = [rep for rep in team.reps if rep != owner_id]
+        if collides and others:
+            theirs = _collide(rng, project, owner_id=rng.choice(others), number=collision, now=now)
+            projects.append(theirs)
+            conflicts += _detected(theirs, project)
+    for project in projects:
+        project.checklist_score = _checklist_score(
+            project,
+            checklist,
+            roles={seat.role for seat in project.seats},
+            has_items=bool(project.items),
+            ticked={tick.item_id for tick in project.ticks},
+        )
+    return projects, conflicts
+
+
+def _collide(rng, project, *, owner_id, number, now):
+    """Another rep of the team opens a project on the same customer, by turns: the renewal team on a
+    customer the new-sign rep works, the same project, or a quote for a person already on the first
+    project's committee (the conflict follows from what is generated, see _detected)."""
+    opened_at = project.opened_at + (now - project.opened_at) * rng.random()
+    name, kind = [
+        ("续费：年度服务续约", ProjectKind.RENEWAL),
+        (project.name, project.kind),
+        ("询价：备品备件采购", ProjectKind.NEW),
+    ][number % 3]
+    theirs = SeedProject(
+        customer_id=project.customer_id,
+        owner_id=owner_id,
+        team_id=project.team_id,
+        name=name,
+        normalized_name=_normalized(name),
+        kind=kind,
+        opened_at=opened_at,
+        created_at=opened_at,
+        updated_at=opened_at,
+    )
+    shared = sorted(project.committee())
+    if number % 3 == 2 and shared:
+        theirs.seats.append(SeedSeat(theirs, rng.choice(shared), BuyingRole.KEY_PERSON, Stance.SUPPORTER))
+    return theirs
+
+
+def _detected(project, other):
+    """The conflicts ``services.detect_conflicts(project=project)`` records against ``other``."""
+    if services._names_alike(project.normalized_name, other.normalized_name):
+        return [SeedConflict(ConflictKind.DUPLICATE_PROJECT, project, other, None, project.opened_at)]
+    if project.owner_id == other.owner_id:
+        return []
+    shared = sorted(project.committee() & other.committee())
+    if shared:
+        return [SeedConflict(ConflictKind.SHARED_CONTACT, project, other, c, project.opened_at) for c in shared]
+    return [SeedConflict(ConflictKind.SHARED_CUSTOMER, project, other, None, project.opened_at)]
+
+
+def _generate(job):
+    projects, conflicts = [], []
+    for team in job.teams:
+        team_projects, team_conflicts = _team_projects(team, now=job.now, checklist=job.checklist)
+        projects += team_projects
+        conflicts += team_conflicts
+    return projects, conflicts
+
+
+def _link(projects, conflicts):
+    """Rows of every table, with the project ids (and the conflict keys) filled in."""
+    items, seats, ticks = [], [], []
+    for project in projects:
+        for rows, children in ((items, project.items), (seats, project.seats), (ticks, project.ticks)):
+            for child in children:
+                child.project_id = project.id
+            rows += children
+    for conflict in conflicts:
+        conflict.project_a_id, conflict.project_b_id = conflict.project_a.id, conflict.project_b.id
+        low, high = sorted([conflict.project_a_id, conflict.project_b_id])
+        # The key services._record writes: the same collision is recorded once.
+        conflict.key = f"{conflict.kind}:{low}-{high}:{conflict.contact_id or ''}"
+    return {Project: projects, ProcurementItem: items, Stakeholder: seats, ChecklistTick: ticks, Conflict: conflicts}
+
+
+def _counts(rows):
+    return {
+        "projects": len(rows[Project]),
+        "procurement items": len(rows[ProcurementItem]),
+        "committee seats": len(rows[Stakeholder]),
+        "ticks": len(rows[ChecklistTick]),
+        "conflicts": len(rows[Conflict]),
+    }
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _render_job(job):
+    """The job's rows as COPY text per table (in a worker process, or in this one)."""
+    projects, conflicts = _generate(job)
+    ids = iter(job.project_ids)
+    for project in projects:
+        project.id = next(ids)
+    rows = _link(projects, conflicts)
+    # Only projects are referenced by other rows: the rest take their ids from the table's sequence.
+    texts = [(model, _copy_text(model, rows[model], with_pk=model is Project)) for model in BENCHMARK_MODELS]
+    return texts, _counts(rows), max((p.id for p in projects), default=0)
+
+
+def _copy(cursor, model, text, *, with_pk):
+    if text:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(column) for column, _attname, _default in _fields(model, with_pk=with_pk))
+        cursor.copy_expert(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN", io.StringIO(text))
+
+
+def _write_copy(job):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Project._meta.db_table, job.project_bound],
+        )
+        job.project_ids = [row[0] for row in cursor.fetchall()]
+        texts, counts, _last = _render_job(job)
+        for model, text in texts:
+            _copy(cursor, model, text, with_pk=model is Project)
+    return counts
+
+
+def _instances(model, objects):
+    fields = _fields(model, with_pk=False)
+    return [model(**{attname: vars(obj).get(attname, default) for _c, attname, default in fields}) for obj in objects]
+
+
+def _write_orm(job):
+    """The same rows through bulk_create (SQLite, the laptop default)."""
+    projects, conflicts = _generate(job)
+    created = {Project: Project.objects.bulk_create(_instances(Project, projects), batch_size=500)}
+    for seed_project, project in zip(projects, created[Project], strict=True):
+        seed_project.id = project.pk
+    rows = _link(projects, conflicts)
+    for model in BENCHMARK_MODELS[1:]:
+        created[model] = model.objects.bulk_create(_instances(model, rows[model]), batch_size=500)
+    # bulk_create stamps auto_now(_add) fields with "now"; bulk_update writes our spread of dates back.
+    for model, objects in created.items():
+        stamps = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        ]
+        if stamps and objects:
+            for obj, seed_obj in zip(objects, rows[model], strict=True):
+                for attname in stamps:
+                    setattr(obj, attname, getattr(seed_obj, attname))
+            model.objects.bulk_update(objects, stamps, batch_size=500)
+    return _counts(rows)
+
+
+def _fields(model, *, with_pk):
+    """(column, attribute, default) of every stored field: the rows follow the model, not a column list."""
+    return [(f.column, f.attname, f.get_default()) for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value):
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, date):  # and datetime
+        return value.isoformat()
+    return str(value)
+
+
+def _copy_text(model, objects, *, with_pk):
+    """``objects`` (anything with the model's attributes) as COPY text for the model's table."""
+    columns = [(attname, default) for _column, attname, default in _fields(model, with_pk=with_pk)]
+    lines = []
+    for obj in objects:
+        get = vars(obj).get
+        lines.append("\t".join([_copy_value(get(attname, default)) for attname, default in columns]))
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+# --------------------------------------------------------------------------- bulk load (PostgreSQL)
+
+
+@contextmanager
+def _bulk_load(stdout):
+    """As ``accounts.demo._bulk_load`` for the project tables: secondary indexes and foreign keys off
+    during the load, rebuilt from their definitions read back from PostgreSQL after it."""
+    tables = [model._meta.db_table for model in BENCHMARK_MODELS]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cursor.execute(f"LOCK TABLE {', '.join(quote(t) for t in tables)} IN EXCLUSIVE MODE")
+        cursor.execute(
+            """
+            SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+            FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[])
+            ORDER BY c.conname
+            """,
+            [tables],
+        )
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i
+            WHERE i.indrelid = ANY(%s::regclass[])
+              AND NOT EXISTS (
+                  SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')
+              )
+            ORDER BY 1
+            """,
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    stdout.write(f"  Bulk load: {len(indexes)} indexes and {len(foreign_keys)} foreign keys off until the end.")
+    yield
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        indexed = time.monotonic()
+        for table, name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+        checked = time.monotonic()
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for table in tables:
+            cursor.execute(f"ANALYZE {quote(table)}")
+    stdout.write(
+        f"  Bulk load: indexes rebuilt in {indexed - started:.0f} s, foreign keys checked in "
+        f"{checked - indexed:.0f} s, tables analysed in {time.monotonic() - checked:.0f} s."
+    )
+
+
+def _copy_in_workers(jobs, *, progress):
+    """Worker processes generate the projects and render COPY text; this process reads what they need
+    and streams the text in. Project ids are handed out in ranges from the (locked) table's sequence,
+    which is moved past the last id used at the end."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Project._meta.db_table])
+        next_id = cursor.fetchone()[0]
+
+    def numbered(jobs):
+        nonlocal next_id
+        for job in jobs:
+            job.project_ids = range(next_id, next_id + job.project_bound)
+            next_id += job.project_bound
+            yield job
+
+    jobs = numbered(jobs)
+    workers = max(1, min(os.cpu_count() or 1, 8))
+    last_id = 0
+    # Spawned, not forked: a forked child would share this process's database connection.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=django.setup)
+    with pool, connection.cursor() as cursor:
+        pending = deque((job, pool.submit(_render_job, job)) for job in itertools.islice(jobs, workers * 2))
+        while pending:
+            job, future = pending.popleft()
+            texts, counts, last = future.result()
+            following = next(jobs, None)
+            if following is not None:
+                pending.append((following, pool.submit(_render_job, following)))
+            for model, text in texts:
+                _copy(cursor, model, text, with_pk=model is Project)
+            last_id = max(last_id, last)
+            progress.add(len(job.teams), counts)
+        if last_id:
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [Project._meta.db_table, last_id])

@@ -66,7 +66,12 @@ class ProjectListView(VisibleObjectsMixin, ListView):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(filter=self.filterset, query_string=query.urlencode(), show_owner=not self.request.user.is_rep)
+        context.update(
+            filter=self.filterset,
+            query_string=query.urlencode(),
+            show_owner=not self.request.user.is_rep,
+            owner_filter=self.request.user.is_lead,  # admins filter with ?owner=<id>, not a list of thousands
+        )
         return context
 
 

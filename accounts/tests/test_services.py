@@ -208,3 +208,16 @@ def test_two_reps_creating_the_same_credit_code_at_once_make_one_customer(rep, o
         thread.join()
     assert sorted(outcomes) == ["created", "refused"]
     assert Customer.objects.filter(credit_code=VALID_CODE).count() == 1
+
+
+def test_a_mobile_with_letters_is_refused_not_silently_cleaned(rep):
+    with pytest.raises(DomainError) as error:
+        services.customer_create(user=rep, data={"name": "某公司"}, contacts=[{"name": "甲", "mobile": "1381234567a8"}])
+    assert "contacts.0.mobile" in error.value.message_dict
+
+
+def test_a_spaced_mobile_with_country_code_is_stored_as_eleven_digits(rep):
+    customer = services.customer_create(
+        user=rep, data={"name": "某公司"}, contacts=[{"name": "甲", "mobile": "+86 138-1234-5678"}]
+    )
+    assert customer.contacts.get().mobile == "13812345678"

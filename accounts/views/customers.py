@@ -63,6 +63,8 @@ class CustomerListView(VisibleObjectsMixin, ListView):
         context["filter"] = self.filterset
         context["query_string"] = _query_string_without_page(self.request)
         context["show_owner"] = not self.request.user.is_rep
+        # A lead picks among the team; an admin (thousands of users) filters with ?owner=<id>.
+        context["owner_filter"] = self.request.user.is_lead
         for customer in context["object_list"]:
             customer.region_display = regions.full_name(customer.province, customer.city, None)
         return context
