@@ -50,3 +50,24 @@ def test_an_unknown_environment_name_is_refused():
     result = manage("check", env={"DJANGO_ENV": "prod"})
     assert result.returncode != 0
     assert "DJANGO_ENV must be" in result.stderr
+
+
+def test_the_embedded_default_broker_has_its_folders(tmp_path):
+    """Without REDIS_URL, Celery uses kombu's file-system transport; its worker polls these folders."""
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ENV"}}
+    env["FUNNEL_VAR_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'funnel_crm.settings'; "
+            "django.setup(); from django.conf import settings; print(settings.CELERY_BROKER_URL)",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "filesystem://", result.stderr
+    assert (tmp_path / "broker").is_dir() and (tmp_path / "broker-control").is_dir()
