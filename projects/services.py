@@ -118,17 +118,31 @@ def detect_conflicts(*, project: Project) -> list[Conflict]:
         for other in others:
             if other.lead_contact_id in mine:
                 committees.setdefault(other.pk, set()).add(other.lead_contact_id)
-    recorded = []
+    recorded, specific = [], []
     for other in others:
         if _names_alike(project.normalized_name, other.normalized_name):
             recorded.append(_record(ConflictKind.DUPLICATE_PROJECT, project, other))
+            specific.append(other)
         elif other.owner_id != project.owner_id:
             shared = committees.get(other.pk, set())
             if shared:
                 recorded += [_record(ConflictKind.SHARED_CONTACT, project, other, c) for c in sorted(shared)]
+                specific.append(other)
             else:
                 recorded.append(_record(ConflictKind.SHARED_CUSTOMER, project, other))
+    _retire_shared_customer(project, specific)
     return [conflict for conflict in recorded if conflict is not None]
+
+
+def _retire_shared_customer(project, others):
+    """A pair now known to share a contact or a project name no longer needs its
+    open, vaguer "shared customer" conflict: the lead resolves the specific one."""
+    if not others:
+        return
+    pairs = Q()
+    for other in others:
+        pairs |= Q(project_a=project, project_b=other) | Q(project_a=other, project_b=project)
+    Conflict.objects.unresolved().filter(pairs, kind=ConflictKind.SHARED_CUSTOMER).delete()
 
 
 def _lock_customer(customer_id: int) -> Customer:
