@@ -31,7 +31,6 @@ import time
 from bisect import bisect
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -47,6 +46,7 @@ from accounts import regions
 from accounts.choices import BuyingRole, CustomerLevel, CustomerSource, DepartmentKind, Industry
 from accounts.completeness import Person, evaluate, score
 from accounts.models import Contact, Customer, Department
+from teams.bulk import bulk_load
 from teams.demo import REP_COUNT
 from teams.models import Role, Team, User
 
@@ -117,7 +117,7 @@ def _seed_benchmark_teams(*, count, per_rep, password, stdout):
         members.update(_create_benchmark_teams(missing[first : first + 100], names=names, password_hash=password_hash))
     progress = _Progress(stdout, total_teams=len(missing))
     if connection.vendor == "postgresql" and customers >= BULK_LOAD_MIN_CUSTOMERS:
-        with _bulk_load(stdout):
+        with bulk_load(BULK_TABLES, stdout=stdout):
             _copy_in_workers(members, per_rep=per_rep, progress=progress)
     else:
         teams_per_round = max(1, CHUNK // max(1, REP_COUNT * per_rep))
@@ -200,65 +200,6 @@ BULK_TABLES = [Customer, Department, Contact]
 # each worker job numbers its rows inside id ranges of this size, so jobs need not wait for each other.
 MAX_DEPARTMENTS = len(DepartmentKind.choices)
 MAX_CONTACTS = 6
-
-
-@contextmanager
-def _bulk_load(stdout):
-    """Load without per-row index maintenance and (deferred) foreign-key checks, then build every
-    index with one sort and check every foreign key with one join. Definitions are read back from
-    PostgreSQL, so what is restored is exactly what was there. The tables are locked against other
-    writers meanwhile: benchmark-scale seeding is for a database nobody else is writing to."""
-    tables = [model._meta.db_table for model in BULK_TABLES]
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        # Checks queued by earlier inserts in this transaction would block the DDL below.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        cursor.execute(f"LOCK TABLE {', '.join(quote(t) for t in tables)} IN EXCLUSIVE MODE")
-        cursor.execute(
-            """
-            SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
-            FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[])
-            ORDER BY c.conname
-            """,
-            [tables],
-        )
-        foreign_keys = cursor.fetchall()
-        cursor.execute(
-            """
-            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-            FROM pg_index i
-            WHERE i.indrelid = ANY(%s::regclass[])
-              AND NOT EXISTS (
-                  SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')
-              )
-            ORDER BY 1
-            """,
-            [tables],
-        )
-        indexes = cursor.fetchall()
-        for table, name, _definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
-        for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {name}")
-    stdout.write(f"  Bulk load: {len(indexes)} indexes and {len(foreign_keys)} foreign keys off until the end.")
-    yield
-    started = time.monotonic()
-    with connection.cursor() as cursor:
-        for _name, definition in indexes:
-            cursor.execute(definition)
-        indexed = time.monotonic()
-        for table, name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
-        checked = time.monotonic()
-        # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: back to that for what runs next.
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        for table in tables:
-            cursor.execute(f"ANALYZE {quote(table)}")
-    stdout.write(
-        f"  Bulk load: indexes rebuilt in {indexed - started:.0f} s, foreign keys checked in "
-        f"{checked - indexed:.0f} s, tables analysed in {time.monotonic() - checked:.0f} s."
-    )
 
 
 def _copy_in_workers(members, *, per_rep, progress):

@@ -35,7 +35,6 @@ import random
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -63,6 +62,7 @@ from projects.models import (
     Stance,
 )
 from projects.normalize import normalize_project_name
+from teams.bulk import bulk_load
 from teams.models import Role, User
 
 SEED = 2026
@@ -290,7 +290,7 @@ def _seed_benchmark_teams(*, teams, stdout):
     jobs = (_job_data(batch, skip=have_projects, now=now, checklist=checklist) for batch in rounds)
     progress = _Progress(stdout, total_teams=len(todo))
     if connection.vendor == "postgresql" and customers >= BULK_LOAD_MIN_CUSTOMERS:
-        with _bulk_load(stdout):
+        with bulk_load(BENCHMARK_MODELS, stdout=stdout):
             _copy_in_workers(jobs, progress=progress)
     else:
         writer = _write_copy if connection.vendor == "postgresql" else _write_orm
@@ -729,61 +729,6 @@ def _copy_text(model, objects, *, with_pk):
 
 
 # --------------------------------------------------------------------------- bulk load (PostgreSQL)
-
-
-@contextmanager
-def _bulk_load(stdout):
-    """As ``accounts.demo._bulk_load`` for the project tables: secondary indexes and foreign keys off
-    during the load, rebuilt from their definitions read back from PostgreSQL after it."""
-    tables = [model._meta.db_table for model in BENCHMARK_MODELS]
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        cursor.execute(f"LOCK TABLE {', '.join(quote(t) for t in tables)} IN EXCLUSIVE MODE")
-        cursor.execute(
-            """
-            SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
-            FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[])
-            ORDER BY c.conname
-            """,
-            [tables],
-        )
-        foreign_keys = cursor.fetchall()
-        cursor.execute(
-            """
-            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-            FROM pg_index i
-            WHERE i.indrelid = ANY(%s::regclass[])
-              AND NOT EXISTS (
-                  SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')
-              )
-            ORDER BY 1
-            """,
-            [tables],
-        )
-        indexes = cursor.fetchall()
-        for table, name, _definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
-        for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {name}")
-    stdout.write(f"  Bulk load: {len(indexes)} indexes and {len(foreign_keys)} foreign keys off until the end.")
-    yield
-    started = time.monotonic()
-    with connection.cursor() as cursor:
-        for _name, definition in indexes:
-            cursor.execute(definition)
-        indexed = time.monotonic()
-        for table, name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
-        checked = time.monotonic()
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        for table in tables:
-            cursor.execute(f"ANALYZE {quote(table)}")
-    stdout.write(
-        f"  Bulk load: indexes rebuilt in {indexed - started:.0f} s, foreign keys checked in "
-        f"{checked - indexed:.0f} s, tables analysed in {time.monotonic() - checked:.0f} s."
-    )
 
 
 def _copy_in_workers(jobs, *, progress):

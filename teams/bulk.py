@@ -1,0 +1,67 @@
+"""Loading millions of rows for benchmarks (PostgreSQL): the tables' secondary
+indexes and foreign keys go off during the load and come back from their own
+definitions afterwards. Used by the apps' ``demo`` modules."""
+
+import time
+from contextlib import contextmanager
+
+from django.db import connection
+
+
+@contextmanager
+def bulk_load(models, *, stdout):
+    """Load without per-row index maintenance and (deferred) foreign-key checks, then build every
+    index with one sort and check every foreign key with one join. Definitions are read back from
+    PostgreSQL, so what is restored is exactly what was there. The tables are locked against other
+    writers meanwhile: benchmark-scale seeding is for a database nobody else is writing to."""
+    tables = [model._meta.db_table for model in models]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        # Checks queued by earlier inserts in this transaction would block the DDL below.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cursor.execute(f"LOCK TABLE {', '.join(quote(t) for t in tables)} IN EXCLUSIVE MODE")
+        cursor.execute(
+            """
+            SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+            FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[])
+            ORDER BY c.conname
+            """,
+            [tables],
+        )
+        foreign_keys = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i
+            WHERE i.indrelid = ANY(%s::regclass[])
+              AND NOT EXISTS (
+                  SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')
+              )
+            ORDER BY 1
+            """,
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    stdout.write(f"  Bulk load: {len(indexes)} indexes and {len(foreign_keys)} foreign keys off until the end.")
+    yield
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        indexed = time.monotonic()
+        for table, name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+        checked = time.monotonic()
+        # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: back to that for what runs next.
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for table in tables:
+            cursor.execute(f"ANALYZE {quote(table)}")
+    stdout.write(
+        f"  Bulk load: indexes rebuilt in {indexed - started:.0f} s, foreign keys checked in "
+        f"{checked - indexed:.0f} s, tables analysed in {time.monotonic() - checked:.0f} s."
+    )
