@@ -387,8 +387,9 @@ def database_facts():
     return version.split(" on ")[0], shared_buffers, size, tables, trigram, counts
 
 
-def main():
-    args = parse_args()
+def prepare(args, *, seed, schema_is_current):
+    """Create (or reuse) the benchmark database, migrate and seed it, and switch the test client
+    on; ``seed`` and ``schema_is_current`` are the calling script's. Returns what ``seed`` returns."""
     url, server_url = database_urls(args.db)
     if args.fresh:
         drop_database(server_url, args.db)
@@ -407,6 +408,13 @@ def main():
     setup_test_environment(debug=False)  # test client on, DEBUG off as in production; response.context recorded
     # A failing view is reported in the tables; its traceback in the log would bury them.
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
+    return seeded
+
+
+def main():
+    args = parse_args()
+    _url, server_url = database_urls(args.db)
+    seeded = prepare(args, seed=seed, schema_is_current=schema_is_current)
 
     try:
         personas = clients()

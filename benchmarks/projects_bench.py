@@ -15,7 +15,6 @@ queries its conflict detection runs. See benchmarks/README.md.
 """
 
 import argparse
-import logging
 import os
 import statistics
 import sys
@@ -28,13 +27,11 @@ from accounts_bench import (
     Measurement,
     Timing,
     api_rows,
-    create_database,
-    database_exists,
     database_urls,
     drop_database,
     measure_get,
     page_rows,
-    setup_django,
+    prepare,
     shorten_sql,
     table,
 )
@@ -378,23 +375,8 @@ def print_plans(plans):
 
 def main():
     args = parse_args()
-    url, server_url = database_urls(args.db)
-    if args.fresh:
-        drop_database(server_url, args.db)
-    if not database_exists(server_url, args.db):
-        print(f"Creating database {args.db}.")
-        create_database(server_url, args.db)
-    setup_django(url)
-
-    from django.core.management import call_command
-    from django.test.utils import setup_test_environment
-
-    call_command("migrate", verbosity=0)
-    if not schema_is_current():
-        sys.exit(f"Database {args.db} is older than the models (a migration was edited in place): rerun with --fresh.")
-    seeded = seed(customers=args.customers, per_rep=args.customers_per_rep)
-    setup_test_environment(debug=False)  # test client on, DEBUG off as in production; response.context recorded
-    logging.getLogger("django.request").setLevel(logging.CRITICAL)
+    _url, server_url = database_urls(args.db)
+    seeded = prepare(args, seed=seed, schema_is_current=schema_is_current)
 
     try:
         personas = clients()
