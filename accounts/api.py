@@ -12,6 +12,15 @@ from accounts.serializers import ContactSerializer, CustomerSerializer, Transfer
 from teams.api import ScopedViewSet
 
 
+def hand_over(viewset, request, service, subject):
+    """The ``transfer`` action of customers and projects: validate, call the service, answer the record."""
+    obj = viewset.get_object()
+    serializer = TransferSerializer(data=request.data, context=viewset.get_serializer_context())
+    serializer.is_valid(raise_exception=True)
+    obj = service(user=request.user, **{subject: obj}, **serializer.validated_data)
+    return Response(viewset.get_serializer(obj).data)
+
+
 class CustomerViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -39,16 +48,7 @@ class CustomerViewSet(
         """Hand the customer to another owner (lead within the team, or admin), with the reason."""
         if not (request.user.is_lead or request.user.is_admin):
             raise PermissionDenied
-        customer = self.get_object()
-        serializer = TransferSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        customer = services.customer_transfer(
-            user=request.user,
-            customer=customer,
-            to_user=serializer.validated_data["to_user"],
-            reason=serializer.validated_data["reason"],
-        )
-        return Response(CustomerSerializer(customer, context=self.get_serializer_context()).data)
+        return hand_over(self, request, services.customer_transfer, "customer")
 
 
 class ContactViewSet(

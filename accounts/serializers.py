@@ -186,5 +186,5 @@ class ContactSerializer(serializers.ModelSerializer):
 class TransferSerializer(serializers.Serializer):
     """Hand a customer or a project to another owner."""
 
-    to_user = OwnerField()
+    to_user = OwnerField(help_text=_("Leads transfer within their team; admins to anyone."))
     reason = serializers.CharField(max_length=500)

@@ -94,19 +94,20 @@ def setup_django(url):
     django.setup()
 
 
-def schema_is_current():
+def schema_is_current(labels=("accounts",)):
     """Migrations edited in place during development leave a kept database behind the models."""
     from django.apps import apps
     from django.db import connection
 
     with connection.cursor() as cursor:
         tables = set(connection.introspection.table_names(cursor))
-        for model in apps.get_app_config("accounts").get_models():
-            if model._meta.db_table not in tables:
-                return False
-            columns = {c.name for c in connection.introspection.get_table_description(cursor, model._meta.db_table)}
-            if {f.column for f in model._meta.concrete_fields} - columns:
-                return False
+        for label in labels:
+            for model in apps.get_app_config(label).get_models():
+                if model._meta.db_table not in tables:
+                    return False
+                columns = {c.name for c in connection.introspection.get_table_description(cursor, model._meta.db_table)}
+                if {f.column for f in model._meta.concrete_fields} - columns:
+                    return False
     return True
 
 

@@ -32,6 +32,7 @@ from accounts_bench import (
     measure_get,
     page_rows,
     prepare,
+    schema_is_current,
     shorten_sql,
     table,
 )
@@ -46,23 +47,6 @@ def parse_args():
     parser.add_argument("--fresh", action="store_true", help="Drop and recreate the database before seeding.")
     parser.add_argument("--repeat", type=int, default=20, help="Timed requests per measurement (default 20).")
     return parser.parse_args()
-
-
-def schema_is_current():
-    """Migrations edited in place during development leave a kept database behind the models."""
-    from django.apps import apps
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        tables = set(connection.introspection.table_names(cursor))
-        for label in ("accounts", "projects"):
-            for model in apps.get_app_config(label).get_models():
-                if model._meta.db_table not in tables:
-                    return False
-                columns = {c.name for c in connection.introspection.get_table_description(cursor, model._meta.db_table)}
-                if {f.column for f in model._meta.concrete_fields} - columns:
-                    return False
-    return True
 
 
 # --------------------------------------------------------------------------- seeding
@@ -376,7 +360,7 @@ def print_plans(plans):
 def main():
     args = parse_args()
     _url, server_url = database_urls(args.db)
-    seeded = prepare(args, seed=seed, schema_is_current=schema_is_current)
+    seeded = prepare(args, seed=seed, schema_is_current=lambda: schema_is_current(("accounts", "projects")))
 
     try:
         personas = clients()

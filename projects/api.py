@@ -17,6 +17,8 @@ from rest_framework import mixins, permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.api import hand_over
+from accounts.serializers import TransferSerializer
 from projects import checklist, services
 from projects.filters import ProjectFilter
 from projects.models import (
@@ -35,7 +37,6 @@ from projects.serializers import (
     MilestoneSerializer,
     ProcurementItemSerializer,
     ProjectSerializer,
-    ProjectTransferSerializer,
     StakeholderSerializer,
 )
 from teams.api import ScopedViewSet
@@ -98,20 +99,11 @@ class ProjectViewSet(
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProjectFilter
 
-    @extend_schema(request=ProjectTransferSerializer, responses=ProjectSerializer)
+    @extend_schema(request=TransferSerializer, responses=ProjectSerializer)
     @action(detail=True, methods=["post"], permission_classes=LEADS_AND_ADMINS)
     def transfer(self, request, pk=None):
         """Give the project to another owner (a lead within the team, or an admin), saying why."""
-        project = self.get_object()
-        serializer = ProjectTransferSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        project = services.project_transfer(
-            user=request.user,
-            project=project,
-            to_user=serializer.validated_data["to_user"],
-            reason=serializer.validated_data["reason"],
-        )
-        return Response(ProjectSerializer(project, context=self.get_serializer_context()).data)
+        return hand_over(self, request, services.project_transfer, "project")
 
     @extend_schema(methods=["GET"], request=None, responses=ChecklistSerializer)
     @extend_schema(methods=["POST"], request=ChecklistTickSerializer, responses=ChecklistSerializer)

@@ -5,7 +5,6 @@ scope, so anything else answers "invalid pk" without saying what it is."""
 from django.db import models
 from django.db.models import F, Q, Sum
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -257,20 +256,6 @@ class ProjectSerializer(serializers.ModelSerializer):
         return services.project_update(
             user=_user(self), project=instance, data=data, version=data.pop("version", None), **extra
         )
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class TransferTargetField(OwnerField):
-    """Whom the requester may make the owner (a user id)."""
-
-
-# As long as the reason field of an owner change (projects.OwnerChange).
-HISTORY_REASON_LENGTH = 500
-
-
-class ProjectTransferSerializer(serializers.Serializer):
-    to_user = TransferTargetField(help_text=_("Leads transfer within their team; admins to anyone."))
-    reason = serializers.CharField(max_length=HISTORY_REASON_LENGTH)
 
 
 class ChecklistLineSerializer(serializers.Serializer):
