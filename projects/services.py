@@ -172,10 +172,9 @@ def project_create(
     for field, value in data.items():
         if field in PROJECT_FIELDS or field == "opened_at":
             setattr(project, field, value)
-    if project.opened_at and project.opened_at > timezone.now():
-        raise DomainError({"opened_at": _("The project cannot enter the funnel in the future.")})
     items = [ProcurementItem(project=project, **item) for item in procurement or []]
     errors = collect_errors(
+        partial(_check_not_in_future, project),
         partial(validated, project, exclude=["customer", "owner", "team", "lead_contact"]),
         partial(_check_lead_contact, project),
         *[partial(validated, item, exclude=["project"], prefix=f"procurement.{i}.") for i, item in enumerate(items)],
@@ -190,6 +189,11 @@ def project_create(
     detect_conflicts(project=project)
     refresh_checklist(project=project)
     return project
+
+
+def _check_not_in_future(project: Project):
+    if project.opened_at and project.opened_at > timezone.now():
+        raise DomainError({"opened_at": _("The project cannot enter the funnel in the future.")})
 
 
 def _locked_project(project: Project) -> Project:
