@@ -155,12 +155,15 @@ def test_old_lead_no_longer_sees_the_moved_book(moved, client_for, api_for):
     assert api.get(f"/api/v1/projects/{project.pk}/").status_code == 404
     listed = {row["id"] for row in api.get("/api/v1/customers/").json()["results"]}
     assert listed == {moved["theirs"].pk}
+    assert "苏州甲科技有限公司" not in page.get("/customers/").content.decode()
     assert api.get("/api/v1/projects/").json()["count"] == 0
 
 
-def test_old_lead_cannot_edit_the_moved_book(moved, api_for):
+def test_old_lead_cannot_edit_the_moved_book(moved, client_for, api_for):
     customer, project = moved["customers"][0], moved["projects"][0]
-    api = api_for("lead")
+    page, api = client_for("lead"), api_for("lead")
+    assert page.post(f"/customers/{customer.pk}/edit/", {"name": "改名", "level": "A"}).status_code == 404
+    assert page.post(f"/projects/{project.pk}/edit/", {"name": "改名", "kind": "new"}).status_code == 404
     response = api.patch(f"/api/v1/customers/{customer.pk}/", {"address": "改了", "version": 1}, format="json")
     assert response.status_code == 404
     response = api.patch(f"/api/v1/projects/{project.pk}/", {"scope": "改了", "version": 1}, format="json")
@@ -168,8 +171,8 @@ def test_old_lead_cannot_edit_the_moved_book(moved, api_for):
     customer_before, project_before = customer.address, project.scope
     customer.refresh_from_db()
     project.refresh_from_db()
-    assert (customer.address, customer.version) == (customer_before, 1)
-    assert (project.scope, project.version) == (project_before, 1)
+    assert (customer.name, customer.address, customer.version) == ("苏州甲科技有限公司", customer_before, 1)
+    assert (project.scope, project.version) == (project_before, 1) and project.name != "改名"
 
 
 def test_new_lead_sees_and_edits_the_moved_book(moved, client_for, api_for):
@@ -177,6 +180,7 @@ def test_new_lead_sees_and_edits_the_moved_book(moved, client_for, api_for):
     page, api = client_for("other_lead"), api_for("other_lead")
     assert page.get(f"/customers/{customer.pk}/").status_code == 200
     assert page.get(f"/projects/{project.pk}/").status_code == 200
+    assert "苏州甲科技有限公司" in page.get("/customers/").content.decode()
     listed = {row["id"] for row in api.get("/api/v1/customers/").json()["results"]}
     assert {c.pk for c in moved["customers"]} <= listed
     assert api.get("/api/v1/projects/").json()["count"] == 3
