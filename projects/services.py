@@ -380,10 +380,12 @@ def checklist_scores_refresh(*, chunk_size: int = 5_000) -> int:
 
 
 def checklist_scores_schedule() -> None:
-    """Queue :func:`checklist_scores_refresh` once the current transaction commits."""
+    """Queue :func:`checklist_scores_refresh` once the current transaction commits. The
+    checklist change is saved even if the broker is down then (robust: logged, not raised);
+    the next change of the checklist queues the recompute again."""
     from projects.tasks import checklist_scores_refresh_task
 
-    transaction.on_commit(checklist_scores_refresh_task.delay)
+    transaction.on_commit(checklist_scores_refresh_task.delay, robust=True)
 
 
 # --- conflict resolution and merge -------------------------------------------------------------
