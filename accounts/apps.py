@@ -9,7 +9,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts.home import customers_section
+        from accounts.models import Customer
+        from teams.team_moves import register_owned_model
         from teams.views import HOME_SECTIONS
+
+        register_owned_model(Customer)
 
         if customers_section not in HOME_SECTIONS:
             HOME_SECTIONS.append(customers_section)

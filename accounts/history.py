@@ -8,7 +8,7 @@ from itertools import pairwise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contact, Customer, Department
-from teams.models import User
+from teams.models import Team, User
 
 HIDDEN_FIELDS = {
     "id",
@@ -19,7 +19,6 @@ HIDDEN_FIELDS = {
     "updated_at",
     "created_at",
     "completeness",
-    "team",
 }
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 
@@ -111,6 +110,12 @@ def customer_history(customer: Customer, *, limit: int = 40) -> list[HistoryEntr
         r.parent_id for r in department_rows if r.parent_id
     }
     lookups = {(User, u.pk): u.name for u in User.objects.filter(pk__in=user_ids)}
+    # A team move shows as a change of team (teams.team_moves writes those rows);
+    # names are needed only when the rows hold more than one team.
+    team_ids = {r.team_id for r in customer_rows}
+    if len(team_ids) > 1:
+        teams = Team.objects.filter(pk__in=team_ids - {None}).values_list("pk", "name")
+        lookups.update({(Team, pk): name for pk, name in teams})
     lookups.update(
         {
             (Department, pk): name

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects import checklist, services
@@ -24,8 +25,24 @@ class ChecklistItemAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        changed = services.refresh_all_checklists()
-        messages.info(request, f"{changed} project scores recomputed.")
+        self._recompute_scores(request)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._recompute_scores(request)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._recompute_scores(request)
+
+    def _recompute_scores(self, request):
+        """Every project's score follows, in the background (a million projects do not
+        fit in a request); once per request, however many items the changelist saved."""
+        if getattr(request, "_checklist_scores_queued", False):
+            return
+        request._checklist_scores_queued = True
+        services.checklist_scores_schedule()
+        messages.info(request, _("Project checklist scores are being recomputed in the background."))
 
 
 class ProcurementInline(admin.TabularInline):

@@ -11,10 +11,13 @@ class ProjectsConfig(AppConfig):
         from accounts.views.customers import CUSTOMER_SECTIONS
         from projects import visibility
         from projects.home import projects_section
+        from projects.models import Project
         from projects.views import customer_projects_section
+        from teams.team_moves import register_owned_model
         from teams.views import HOME_SECTIONS
 
         visibility.register()
+        register_owned_model(Project)
         if customer_projects_section not in CUSTOMER_SECTIONS:
             CUSTOMER_SECTIONS.append(customer_projects_section)
         if projects_section not in HOME_SECTIONS:

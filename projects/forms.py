@@ -5,10 +5,7 @@ from accounts import services as account_services
 from accounts.choices import BuyingRole
 from accounts.models import Contact
 from projects.models import Milestone, ProcurementItem, Project, Resolution, Stakeholder, Stance
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from teams.forms import DateInput, DateTimeInput
 
 
 class ProjectForm(forms.ModelForm):
@@ -29,7 +26,7 @@ class ProjectForm(forms.ModelForm):
             "scope": forms.Textarea(attrs={"rows": 4}),
             "start_on": DateInput(),
             "end_on": DateInput(),
-            "opened_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "opened_at": DateTimeInput(),
         }
 
     def __init__(self, *args, user, customer, **kwargs):

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from accounts.choices import BuyingRole
 from accounts.validators import validate_no_control_chars
 from projects.normalize import normalize_project_name
+from teams.validators import validate_sane_date
 from teams.visibility import VisibleQuerySet
 
 
@@ -87,9 +88,9 @@ class Project(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
-    start_on = models.DateField(_("start"), null=True, blank=True)
-    end_on = models.DateField(_("end"), null=True, blank=True)
-    opened_at = models.DateTimeField(_("entered the funnel"), default=timezone.now)
+    start_on = models.DateField(_("start"), null=True, blank=True, validators=[validate_sane_date])
+    end_on = models.DateField(_("end"), null=True, blank=True, validators=[validate_sane_date])
+    opened_at = models.DateTimeField(_("entered the funnel"), default=timezone.now, validators=[validate_sane_date])
     # Set when the project is won or lost (by the pipeline); open projects have none.
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     checklist_score = models.PositiveSmallIntegerField(_("checklist completeness"), default=0, editable=False)
@@ -163,8 +164,8 @@ class Milestone(models.Model):
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones")
     name = models.CharField(_("milestone"), max_length=100, validators=[validate_no_control_chars])
-    due_on = models.DateField(_("planned date"))
-    done_on = models.DateField(_("done on"), null=True, blank=True)
+    due_on = models.DateField(_("planned date"), validators=[validate_sane_date])
+    done_on = models.DateField(_("done on"), null=True, blank=True, validators=[validate_sane_date])
 
     objects = MilestoneQuerySet.as_manager()
 

@@ -24,6 +24,7 @@ from projects.models import (
 )
 from teams.errors import DomainError
 from teams.models import User
+from teams.validators import validate_sane_date
 
 
 def _user(serializer_field_or_serializer):
@@ -182,6 +183,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     )
     opened_at = serializers.DateTimeField(
         required=False,
+        validators=[validate_sane_date],
         help_text=_("When the project entered the funnel: now by default, may be back-dated on create. Fixed after."),
     )
     completeness = serializers.IntegerField(source="checklist_score", read_only=True)

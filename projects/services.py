@@ -172,10 +172,9 @@ def project_create(
     for field, value in data.items():
         if field in PROJECT_FIELDS or field == "opened_at":
             setattr(project, field, value)
-    if project.opened_at and project.opened_at > timezone.now():
-        raise DomainError({"opened_at": _("The project cannot enter the funnel in the future.")})
     items = [ProcurementItem(project=project, **item) for item in procurement or []]
     errors = collect_errors(
+        partial(_check_not_in_future, project),
         partial(validated, project, exclude=["customer", "owner", "team", "lead_contact"]),
         partial(_check_lead_contact, project),
         *[partial(validated, item, exclude=["project"], prefix=f"procurement.{i}.") for i, item in enumerate(items)],
@@ -190,6 +189,11 @@ def project_create(
     detect_conflicts(project=project)
     refresh_checklist(project=project)
     return project
+
+
+def _check_not_in_future(project: Project):
+    if project.opened_at and project.opened_at > timezone.now():
+        raise DomainError({"opened_at": _("The project cannot enter the funnel in the future.")})
 
 
 def _locked_project(project: Project) -> Project:
@@ -351,16 +355,37 @@ def checklist_tick(*, user: User, project: Project, item: ChecklistItem, done: b
     refresh_checklist(project=project)
 
 
-def refresh_all_checklists(*, projects=None) -> int:
-    """After an admin edits the checklist: recompute stored scores."""
-    count = 0
+def checklist_scores_refresh(*, chunk_size: int = 5_000) -> int:
+    """Recompute every project's stored checklist score after the checklist itself
+    changed (Celery task ``projects.tasks.checklist_scores_refresh_task``). Projects go
+    in chunks of ``chunk_size`` by id, each chunk its own transaction with one bulk
+    UPDATE of the changed scores, so a million projects never sit in one request,
+    transaction or list. Answers how many scores changed."""
     items = list(ChecklistItem.objects.filter(is_active=True))
-    for project in (projects if projects is not None else Project.objects.all()).iterator():
-        value = checklist.score(checklist.evaluate(project, items))
-        if value != project.checklist_score:
-            Project.objects.filter(pk=project.pk).update(checklist_score=value)
-            count += 1
-    return count
+    count, last_pk = 0, 0
+    while True:
+        with transaction.atomic():
+            chunk = list(Project.objects.filter(pk__gt=last_pk).order_by("pk")[:chunk_size])
+            if not chunk:
+                return count
+            changed = []
+            for project in chunk:
+                value = checklist.score(checklist.evaluate(project, items))
+                if value != project.checklist_score:
+                    project.checklist_score = value
+                    changed.append(project)
+            Project.objects.bulk_update(changed, ["checklist_score"], batch_size=1_000)
+        count += len(changed)
+        last_pk = chunk[-1].pk
+
+
+def checklist_scores_schedule() -> None:
+    """Queue :func:`checklist_scores_refresh` once the current transaction commits. The
+    checklist change is saved even if the broker is down then (robust: logged, not raised);
+    the next change of the checklist queues the recompute again."""
+    from projects.tasks import checklist_scores_refresh_task
+
+    transaction.on_commit(checklist_scores_refresh_task.delay, robust=True)
 
 
 # --- conflict resolution and merge -------------------------------------------------------------

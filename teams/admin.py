@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from teams import services
 from teams.errors import DomainError
 from teams.models import Team, User
+from teams.team_moves import user_records_rescope
 
 
 @admin.register(User)
@@ -16,9 +17,13 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (*DjangoUserAdmin.add_fieldsets, ("Funnel CRM", {"fields": ["role", "display_name", "team"]}))
 
     def save_model(self, request, obj, form, change):
+        old_team_id = User.objects.filter(pk=obj.pk).values_list("team_id", flat=True).first() if change else None
         super().save_model(request, obj, form, change)
-        # Keep Team.lead in step with the user's role, as the pages and API do.
+        # Keep Team.lead in step with the user's role, and the user's records
+        # in their team, as the pages and API do (the admin saves in one transaction).
         services.sync_leadership(obj)
+        if change:
+            user_records_rescope(user=obj, old_team_id=old_team_id)
 
 
 @admin.register(Team)

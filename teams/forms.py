@@ -2,6 +2,27 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from teams.models import Role, Team, User
+from teams.validators import SANE_DATE_MAX, SANE_DATE_MIN
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker, limited to the range the models accept."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        bounds = {"min": SANE_DATE_MIN.isoformat(), "max": SANE_DATE_MAX.isoformat()}
+        super().__init__({**bounds, **(attrs or {})}, format=format)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker, limited like :class:`DateInput`."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None, format="%Y-%m-%dT%H:%M"):
+        bounds = {"min": f"{SANE_DATE_MIN.isoformat()}T00:00", "max": f"{SANE_DATE_MAX.isoformat()}T23:59"}
+        super().__init__({**bounds, **(attrs or {})}, format=format)
 
 
 class UserForm(forms.ModelForm):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from teams.errors import DomainError, validated
 from teams.models import Role, Team, User
+from teams.team_moves import user_records_rescope
 
 USER_FIELDS = ("username", "display_name", "email", "role", "team", "is_active", "first_name", "last_name")
 
@@ -68,6 +69,7 @@ def user_update(*, user: User, password: str | None = None, **fields) -> User:
     if unknown:
         raise TypeError(f"user_update() got unexpected fields: {sorted(unknown)}")
     user = User.objects.select_for_update().get(pk=user.pk)
+    old_team_id = user.team_id
     for name, value in fields.items():
         setattr(user, name, value)
     if password:
@@ -75,6 +77,7 @@ def user_update(*, user: User, password: str | None = None, **fields) -> User:
     validated(user, exclude=["password"])
     user.save()
     sync_leadership(user)
+    user_records_rescope(user=user, old_team_id=old_team_id)
     return user
 
 
@@ -125,11 +128,13 @@ def team_set_lead(*, team: Team, lead: User) -> Team:
         team.lead = None
         team.save(update_fields=["lead"])
         _demote(previous)
+    old_team_id = lead.team_id
     lead.role = Role.LEAD
     lead.team = team
     lead.save(update_fields=["role", "team", "is_staff", "is_superuser"])
     team.lead = lead
     team.save(update_fields=["lead"])
+    user_records_rescope(user=lead, old_team_id=old_team_id)
     return team
 
 

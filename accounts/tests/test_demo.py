@@ -1,10 +1,10 @@
 """seed_demo's customers: the demo team's book and the benchmark teams (accounts/demo.py)."""
 
 import io
-import time
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, F
 
 from accounts import demo
@@ -38,11 +38,9 @@ def test_demo_team_reps_get_their_customers_once():
 
 
 def test_default_size_is_150_customers_per_rep_with_realistic_people():
-    # Only this app's part of seed_demo is timed (later apps add their own demo data).
+    # Only this app's part of seed_demo (how long it takes: benchmarks/demo_seed_bench.py).
     context = teams_demo.seed(stdout=io.StringIO(), options={"password": DEMO_PASSWORD})
-    started = time.monotonic()
     demo.seed(stdout=io.StringIO(), options={**context, "teams": 0, "customers_per_rep": 150})
-    assert time.monotonic() - started < 15
 
     team = Team.objects.get(name=DEMO_TEAM)
     customers = Customer.objects.filter(team=team)
@@ -136,8 +134,6 @@ def test_customers_needed_teams():
 
 
 def schema_of(tables):
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY indexname", [tables]
@@ -151,6 +147,7 @@ def schema_of(tables):
         return indexes, cursor.fetchall()
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk load is PostgreSQL's")
 def test_bulk_load_restores_indexes_and_foreign_keys_and_moves_the_sequences(monkeypatch):
     """Benchmark scale: indexes and foreign keys are dropped for the load, rows come from worker processes."""
     tables = [model._meta.db_table for model in demo.BULK_TABLES]
