@@ -26,7 +26,7 @@ _services_as_root() {
   fi
 }
 
-# URL pieces: scheme://user[:password]@host[:port]/path -> host, port, user, path.
+# URL pieces: scheme://user[:password]@host[:port]/path -> host, port, user, password, path.
 _url_host() { local rest="${1#*://}"; rest="${rest#*@}"; rest="${rest%%/*}"; rest="${rest%%:*}"; echo "${rest:-127.0.0.1}"; }
 _url_port() {
   local rest="${1#*://}"; rest="${rest#*@}"; rest="${rest%%/*}"
@@ -35,15 +35,18 @@ _url_port() {
 _url_user() { local rest="${1#*://}"; case "$rest" in *@*) rest="${rest%%@*}"; echo "${rest%%:*}" ;; *) echo "$2" ;; esac; }
 _url_password() { local rest="${1#*://}"; case "$rest" in *@*) rest="${rest%%@*}"; case "$rest" in *:*) echo "${rest#*:}" ;; esac ;; esac; }
 _url_path() { local rest="${1#*://}"; rest="${rest#*/}"; [ "$rest" = "${1#*://}" ] && rest=""; echo "${rest%%\?*}"; }
-_is_local() { case "$1" in 127.0.0.1 | localhost | "::1" | "[::1]") return 0 ;; *) return 1 ;; esac; }
+_is_local() { case "$1" in 127.0.0.1 | localhost) return 0 ;; *) return 1 ;; esac; }
 
-# Install what is missing: PostgreSQL and Redis (when they are local), and for
-# the tests chromium, the CJK fonts its screenshots need, and gettext.
+# Install what is missing: PostgreSQL and Redis (when they are local), and,
+# unless --servers-only, what the tests need: chromium, the CJK fonts of its
+# screenshots, gettext.
 ensure_debian_packages() {
   local missing=()
-  command -v chromium >/dev/null || missing+=(chromium)
-  fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
-  command -v msgfmt >/dev/null || missing+=(gettext)
+  if [ "${1:-}" != --servers-only ]; then
+    command -v chromium >/dev/null || missing+=(chromium)
+    fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
+    command -v msgfmt >/dev/null || missing+=(gettext)
+  fi
   if _is_local "$(_url_host "$DATABASE_URL")"; then
     command -v pg_isready >/dev/null || missing+=(postgresql)
   fi
@@ -74,9 +77,9 @@ _services_trust_local_postgres() {
 }
 
 _wait_for() {
+  [ "${SERVICES_DRY_RUN:-0}" = 1 ] && return 0
   local _
   for _ in $(seq 1 30); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done
-  [ "${SERVICES_DRY_RUN:-0}" = 1 ] && return 0
   "$@"
 }
 

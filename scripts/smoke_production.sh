@@ -9,9 +9,9 @@
 # and exits non-zero on any failure.
 #
 # SMOKE_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/funnel_crm_smoke,
-# dropped and recreated) and SMOKE_REDIS_URL (default redis://127.0.0.1:6379/14,
-# flushed) choose the servers. The venv (var/smoke-venv) is reused while
-# requirements.txt is unchanged.
+# dropped and recreated when it is on this machine) and SMOKE_REDIS_URL (default
+# redis://127.0.0.1:6379/14, flushed) choose the servers. The venv
+# (var/smoke-venv) is reused while requirements.txt is unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -24,11 +24,10 @@ export REDIS_URL="${SMOKE_REDIS_URL:-redis://127.0.0.1:6379/14}"
 
 echo "==> Smoke (${SECONDS} s): PostgreSQL and Redis"
 source scripts/_services.sh
-ensure_debian_packages
+ensure_debian_packages --servers-only
 ensure_postgres
 ensure_redis
 ensure_database --recreate
-redis-cli -u "$REDIS_URL" flushdb >/dev/null
 
 echo "==> Smoke (${SECONDS} s): a venv with requirements.txt only ($VENV)"
 digest="$(sha256sum requirements.txt | cut -d' ' -f1)"
@@ -44,6 +43,9 @@ if "$VENV/bin/python" -c "import pytest" 2>/dev/null; then
   echo "The smoke venv has development packages (pytest): it must hold requirements.txt only." >&2
   exit 1
 fi
+
+# No task queued by an earlier run.
+"$VENV/bin/python" -c 'import os, redis; redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()'
 
 # The environment of a deploy (README: Production deployment), nothing else.
 unset CELERY_BROKER_URL CELERY_TASK_ALWAYS_EAGER CSRF_TRUSTED_ORIGINS DEBUG DJANGO_SETTINGS_MODULE
