@@ -7,6 +7,7 @@ DJANGO_ENV=production switches to safe settings and refuses to start without
 SECRET_KEY and ALLOWED_HOSTS. Every variable is listed in README.md.
 """
 
+import contextlib
 import os
 import sys
 from datetime import timedelta
@@ -242,6 +243,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
+# Beat keeps its schedule in FUNNEL_VAR_DIR, not in the working directory
+# (which a deploy may not be able to write to).
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+with contextlib.suppress(OSError):  # read-only: only beat needs it, and names the path when it fails
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "teams.tasks.clear_expired_sessions",
