@@ -8,6 +8,7 @@ from unittest import mock
 import openpyxl
 import pytest
 from django.apps import apps
+from openpyxl.utils import get_column_letter
 from stdnum.cn import uscc
 
 from accounts import exporting, importing, services
@@ -882,7 +883,7 @@ def test_template_and_bad_format_downloads(rep_client):
 def test_values_in_columns_without_header_are_not_dropped_silently(rep):
     content = csv_file([[*good_row(1), "多出来的值"]])
     entry = only_row(check(rep, content))
-    letter = importing.get_column_letter(len(HEADERS) + 1)
+    letter = get_column_letter(len(HEADERS) + 1)
     assert entry["errors"] == {letter: [f"Column {letter} has no header, so this value cannot be imported."]}
 
 
