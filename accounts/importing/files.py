@@ -55,7 +55,9 @@ def xlsx_bytes(sheets: list[tuple[str, list[str], Iterable[Iterable]]]) -> bytes
     """An XLSX workbook written with openpyxl's write-only mode: ``(title, headers, rows)`` per sheet.
 
     Every cell is text, so "0571…" keeps its zero, mobiles are not shown as 1.38E+10 and
-    "=…" is never a formula.
+    "=…" is never a formula. Text that Excel would read as a formula once the cell is edited
+    ("=", "+", "-", "@") also gets the quote-prefix style: Excel's own "this is text" mark, not
+    shown in the cell (the CSV's visible ' guard is for CSV only).
     """
     workbook = openpyxl.Workbook(write_only=True)
     bold = Font(bold=True)
@@ -77,6 +79,8 @@ def _xlsx_cell(sheet, value, font=None) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=text or None)
     if text:
         cell.data_type = "s"
+        if text.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True
     if font is not None:
         cell.font = font
     return cell

@@ -623,6 +623,18 @@ def test_export_rows_are_one_per_contact_with_readable_values(rep):
     assert (data[0]["购买角色"], data[1]["已离职"], data[0]["负责人"]) == ("决策者", "是", "rep")
 
 
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","点我")', "+86 公司", "-1", "@SUM(A1)"])
+def test_xlsx_export_stores_formula_like_text_as_text_without_a_visible_quote(rep_client, rep, name):
+    CustomerFactory(owner=rep, name=name)
+
+    workbook = openpyxl.load_workbook(io.BytesIO(page_download(rep_client, "/customers/export/?format=xlsx")))
+    cell = workbook.active.cell(row=2, column=HEADERS.index("客户名称") + 1)
+
+    assert cell.value == name, "the exact text, no ' in front"
+    assert cell.data_type == "s", "a string cell, not a formula"
+    assert cell.quotePrefix, "Excel keeps it text even when the cell is edited"
+
+
 def test_customer_seen_through_own_project_exports_only_the_limited_view(rep_client, rep, other_rep):
     customer = CustomerFactory(
         owner=other_rep, name="宁波项目往来有限公司", credit_code=credit_code(5), notes="内部备注"
