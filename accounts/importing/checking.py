@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from accounts import regions, services
+from accounts import regions, services, zones
 from accounts.choices import DepartmentKind, Industry, choice_from_text, industry_from_text
 from accounts.importing import duplicates
 from accounts.importing.columns import (
@@ -31,6 +31,12 @@ from accounts.models import Contact, Customer, Department
 from accounts.normalize import normalize_company_name, normalize_credit_code
 
 OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
+# What the user may decide for a row that the importer takes for the same company as an earlier row.
+MERGE, SEPARATE = "merge", "separate"
+DECISIONS = (MERGE, SEPARATE)
+SAME_COMPANY = "file_same_company"
+# Fields in which such a row may differ and still be offered as the same company (not refused).
+SAME_COMPANY_FIELDS = ("address", "notes")
 
 
 # How two rows' values of one customer are compared; the first row's spelling is kept.
@@ -40,19 +46,28 @@ _SAME = {
 }
 
 
+def _add(messages_by_header: dict[str, list[str]], header: str, message) -> None:
+    messages = messages_by_header.setdefault(header, [])
+    if str(message) not in messages:
+        messages.append(str(message))
+
+
 @dataclass
 class Row:
     number: int
     errors: dict[str, list[str]] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # imported anyway, but the user should know
     duplicates: list[dict] = field(default_factory=list)
     customer_name: str = ""
     contact_name: str = ""
+    credit_code: str = ""
     group: Group | None = None
 
     def add_error(self, header: str, message) -> None:
-        messages = self.errors.setdefault(header, [])
-        if str(message) not in messages:
-            messages.append(str(message))
+        _add(self.errors, header, message)
+
+    def add_warning(self, header: str, message) -> None:
+        _add(self.warnings, header, message)
 
     @property
     def status(self) -> str:
@@ -80,8 +95,10 @@ class Group:
 class Check:
     """Everything the dry run and the commit need to know about one file."""
 
-    def __init__(self, *, user, table: Table, filename: str):
+    def __init__(self, *, user, table: Table, filename: str, decisions: dict[int, str] | None = None):
         self.user = user
+        # row number -> MERGE or SEPARATE, for rows offered as the same company as an earlier row
+        self.decisions = decisions or {}
         self.table = table
         self.filename = filename
         self.layout = read_layout(table)
@@ -149,6 +166,20 @@ class Check:
             candidate = by_name[name]
             if not code or not candidate.credit_code:
                 group = candidate
+        row.credit_code = code
+        if group is not None and self.decisions.get(row.number) == SEPARATE:
+            if code and code == group.credit_code:
+                row.add_error(
+                    self.header("credit_code"),
+                    _(
+                        "Row %(row)d has the same unified social credit code: one company is one customer, "
+                        "so this row can only be merged into it."
+                    )
+                    % {"row": group.rows[0].number},
+                )
+            else:
+                group = Group(rows=[], credit_code=code, normalized_name=name, separated=True)
+                self.groups.append(group)
         if group is None:
             group = Group(rows=[], credit_code=code, normalized_name=name)
             self.groups.append(group)
@@ -172,14 +203,47 @@ class Check:
             group.data[field_name] = value
             group.sources[field_name] = (row, self.header(key))
         elif not same(group.data[field_name], value):
-            first_row, _header = group.sources[field_name]
+            self._differs(row, self.header(key), group.sources[field_name][0], text, field_name)
+
+    def _differs(self, row: Row, header: str, first_row: Row, text: str, field_name: str) -> None:
+        """This row gives another value than an earlier row of the same customer.
+
+        Merged at the user's request: the earlier row's value is kept. A different address or notes:
+        offered as the same company, to merge or import separately. Anything else is an error."""
+        if self.decisions.get(row.number) == MERGE:
+            row.add_warning(
+                header,
+                _("Merged into the customer of row %(row)d, whose value is kept (this row: “%(value)s”).")
+                % {"row": first_row.number, "value": text},
+            )
+        elif field_name in SAME_COMPANY_FIELDS:
+            offer = next((d for d in row.duplicates if d["reason"] == SAME_COMPANY), None)
+            if offer is None:
+                same_code = bool(row.credit_code and row.credit_code == row.group.credit_code)
+                offer = {
+                    "reason": SAME_COMPANY,
+                    "label": _(
+                        "the same company as row %(row)d of this file, with a different address or notes: "
+                        "merge it into that customer, or import it as a separate customer"
+                    )
+                    % {"row": first_row.number},
+                    "row": first_row.number,
+                    "choices": [MERGE] if same_code else list(DECISIONS),
+                    "columns": [],
+                }
+                row.duplicates.append(offer)
+            if header not in offer["columns"]:
+                offer["columns"].append(header)
+        else:
             row.add_error(
-                self.header(key),
+                header,
                 _("Differs from row %(row)d of the same customer (“%(value)s”).")
                 % {"row": first_row.number, "value": text},
             )
 
     def _merge_customer(self, group: Group, row: Row, cells: dict[str, str]) -> None:
+        # The region first: a development zone in the district place moves into the address.
+        self._merge_region(group, row, cells)
         for key in CUSTOMER_KEYS:
             text = cells.get(key, "")
             if not text:
@@ -187,7 +251,6 @@ class Check:
             value = self._customer_value(row, key, text)
             if value is not None:
                 self._set(group, row, key, key, value, text)
-        self._merge_region(group, row, cells)
         owner_text = cells.get("owner", "")
         if owner_text:
             owner = self.owner_for(owner_text)
@@ -200,11 +263,7 @@ class Check:
                 group.owner = owner
                 group.sources["owner"] = (row, self.header("owner"))
             elif group.owner != owner:
-                row.add_error(
-                    self.header("owner"),
-                    _("Differs from row %(row)d of the same customer (“%(value)s”).")
-                    % {"row": group.sources["owner"][0].number, "value": owner_text},
-                )
+                self._differs(row, self.header("owner"), group.sources["owner"][0], owner_text, "owner")
 
     def _customer_value(self, row: Row, key: str, text: str):
         if key in CHOICE_COLUMNS:
@@ -229,28 +288,26 @@ class Check:
         parts = [(key, cells.get(key, "")) for key in REGION_KEYS]
         if region_text:
             try:
-                codes = regions.parse(region_text)
+                codes, zone = zones.parse(region_text)
             except ValueError as error:
                 row.add_error(self.header("region"), error)
                 return
             headers = [self.header("region")] * 3
         elif any(text for _key, text in parts):
-            codes, headers = self._separate_region(row, parts)
+            codes, headers, zone = self._separate_region(row, parts)
             if codes is None:
                 return
         else:
             return
+        if zone is not None:
+            self._zone_found(row, cells, zone, headers[2])
         for key, code, header in zip(REGION_KEYS, codes, headers, strict=True):
             if key not in group.data:
                 group.data[key] = code or ""
                 group.sources[key] = (row, header)
             elif group.data[key] != (code or ""):
-                first_row, _header = group.sources[key]
-                row.add_error(
-                    header,
-                    _("Differs from row %(row)d of the same customer (“%(value)s”).")
-                    % {"row": first_row.number, "value": region_text or " ".join(text for _k, text in parts)},
-                )
+                text = region_text or " ".join(text for _k, text in parts)
+                self._differs(row, header, group.sources[key][0], text, key)
                 return
 
     def _separate_region(self, row: Row, parts: list[tuple[str, str]]):
@@ -258,17 +315,40 @@ class Check:
         headers = [self.header(key) for key, _text in parts]
         given = [(key, text) for key, text in parts if text]
         if all(text.isdigit() and len(text) == 6 for _key, text in given):
-            return tuple(text for _key, text in parts), headers
+            return tuple(text for _key, text in parts), headers, None
         names: list[str] = []
         codes: tuple = ("", "", "")
+        zone = None
         for key, text in given:
             names.append((regions.name(text) or text) if text.isdigit() else text)
             try:
-                codes = regions.parse("-".join(names))
+                codes, zone = zones.parse("-".join(names))
             except ValueError as error:
                 row.add_error(self.header(key), error)
-                return None, headers
-        return codes, headers
+                return None, headers, None
+        return codes, headers, zone
+
+    def _zone_found(self, row: Row, cells: dict[str, str], zone: zones.Zone, header: str) -> None:
+        """A development zone where the district belongs: its district if it has one, else only the city,
+        with the zone's name kept at the start of the address. A warning either way, not an error."""
+        if zone.district:
+            row.add_warning(
+                header,
+                _("“%(zone)s” is a development zone, not a district; imported as its district %(district)s.")
+                % {"zone": zone.text, "district": regions.name(zone.district)},
+            )
+            return
+        address = cells.get("address", "")
+        if zone.name not in address and zone.text not in address:
+            cells["address"] = f"{zone.name} {address}".strip()
+        row.add_warning(
+            header,
+            _(
+                "“%(zone)s” is a development zone, not a district; imported with %(city)s and no district, "
+                "and “%(name)s” is added to the address."
+            )
+            % {"zone": zone.text, "city": regions.full_name(zone.province, zone.city), "name": zone.name},
+        )
 
     def _contact(self, row: Row, cells: dict[str, str]) -> dict | None:
         if not any(cells.get(key) for key in CONTACT_KEYS):
@@ -359,6 +439,7 @@ class Check:
             OK: statuses.count(OK),
             ERROR: statuses.count(ERROR),
             DUPLICATE: statuses.count(DUPLICATE),
+            "warnings": sum(1 for row in self.rows if row.warnings),
         }
 
     def blocked(self, *, confirm_duplicates: bool) -> bool:
@@ -385,7 +466,9 @@ class Check:
                     "customer": row.customer_name,
                     "contact": row.contact_name,
                     "errors": row.errors,
+                    "warnings": row.warnings,
                     "duplicates": row.duplicates,
+                    "decision": self.decisions.get(row.number, ""),
                 }
                 for row in self.rows
             ],

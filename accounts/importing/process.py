@@ -14,19 +14,24 @@ from accounts.models import CustomerImport
 from teams.errors import DomainError
 
 
-def dry_run(*, user, content: bytes, filename: str) -> dict:
+def dry_run(*, user, content: bytes, filename: str, decisions: dict[int, str] | None = None) -> dict:
     """Check every row of the file without writing; the report says, per row, what an import would do.
 
-    Raises :class:`ImportFileError` when the file as a whole is unusable.
+    ``decisions``: row number -> ``"merge"`` or ``"separate"`` for rows offered as the same company as an
+    earlier row. Raises :class:`ImportFileError` when the file as a whole is unusable.
     """
     table = read_table(content, filename)
-    return Check(user=user, table=table, filename=filename).run().report()
+    return Check(user=user, table=table, filename=filename, decisions=decisions).run().report()
 
 
-def commit(*, user, customer_import: CustomerImport, confirm_duplicates: bool) -> dict:
+def commit(
+    *, user, customer_import: CustomerImport, confirm_duplicates: bool, decisions: dict[int, str] | None = None
+) -> dict:
     """Create every customer of the file, or none: the file is checked again first, then written in one
     transaction through ``services.customer_create``. Returns the report (``committed`` says which) and
-    stores it on ``customer_import``. Raises ``DomainError`` if the import cannot be committed at all."""
+    stores it on ``customer_import``. ``decisions`` as for :func:`dry_run`; a row offered as the same
+    company as an earlier row and left undecided is merged when ``confirm_duplicates``.
+    Raises ``DomainError`` if the import cannot be committed at all."""
     with transaction.atomic():
         locked = CustomerImport.objects.select_for_update().get(pk=customer_import.pk)
         if locked.user_id != user.pk:
@@ -35,7 +40,10 @@ def commit(*, user, customer_import: CustomerImport, confirm_duplicates: bool) -
             raise DomainError(_("This file has already been imported."))
         # The database may have changed since the dry run: check again, in batch, before writing anything.
         check = Check(
-            user=user, table=read_table(bytes(locked.content), locked.filename), filename=locked.filename
+            user=user,
+            table=read_table(bytes(locked.content), locked.filename),
+            filename=locked.filename,
+            decisions=decisions,
         ).run()
         created: list[int] = []
         if not check.blocked(confirm_duplicates=confirm_duplicates):

@@ -391,6 +391,7 @@ def test_rows_of_one_customer_become_one_customer_with_several_contacts(rep):
         "ok": 4,
         "error": 0,
         "duplicate": 0,
+        "warnings": 0,
     }
 
     report = importing.commit(user=rep, customer_import=customer_import, confirm_duplicates=False)
