@@ -63,6 +63,8 @@ BATCH_SIZE = 1000
 CONTACT_BATCH_SIZE = 200
 # How many candidates of each kind are ranked before the best few are kept.
 CANDIDATES = 50
+# How many probable duplicates one customer is shown at most.
+DUPLICATE_LIMIT = 5
 
 _OWNER_FIELDS = ("owner__id", "owner__username", "owner__display_name", "owner__first_name", "owner__last_name")
 
@@ -195,7 +197,7 @@ def visible_customer_ids(user, ids) -> set[int]:
     return visible
 
 
-def find_duplicates(*, name="", credit_code="", mobiles=(), emails=(), exclude_id=None, limit=5):
+def find_duplicates(*, name="", credit_code="", mobiles=(), emails=(), exclude_id=None, limit=DUPLICATE_LIMIT):
     """Existing customers that are probably the one being entered, strongest evidence first.
 
     The rules are the functions above; the import runs them for a whole file at once."""

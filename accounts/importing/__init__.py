@@ -22,7 +22,7 @@ contact cells is a customer without people.
   :mod:`accounts.exporting`) the customer list in the same format.
 """
 
-from accounts.importing.checking import DUPLICATE, ERROR, OK
+from accounts.importing.checking import DECISIONS, DUPLICATE, ERROR, MERGE, OK, SAME_COMPANY, SEPARATE
 from accounts.importing.columns import (
     COLUMNS,
     TEMPLATE_COLUMNS,
@@ -49,12 +49,16 @@ __all__ = [
     "COLUMNS",
     "CONTENT_TYPES",
     "CSV",
+    "DECISIONS",
     "DUPLICATE",
     "ERROR",
     "FORMATS",
     "MAX_FILE_SIZE",
     "MAX_ROWS",
+    "MERGE",
     "OK",
+    "SAME_COMPANY",
+    "SEPARATE",
     "TEMPLATE_COLUMNS",
     "XLSX",
     "Column",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 
 from accounts.selectors import (
+    DUPLICATE_LIMIT,
     MATCH_REASONS,
     customers_by,
     customers_by_contact,
@@ -17,9 +18,6 @@ from accounts.selectors import (
 
 if TYPE_CHECKING:
     from accounts.importing.checking import Check
-
-# At most this many very similar names per customer, as the customer form's check shows.
-SIMILAR_LIMIT = 3
 
 
 def duplicate_text(duplicate: dict) -> str:
@@ -40,15 +38,17 @@ def find_in_database(check: Check) -> None:
     by_name = customers_by("normalized_name", names, reason="name")
     by_mobile = customers_by_contact("mobile", mobiles, reason="contact_mobile")
     by_email = customers_by_contact("email", emails, reason="contact_email")
-    # Fuzzy matches only where nothing matched exactly, as find_duplicates does.
-    similar = similar_customers(
-        {
-            index: group.data.get("name", "")
-            for index, group in enumerate(groups)
-            if group.normalized_name and group.credit_code not in by_code and group.normalized_name not in by_name
-        },
-        limit=SIMILAR_LIMIT,
-    )
+    # Similar names fill up to the limit after the exact matches, as in find_duplicates.
+    exact = {
+        index: {m.customer_id for m in (*by_code.get(g.credit_code, ()), *by_name.get(g.normalized_name, ()))}
+        for index, g in enumerate(groups)
+    }
+    wanted = {
+        index: group.data.get("name", "")
+        for index, group in enumerate(groups)
+        if group.normalized_name and len(exact[index]) < DUPLICATE_LIMIT
+    }
+    similar = similar_customers(wanted, limit=DUPLICATE_LIMIT, exclude=exact)
     found = (by_code, by_name, by_mobile, by_email, similar)
     visible = visible_customer_ids(check.user, {m.customer_id for table in found for ms in table.values() for m in ms})
 
@@ -74,7 +74,8 @@ def find_in_database(check: Check) -> None:
                 % {"owner": match.owner_name},
             )
         seen = {match.customer_id for match in by_code.get(group.credit_code, [])}
-        for match in [*by_name.get(group.normalized_name, []), *similar.get(index, [])]:
+        similar_room = DUPLICATE_LIMIT - len(exact[index])
+        for match in [*by_name.get(group.normalized_name, []), *similar.get(index, [])[:similar_room]]:
             if match.customer_id not in seen:
                 seen.add(match.customer_id)
                 first.duplicates.append(entry(match))
