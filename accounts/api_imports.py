@@ -18,6 +18,12 @@ from accounts.models import Customer, CustomerImport
 from teams.errors import DomainError
 
 
+def _row_numbers(help_text):
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, help_text=help_text
+    )
+
+
 class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField(
         allow_empty_file=True,  # the importer answers "the file is empty" itself, as on the page
@@ -33,20 +39,14 @@ class ImportRequestSerializer(serializers.Serializer):
             "same company as an earlier row and left undecided is merged into it."
         ),
     )
-    merge_rows = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
-        required=False,
-        default=list,
-        help_text=_(
+    merge_rows = _row_numbers(
+        _(
             "Row numbers offered as the same company as an earlier row (reason file_same_company) to merge "
             "into that row's customer: its contacts join it, the earlier row's values are kept."
-        ),
+        )
     )
-    separate_rows = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
-        required=False,
-        default=list,
-        help_text=_("Row numbers offered as the same company as an earlier row to import as separate customers."),
+    separate_rows = _row_numbers(
+        _("Row numbers offered as the same company as an earlier row to import as separate customers.")
     )
 
     def validate(self, attrs):

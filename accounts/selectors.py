@@ -66,7 +66,8 @@ CANDIDATES = 50
 # How many probable duplicates one customer is shown at most.
 DUPLICATE_LIMIT = 5
 
-_OWNER_FIELDS = ("owner__id", "owner__username", "owner__display_name", "owner__first_name", "owner__last_name")
+_OWNER_NAME_FIELDS = ("username", "display_name", "first_name", "last_name")  # what User.name reads
+_OWNER_FIELDS = ("owner__id", *[f"owner__{name}" for name in _OWNER_NAME_FIELDS])
 
 
 def _chunks(values: Iterable, size: int = BATCH_SIZE) -> Iterator[list]:
@@ -177,14 +178,7 @@ def _trigram_similar(names: dict) -> Iterator[tuple[object, DuplicateMatch]]:
         for chunk in _chunks(range(len(keys))):
             cursor.execute(sql, [chunk, [names[keys[index]] for index in chunk]])
             for index, customer_id, name, normalized, owner_id, *owner in cursor.fetchall():
-                username, display_name, first_name, last_name = owner
-                person = User(
-                    id=owner_id,
-                    username=username,
-                    display_name=display_name,
-                    first_name=first_name,
-                    last_name=last_name,
-                )
+                person = User(id=owner_id, **dict(zip(_OWNER_NAME_FIELDS, owner, strict=True)))
                 row = Customer(id=customer_id, name=name, normalized_name=normalized, owner=person)
                 yield keys[index], _match(row, "similar_name")
 
