@@ -12,7 +12,11 @@ contact cells is a customer without people.
 * :mod:`.columns` knows the headers (and their aliases) and how values are written.
 * :mod:`.checking` checks every row without writing: values are mapped to
   choices and region codes there, but validated by the models' own
-  ``full_clean()`` (what ``accounts.services`` runs).
+  ``full_clean()`` (what ``accounts.services`` runs). A development zone in the
+  district place (:mod:`accounts.zones`) is a warning, not an error. A row of
+  the same company as an earlier row but with another address or notes is
+  offered as a duplicate: the user decides per row to merge it or import it
+  separately (``decisions``).
 * :mod:`.duplicates` looks for duplicates within the file and, with the rules
   of ``accounts.selectors.find_duplicates`` run in batches, in the database.
 * :mod:`.process`: :func:`dry_run` returns a JSON-ready report;
@@ -28,7 +32,6 @@ from accounts.importing.columns import (
     TEMPLATE_COLUMNS,
     Column,
     choice_text,
-    yes_no_text,
 )
 from accounts.importing.files import csv_bytes, csv_lines, failed_rows_file, file_bytes, template_file, xlsx_bytes
 from accounts.importing.process import commit, dry_run, problems
@@ -43,6 +46,7 @@ from accounts.importing.reading import (
     Table,
     check_size,
     read_table,
+    yes_no_text,
 )
 
 __all__ = [

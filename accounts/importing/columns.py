@@ -19,7 +19,7 @@ from accounts.choices import (
     DepartmentKind,
     Industry,
 )
-from accounts.importing.reading import ImportFileError, Table, yes_no_text  # noqa: F401 - files use it from here
+from accounts.importing.reading import ImportFileError, Table
 
 
 @dataclass(frozen=True)
