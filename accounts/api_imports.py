@@ -18,6 +18,12 @@ from accounts.models import Customer, CustomerImport
 from teams.errors import DomainError
 
 
+def _row_numbers(help_text):
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, help_text=help_text
+    )
+
+
 class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField(
         allow_empty_file=True,  # the importer answers "the file is empty" itself, as on the page
@@ -27,8 +33,36 @@ class ImportRequestSerializer(serializers.Serializer):
         default=True, help_text=_("Only check the file (the default); false imports it, all or nothing.")
     )
     confirm_duplicates = serializers.BooleanField(
-        default=False, help_text=_("Import customers that look like existing ones (or like each other) anyway.")
+        default=False,
+        help_text=_(
+            "Import customers that look like existing ones (or like each other) anyway; a row offered as the "
+            "same company as an earlier row and left undecided is merged into it."
+        ),
     )
+    merge_rows = _row_numbers(
+        _(
+            "Row numbers offered as the same company as an earlier row (reason file_same_company) to merge "
+            "into that row's customer: its contacts join it, the earlier row's values are kept."
+        )
+    )
+    separate_rows = _row_numbers(
+        _("Row numbers offered as the same company as an earlier row to import as separate customers.")
+    )
+
+    def validate(self, attrs):
+        both = set(attrs["merge_rows"]) & set(attrs["separate_rows"])
+        if both:
+            raise serializers.ValidationError(
+                {"separate_rows": [_("Row %(row)d cannot be both merged and separate.") % {"row": min(both)}]}
+            )
+        return attrs
+
+    def decisions(self) -> dict[int, str]:
+        data = self.validated_data
+        return {
+            **dict.fromkeys(data["merge_rows"], importing.MERGE),
+            **dict.fromkeys(data["separate_rows"], importing.SEPARATE),
+        }
 
     def validate_file(self, upload):
         try:
@@ -47,7 +81,9 @@ class ImportResultSerializer(serializers.Serializer):
     report = serializers.JSONField(
         help_text=_(
             "counts, and per row: row (as numbered in the spreadsheet), status ok/error/duplicate, "
-            "errors {column header: [messages]}, duplicates [{reason, label, owner, visible}]."
+            "errors {column header: [messages]}, warnings {column header: [messages]} (imported anyway, "
+            "e.g. a development zone read as its district), duplicates [{reason, label, owner, visible}; "
+            "for reason file_same_company also row and choices (merge, separate)], decision."
         )
     )
 
@@ -82,7 +118,9 @@ class CustomerImportAPIView(APIView):
         content = upload.read()
         filename = upload.name[:255]
         if serializer.validated_data["dry_run"]:
-            report = importing.dry_run(user=request.user, content=content, filename=filename)  # DomainError: 400
+            report = importing.dry_run(  # DomainError: 400
+                user=request.user, content=content, filename=filename, decisions=serializer.decisions()
+            )
             customer_import = CustomerImport.objects.create(
                 user=request.user, filename=filename, content=content, report=report
             )
@@ -94,6 +132,7 @@ class CustomerImportAPIView(APIView):
                 user=request.user,
                 customer_import=customer_import,
                 confirm_duplicates=serializer.validated_data["confirm_duplicates"],
+                decisions=serializer.decisions(),
             )
         if report["committed"]:
             return Response(self._result(customer_import, report), status=status.HTTP_201_CREATED)

@@ -8,6 +8,7 @@ from unittest import mock
 import openpyxl
 import pytest
 from django.apps import apps
+from openpyxl.utils import get_column_letter
 from stdnum.cn import uscc
 
 from accounts import exporting, importing, services
@@ -390,6 +391,7 @@ def test_rows_of_one_customer_become_one_customer_with_several_contacts(rep):
         "ok": 4,
         "error": 0,
         "duplicate": 0,
+        "warnings": 0,
     }
 
     report = importing.commit(user=rep, customer_import=customer_import, confirm_duplicates=False)
@@ -620,6 +622,18 @@ def test_export_rows_are_one_per_contact_with_readable_values(rep):
     ], "a leading = is escaped so Excel does not run it"
     assert (data[0]["行业"], data[0]["客户级别"], data[0]["地区"]) == ("制造业", "重点", "浙江省-杭州市-西湖区")
     assert (data[0]["购买角色"], data[1]["已离职"], data[0]["负责人"]) == ("决策者", "是", "rep")
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","点我")', "+86 公司", "-1", "@SUM(A1)"])
+def test_xlsx_export_stores_formula_like_text_as_text_without_a_visible_quote(rep_client, rep, name):
+    CustomerFactory(owner=rep, name=name)
+
+    workbook = openpyxl.load_workbook(io.BytesIO(page_download(rep_client, "/customers/export/?format=xlsx")))
+    cell = workbook.active.cell(row=2, column=HEADERS.index("客户名称") + 1)
+
+    assert cell.value == name, "the exact text, no ' in front"
+    assert cell.data_type == "s", "a string cell, not a formula"
+    assert cell.quotePrefix, "Excel keeps it text even when the cell is edited"
 
 
 def test_customer_seen_through_own_project_exports_only_the_limited_view(rep_client, rep, other_rep):
@@ -882,7 +896,7 @@ def test_template_and_bad_format_downloads(rep_client):
 def test_values_in_columns_without_header_are_not_dropped_silently(rep):
     content = csv_file([[*good_row(1), "多出来的值"]])
     entry = only_row(check(rep, content))
-    letter = importing.get_column_letter(len(HEADERS) + 1)
+    letter = get_column_letter(len(HEADERS) + 1)
     assert entry["errors"] == {letter: [f"Column {letter} has no header, so this value cannot be imported."]}
 
 

@@ -118,6 +118,17 @@ class ImportDetailView(VisibleObjectsMixin, DetailView):
         return context
 
 
+def row_decisions(data) -> dict[int, str]:
+    """``row-7=merge`` / ``row-9=separate`` from the report page: what to do with rows offered as the
+    same company as an earlier row. Anything else is ignored (the row stays undecided)."""
+    decisions: dict[int, str] = {}
+    for key, value in data.items():
+        number = key.removeprefix("row-")
+        if key.startswith("row-") and number.isdigit() and value in importing.DECISIONS:
+            decisions[int(number)] = value
+    return decisions
+
+
 class ImportCommitView(VisibleObjectsMixin, SingleObjectMixin, View):
     """Import everything in the checked file, or nothing."""
 
@@ -130,7 +141,12 @@ class ImportCommitView(VisibleObjectsMixin, SingleObjectMixin, View):
             raise PermissionDenied
         confirm = request.POST.get("confirm_duplicates") in {"on", "1", "true"}
         try:
-            report = importing.commit(user=request.user, customer_import=customer_import, confirm_duplicates=confirm)
+            report = importing.commit(
+                user=request.user,
+                customer_import=customer_import,
+                confirm_duplicates=confirm,
+                decisions=row_decisions(request.POST),
+            )
         except DomainError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("accounts:import_detail", pk=customer_import.pk)
