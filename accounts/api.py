@@ -3,22 +3,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import filters, mixins
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.response import Response
 
 from accounts import services
 from accounts.filters import CustomerFilter
 from accounts.models import Contact, Customer
-from accounts.serializers import ContactSerializer, CustomerSerializer, TransferSerializer
-from teams.api import ScopedViewSet
-
-
-def hand_over(viewset, request, service, subject):
-    """The ``transfer`` action of customers and projects: validate, call the service, answer the record."""
-    obj = viewset.get_object()
-    serializer = TransferSerializer(data=request.data, context=viewset.get_serializer_context())
-    serializer.is_valid(raise_exception=True)
-    obj = service(user=request.user, **{subject: obj}, **serializer.validated_data)
-    return Response(viewset.get_serializer(obj).data)
+from accounts.serializers import ContactSerializer, CustomerSerializer
+from teams.api import ScopedViewSet, hand_over
+from teams.serializers import TransferSerializer
 
 
 class CustomerViewSet(

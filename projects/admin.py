@@ -24,7 +24,7 @@ class ChecklistItemAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        changed = services.refresh_all_checklists()
+        changed = services.checklists_refresh_all()
         messages.info(request, f"{changed} project scores recomputed.")
 
 

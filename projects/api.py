@@ -6,9 +6,7 @@ requester's scope answers 404; writes go through ``projects.services``.
 """
 
 import django_filters
-from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -17,9 +15,7 @@ from rest_framework import mixins, permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api import hand_over
-from accounts.serializers import TransferSerializer
-from projects import checklist, services
+from projects import checklist, selectors, services
 from projects.filters import ProjectFilter
 from projects.models import (
     Conflict,
@@ -39,7 +35,8 @@ from projects.serializers import (
     ProjectSerializer,
     StakeholderSerializer,
 )
-from teams.api import ScopedViewSet
+from teams.api import ScopedViewSet, hand_over
+from teams.serializers import TransferSerializer
 
 
 class IsLeadOrAdmin(permissions.BasePermission):
@@ -68,16 +65,6 @@ def _visible(model):
 # --- projects ---------------------------------------------------------------------------------
 
 
-_procurement_sum = Subquery(
-    ProcurementItem.objects.filter(project=OuterRef("pk"))
-    .order_by()
-    .values("project")
-    .annotate(total=Sum(F("quantity") * F("unit_price"), output_field=models.DecimalField()))
-    .values("total")[:1],
-    output_field=models.DecimalField(),
-)
-
-
 class ProjectViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -92,9 +79,7 @@ class ProjectViewSet(
     # The list costs the same queries whatever the page size: the customer is
     # joined, the procurement total is a subquery, and the page's conflicts are
     # loaded together by the serializer.
-    queryset = Project.objects.select_related("customer").annotate(
-        procurement_sum=Coalesce(_procurement_sum, Value(0), output_field=models.DecimalField())
-    )
+    queryset = selectors.project_api_rows()
     serializer_class = ProjectSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProjectFilter

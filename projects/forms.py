@@ -1,10 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts import services as account_services
 from accounts.choices import BuyingRole
 from accounts.models import Contact
 from projects.models import Milestone, ProcurementItem, Project, Resolution, Stakeholder, Stance
+from teams.ownership import owner_choices
 
 
 class DateInput(forms.DateInput):
@@ -48,7 +48,7 @@ class ProjectForm(forms.ModelForm):
         if user.is_lead or user.is_admin:
             self.fields["owner"] = forms.ModelChoiceField(
                 label=_("Owner"),
-                queryset=account_services.owner_choices(user),
+                queryset=owner_choices(user=user),
                 required=user.is_admin,
                 help_text=_("Choose the rep or lead who owns it.")
                 if user.is_admin

@@ -25,8 +25,10 @@ from projects.models import (
     Resolution,
     Stakeholder,
 )
-from teams.errors import ConflictError, DomainError, collect_errors, validated
+from teams.errors import DomainError, collect_errors, validated
 from teams.models import User
+from teams.ownership import check_owner
+from teams.versioning import check_version
 
 PROJECT_FIELDS = (
     "name",
@@ -41,10 +43,6 @@ PROJECT_FIELDS = (
 NAME_SIMILARITY = 0.8
 
 
-def _check_owner(*, user: User, owner: User) -> None:
-    account_services.check_owner(user=user, owner=owner)
-
-
 def _can_manage_team_of(user: User, project: Project) -> bool:
     return user.is_admin or (user.is_lead and user.team_id is not None and project.team_id == user.team_id)
 
@@ -54,7 +52,7 @@ def _check_lead_contact(project: Project):
         raise DomainError({"lead_contact": _("Choose a person of this project's customer.")})
 
 
-def refresh_checklist(*, project: Project) -> int:
+def project_refresh_checklist(*, project: Project) -> int:
     value = checklist.score(checklist.evaluate(project))
     if value != project.checklist_score:
         Project.objects.filter(pk=project.pk).update(checklist_score=value)
@@ -92,7 +90,7 @@ def _record(kind, project, other, contact_id=None) -> Conflict | None:
     return conflict if created else None
 
 
-def detect_conflicts(*, project: Project) -> list[Conflict]:
+def project_detect_conflicts(*, project: Project) -> list[Conflict]:
     """Record what collides with ``project`` now. The customer row is locked by
     the caller, so two changes on one customer are checked one after the other.
 
@@ -166,7 +164,7 @@ def project_create(
     reach the customer: a rep may add a project to a customer found through the
     duplicate warning without seeing its other data."""
     owner = owner or user
-    _check_owner(user=user, owner=owner)
+    check_owner(user=user, owner=owner)
     customer = _lock_customer(customer.pk)
     project = Project(customer=customer, owner=owner, lead_contact=lead_contact)
     for field, value in data.items():
@@ -187,8 +185,8 @@ def project_create(
     for item in items:
         item.project = project
     ProcurementItem.objects.bulk_create(items)
-    detect_conflicts(project=project)
-    refresh_checklist(project=project)
+    project_detect_conflicts(project=project)
+    project_refresh_checklist(project=project)
     return project
 
 
@@ -197,25 +195,15 @@ def _locked_project(project: Project) -> Project:
     return Project.objects.select_for_update().select_related("customer", "owner").get(pk=project.pk)
 
 
-def _check_version(project: Project, expected):
-    if expected is not None and int(expected) != project.version:
-        raise ConflictError(
-            _(
-                "Someone else saved this project after you opened it. Review their version and apply your changes "
-                "again."
-            ),
-            data={"current": {f: getattr(project, f) for f in PROJECT_FIELDS}, "version": project.version},
-            code="stale_version",
-        )
-
-
 @transaction.atomic
 def project_update(
     *, user: User, project: Project, data: dict, version: int | None = None, lead_contact=...
 ) -> Project:
     """Change basic fields; a stale ``version`` raises ConflictError (409) and writes nothing."""
     locked = _locked_project(project)
-    _check_version(locked, version)
+    check_version(
+        current=locked.version, expected=version, current_data={f: getattr(locked, f) for f in PROJECT_FIELDS}
+    )
     for field, value in data.items():
         if field in PROJECT_FIELDS:
             setattr(locked, field, value)
@@ -227,8 +215,8 @@ def project_update(
     locked._history_user = user
     locked.save()
     locked.refresh_from_db()
-    detect_conflicts(project=locked)
-    refresh_checklist(project=locked)
+    project_detect_conflicts(project=locked)
+    project_refresh_checklist(project=locked)
     return locked
 
 
@@ -240,7 +228,7 @@ def project_transfer(*, user: User, project: Project, to_user: User, reason: str
         raise DomainError(_("Only the team's lead or an admin can transfer a project."))
     if not (reason or "").strip():
         raise DomainError({"reason": _("Say why the project changes hands.")})
-    _check_owner(user=user, owner=to_user)
+    check_owner(user=user, owner=to_user)
     if to_user.pk == locked.owner_id:
         raise DomainError({"to_user": _("This user already owns the project.")})
     OwnerChange.objects.create(
@@ -252,7 +240,7 @@ def project_transfer(*, user: User, project: Project, to_user: User, reason: str
     locked._change_reason = reason.strip()
     locked.save()
     locked.refresh_from_db()
-    detect_conflicts(project=locked)
+    project_detect_conflicts(project=locked)
     return locked
 
 
@@ -270,7 +258,7 @@ def procurement_item_save(
     validated(item, exclude=["project"])
     item.save()
     Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
-    refresh_checklist(project=project)
+    project_refresh_checklist(project=project)
     return item
 
 
@@ -279,7 +267,7 @@ def procurement_item_delete(*, user: User, item: ProcurementItem) -> None:
     project = item.project
     item.delete()
     Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
-    refresh_checklist(project=project)
+    project_refresh_checklist(project=project)
 
 
 @transaction.atomic
@@ -327,8 +315,8 @@ def stakeholder_save(
     stakeholder.role, stakeholder.stance, stakeholder.notes = role, stance, notes or ""
     validated(stakeholder, exclude=["project", "contact"] if stakeholder.pk else None)
     stakeholder.save()
-    detect_conflicts(project=locked)
-    refresh_checklist(project=locked)
+    project_detect_conflicts(project=locked)
+    project_refresh_checklist(project=locked)
     return stakeholder
 
 
@@ -336,7 +324,7 @@ def stakeholder_save(
 def stakeholder_delete(*, user: User, stakeholder: Stakeholder) -> None:
     project = stakeholder.project
     stakeholder.delete()
-    refresh_checklist(project=project)
+    project_refresh_checklist(project=project)
 
 
 @transaction.atomic
@@ -348,10 +336,10 @@ def checklist_tick(*, user: User, project: Project, item: ChecklistItem, done: b
         ChecklistTick.objects.get_or_create(project=project, item=item, defaults={"ticked_by": user})
     else:
         ChecklistTick.objects.filter(project=project, item=item).delete()
-    refresh_checklist(project=project)
+    project_refresh_checklist(project=project)
 
 
-def refresh_all_checklists(*, projects=None) -> int:
+def checklists_refresh_all(*, projects=None) -> int:
     """After an admin edits the checklist: recompute stored scores."""
     count = 0
     items = list(ChecklistItem.objects.filter(is_active=True))
@@ -462,5 +450,5 @@ def project_merge(*, user: User, target: Project, source: Project, reason: str =
     target.version = F("version") + 1
     target.save()
     target.refresh_from_db()
-    refresh_checklist(project=target)
+    project_refresh_checklist(project=target)
     return target

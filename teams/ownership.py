@@ -1,0 +1,30 @@
+"""Who may own customers and projects, and whom a user may make their owner.
+Shared by every app that has owned records (accounts, projects, imports)."""
+
+from django.utils.translation import gettext as _
+
+from teams.errors import DomainError
+from teams.models import Role, User
+
+
+def owner_choices(*, user: User):
+    """Whom ``user`` may make the owner of a customer or a project."""
+    users = User.objects.filter(is_active=True).exclude(role=Role.ADMIN)
+    if user.is_admin:
+        return users
+    if user.is_lead:
+        return users.filter(team_id=user.team_id)
+    return users.filter(pk=user.pk)
+
+
+def check_owner(*, user: User, owner: User) -> None:
+    """Reps own what they create; leads assign within their team; admins anyone active."""
+    if not owner.is_active:
+        raise DomainError({"owner": _("The owner must be an active user.")})
+    if owner.is_admin:
+        raise DomainError({"owner": _("Customers and projects are owned by reps or leads: choose one.")})
+    if user.is_admin or owner.pk == user.pk:
+        return
+    if user.is_lead and owner.team_id == user.team_id:
+        return
+    raise DomainError({"owner": _("You cannot assign customers to this user.")})
