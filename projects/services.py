@@ -27,7 +27,7 @@ from projects.models import (
 )
 from teams.errors import DomainError, collect_errors, validated
 from teams.models import User
-from teams.ownership import check_owner
+from teams.ownership import check_owner, manages_team_of
 from teams.versioning import check_version
 
 PROJECT_FIELDS = (
@@ -41,10 +41,6 @@ PROJECT_FIELDS = (
 )
 # Names at least this similar (after normalisation) are "the same project".
 NAME_SIMILARITY = 0.8
-
-
-def _can_manage_team_of(user: User, project: Project) -> bool:
-    return user.is_admin or (user.is_lead and user.team_id is not None and project.team_id == user.team_id)
 
 
 def _check_lead_contact(project: Project):
@@ -224,7 +220,7 @@ def project_update(
 def project_transfer(*, user: User, project: Project, to_user: User, reason: str) -> Project:
     """Lead (within the team) or admin moves a project to another owner, with the reason."""
     locked = _locked_project(project)
-    if not _can_manage_team_of(user, locked):
+    if not manages_team_of(user=user, record=locked):
         raise DomainError(_("Only the team's lead or an admin can transfer a project."))
     if not (reason or "").strip():
         raise DomainError({"reason": _("Say why the project changes hands.")})
@@ -386,7 +382,7 @@ def conflict_resolve(
         if owner is None or owner.pk not in {a.owner_id, b.owner_id}:
             raise DomainError({"owner": _("Choose one of the two owners.")})
         moving = [project for project in (a, b) if project.owner_id != owner.pk]
-        if any(not _can_manage_team_of(user, project) for project in moving):
+        if any(not manages_team_of(user=user, record=project) for project in moving):
             raise DomainError(
                 {
                     "owner": _(
@@ -424,7 +420,7 @@ def project_merge(*, user: User, target: Project, source: Project, reason: str =
     other row pointing at it (pipeline history too) into the target; delete the source."""
     if target.pk == source.pk or target.customer_id != source.customer_id:
         raise DomainError(_("Only two different projects of the same customer can be merged."))
-    if not _can_manage_team_of(user, source):
+    if not manages_team_of(user=user, record=source):
         # The merged-away project disappears: only its own team's lead or an admin may do that.
         raise DomainError(
             {"keep": _("Only the lead of the team whose project is merged away, or an admin, can merge.")}

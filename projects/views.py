@@ -34,6 +34,7 @@ from projects.models import (
 from teams.errors import ConflictError, DomainError
 from teams.mixins import RoleRequiredMixin, VersionedUpdateMixin, VisibleObjectsMixin, add_domain_error
 from teams.models import Role, User
+from teams.ownership import manages_team_of
 from teams.views_handover import HandOverView
 
 ROLE_ORDER = [value for value, _label in BuyingRole.choices]
@@ -201,7 +202,7 @@ def project_context(request, project, **forms):
         "owner_changes": list(project.owner_changes.select_related("from_user", "to_user", "changed_by")[:20]),
         "history": list(project.history.select_related("history_user").order_by("-history_date")[:20]),
         "customer_visible": selectors.customer_is_visible(user=user, customer_id=project.customer_id),
-        "can_transfer": user.is_admin or (user.is_lead and project.team_id == user.team_id),
+        "can_transfer": manages_team_of(user=user, record=project),
         "item_form": forms.get("item_form") or ProcurementItemForm(),
         "milestone_form": forms.get("milestone_form") or MilestoneForm(),
         "stakeholder_form": forms.get("stakeholder_form") or StakeholderForm(user=user, project=project),

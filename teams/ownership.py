@@ -28,3 +28,9 @@ def check_owner(*, user: User, owner: User) -> None:
     if user.is_lead and owner.team_id == user.team_id:
         return
     raise DomainError({"owner": _("You cannot assign customers to this user.")})
+
+
+def manages_team_of(*, user: User, record) -> bool:
+    """Whether ``user`` is the lead of the team ``record`` (a customer, a project) belongs to, or an admin:
+    who may hand it over to another owner, or merge it away."""
+    return user.is_admin or (user.is_lead and user.team_id is not None and record.team_id == user.team_id)
