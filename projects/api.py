@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, permissions
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -35,19 +35,8 @@ from projects.serializers import (
     ProjectSerializer,
     StakeholderSerializer,
 )
-from teams.api import ScopedViewSet, hand_over
+from teams.api import LEADS_AND_ADMINS, ScopedViewSet, hand_over
 from teams.serializers import TransferSerializer
-
-
-class IsLeadOrAdmin(permissions.BasePermission):
-    """Leads and admins only. Checked on the object, after the scoped lookup, so
-    an object outside the requester's scope still answers 404, not 403."""
-
-    def has_object_permission(self, request, view, obj):
-        return request.user.is_lead or request.user.is_admin
-
-
-LEADS_AND_ADMINS = [permissions.IsAuthenticated, IsLeadOrAdmin]
 
 
 def _request_user(request):

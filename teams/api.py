@@ -92,3 +92,14 @@ def hand_over(viewset, request, service, subject):
     serializer.is_valid(raise_exception=True)
     obj = service(user=request.user, **{subject: obj}, **serializer.validated_data)
     return Response(viewset.get_serializer(obj).data)
+
+
+class IsLeadOrAdmin(permissions.BasePermission):
+    """Leads and admins only. Checked on the object, after the scoped lookup, so
+    an object outside the requester's scope still answers 404, not 403."""
+
+    def has_object_permission(self, request, view, obj):
+        return request.user.is_lead or request.user.is_admin
+
+
+LEADS_AND_ADMINS = [permissions.IsAuthenticated, IsLeadOrAdmin]
