@@ -17,7 +17,7 @@ from accounts.models import Contact, Customer, CustomerDisclosure, Department
 from accounts.selectors import find_duplicates, matches_for
 from teams.errors import ConflictError, DomainError, collect_errors, validated
 from teams.models import User
-from teams.ownership import check_owner, manages_team_of
+from teams.ownership import check_owner, record_hand_over
 from teams.versioning import check_version
 
 CUSTOMER_FIELDS = (
@@ -306,20 +306,7 @@ def customer_transfer(*, user: User, customer: Customer, to_user: User, reason: 
     """A lead (within the team) or an admin gives a customer to another owner; who, when and why
     are kept in the customer's history."""
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
-    if not manages_team_of(user=user, record=locked):
-        raise DomainError(_("Only the team's lead or an admin can transfer a customer."))
-    if not (reason or "").strip():
-        raise DomainError({"reason": _("Say why the customer changes hands.")})
-    check_owner(user=user, owner=to_user)
-    if to_user.pk == locked.owner_id:
-        raise DomainError({"to_user": _("This user already owns the customer.")})
-    locked.owner = to_user
-    locked.version = F("version") + 1
-    locked._history_user = user
-    locked._change_reason = reason.strip()
-    locked.save()
-    locked.refresh_from_db()
-    return locked
+    return record_hand_over(user=user, record=locked, to_user=to_user, reason=reason)
 
 
 @transaction.atomic

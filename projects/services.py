@@ -27,7 +27,7 @@ from projects.models import (
 )
 from teams.errors import DomainError, collect_errors, validated
 from teams.models import User
-from teams.ownership import check_owner, manages_team_of
+from teams.ownership import check_owner, manages_team_of, record_hand_over
 from teams.versioning import check_version
 
 PROJECT_FIELDS = (
@@ -220,22 +220,11 @@ def project_update(
 def project_transfer(*, user: User, project: Project, to_user: User, reason: str) -> Project:
     """Lead (within the team) or admin moves a project to another owner, with the reason."""
     locked = _locked_project(project)
-    if not manages_team_of(user=user, record=locked):
-        raise DomainError(_("Only the team's lead or an admin can transfer a project."))
-    if not (reason or "").strip():
-        raise DomainError({"reason": _("Say why the project changes hands.")})
-    check_owner(user=user, owner=to_user)
-    if to_user.pk == locked.owner_id:
-        raise DomainError({"to_user": _("This user already owns the project.")})
+    from_user = locked.owner
+    locked = record_hand_over(user=user, record=locked, to_user=to_user, reason=reason)
     OwnerChange.objects.create(
-        project=locked, from_user=locked.owner, to_user=to_user, changed_by=user, reason=reason.strip()
+        project=locked, from_user=from_user, to_user=to_user, changed_by=user, reason=reason.strip()
     )
-    locked.owner = to_user
-    locked.version = F("version") + 1
-    locked._history_user = user
-    locked._change_reason = reason.strip()
-    locked.save()
-    locked.refresh_from_db()
     project_detect_conflicts(project=locked)
     return locked
 

@@ -1,6 +1,8 @@
-"""Who may own customers and projects, and whom a user may make their owner.
-Shared by every app that has owned records (accounts, projects, imports)."""
+"""Who may own customers and projects, whom a user may make their owner, and
+handing a record over. Shared by every app that has owned records (accounts,
+projects, imports)."""
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from teams.errors import DomainError
@@ -34,3 +36,24 @@ def manages_team_of(*, user: User, record) -> bool:
     """Whether ``user`` is the lead of the team ``record`` (a customer, a project) belongs to, or an admin:
     who may hand it over to another owner, or merge it away."""
     return user.is_admin or (user.is_lead and user.team_id is not None and record.team_id == user.team_id)
+
+
+def record_hand_over(*, user: User, record, to_user: User, reason: str):
+    """Give a customer or a project (locked by the caller) to another owner: the lead of its
+    team or an admin, saying why; who, when and why are kept in the record's history."""
+    noun = record._meta.verbose_name
+    if not manages_team_of(user=user, record=record):
+        raise DomainError(_("Only the team's lead or an admin can transfer a %(record)s.") % {"record": noun})
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError({"reason": _("Say why the %(record)s changes hands.") % {"record": noun}})
+    check_owner(user=user, owner=to_user)
+    if to_user.pk == record.owner_id:
+        raise DomainError({"to_user": _("This user already owns the %(record)s.") % {"record": noun}})
+    record.owner = to_user
+    record.version = F("version") + 1
+    record._history_user = user
+    record._change_reason = reason
+    record.save()
+    record.refresh_from_db()
+    return record
