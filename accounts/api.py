@@ -2,23 +2,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, mixins
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.response import Response
 
 from accounts import services
 from accounts.filters import CustomerFilter
 from accounts.models import Contact, Customer
-from accounts.serializers import ContactSerializer, CustomerSerializer, TransferSerializer
-from teams.api import ScopedViewSet
-
-
-def hand_over(viewset, request, service, subject):
-    """The ``transfer`` action of customers and projects: validate, call the service, answer the record."""
-    obj = viewset.get_object()
-    serializer = TransferSerializer(data=request.data, context=viewset.get_serializer_context())
-    serializer.is_valid(raise_exception=True)
-    obj = service(user=request.user, **{subject: obj}, **serializer.validated_data)
-    return Response(viewset.get_serializer(obj).data)
+from accounts.serializers import ContactSerializer, CustomerSerializer
+from teams.api import LEADS_AND_ADMINS, ScopedViewSet, hand_over
+from teams.serializers import TransferSerializer
 
 
 class CustomerViewSet(
@@ -43,11 +33,9 @@ class CustomerViewSet(
         return super().get_queryset()
 
     @extend_schema(request=TransferSerializer, responses={200: CustomerSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=LEADS_AND_ADMINS)
     def transfer(self, request, pk=None):
         """Hand the customer to another owner (lead within the team, or admin), with the reason."""
-        if not (request.user.is_lead or request.user.is_admin):
-            raise PermissionDenied
         return hand_over(self, request, services.customer_transfer, "customer")
 
 

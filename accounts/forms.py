@@ -6,6 +6,7 @@ from accounts import regions, services
 from accounts.choices import DepartmentKind
 from accounts.models import Contact, Customer, Department
 from accounts.normalize import normalize_credit_code
+from teams.ownership import owner_choices
 
 
 class RegionFieldsMixin:
@@ -73,7 +74,7 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
         if user.is_lead or user.is_admin:
             self.fields["owner"] = forms.ModelChoiceField(
                 label=_("Owner"),
-                queryset=services.owner_choices(user),
+                queryset=owner_choices(user=user),
                 required=user.is_admin,
                 help_text=_("Choose the rep or lead who owns it.")
                 if user.is_admin
@@ -216,12 +217,3 @@ class MergeForm(forms.Form):
         if cleaned.get("target") and cleaned.get("source") and cleaned["target"].pk == cleaned["source"].pk:
             raise forms.ValidationError(_("Choose two different customers."))
         return cleaned
-
-
-class TransferForm(forms.Form):
-    to_user = forms.ModelChoiceField(label=_("New owner"), queryset=None)
-    reason = forms.CharField(label=_("Why"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_user"].queryset = services.owner_choices(user)

@@ -1,22 +1,11 @@
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import regions, services
 from accounts.choices import DepartmentKind
 from accounts.models import Contact, Customer
 from accounts.selectors import contact_duplicates, matches_for
-from teams.models import User
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class OwnerField(serializers.PrimaryKeyRelatedField):
-    """Only users the requester may assign appear to exist."""
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return services.owner_choices(request.user) if request else User.objects.none()
+from teams.serializers import OwnerField
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -181,10 +170,3 @@ class ContactSerializer(serializers.ModelSerializer):
         return services.contact_update(
             user=self.context["request"].user, contact=instance, data=data, version=data.pop("version", None)
         )
-
-
-class TransferSerializer(serializers.Serializer):
-    """Hand a customer or a project to another owner."""
-
-    to_user = OwnerField(help_text=_("Leads transfer within their team; admins to anyone."))
-    reason = serializers.CharField(max_length=500)

@@ -16,7 +16,9 @@ from accounts import completeness
 from accounts.models import Contact, Customer, CustomerDisclosure, Department
 from accounts.selectors import find_duplicates, matches_for
 from teams.errors import ConflictError, DomainError, collect_errors, validated
-from teams.models import Role, User
+from teams.models import User
+from teams.ownership import check_owner, record_hand_over
+from teams.versioning import check_version
 
 CUSTOMER_FIELDS = (
     "name",
@@ -57,19 +59,6 @@ class DuplicateCustomer(ConflictError):
             code="duplicate",
         )
         self.matches = matches
-
-
-def check_owner(*, user: User, owner: User) -> None:
-    """Reps own what they create; leads assign within their team; admins anyone active."""
-    if not owner.is_active:
-        raise DomainError({"owner": _("The owner must be an active user.")})
-    if owner.is_admin:
-        raise DomainError({"owner": _("Customers and projects are owned by reps or leads: choose one.")})
-    if user.is_admin or owner.pk == user.pk:
-        return
-    if user.is_lead and owner.team_id == user.team_id:
-        return
-    raise DomainError({"owner": _("You cannot assign customers to this user.")})
 
 
 def customer_refresh_completeness(*, customer: Customer) -> int:
@@ -182,22 +171,15 @@ def _save_new_customer(customer, *, user, department, people, contacts):
     customer_refresh_completeness(customer=customer)
 
 
-def _check_version(current: int, expected: int | None, *, current_data):
-    if expected is not None and int(expected) != current:
-        raise ConflictError(
-            _("Someone else saved this record after you opened it. Review their version and apply your changes again."),
-            data={"current": current_data, "version": current},
-            code="stale_version",
-        )
-
-
 @transaction.atomic
 def customer_update(
     *, user: User, customer: Customer, data: dict, version: int | None = None, owner: User | None = None
 ) -> Customer:
     """Change a customer's fields. A stale ``version`` raises ConflictError (409) and writes nothing."""
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
-    _check_version(locked.version, version, current_data={f: getattr(locked, f) for f in CUSTOMER_FIELDS})
+    check_version(
+        current=locked.version, expected=version, current_data={f: getattr(locked, f) for f in CUSTOMER_FIELDS}
+    )
     for field, value in data.items():
         if field in CUSTOMER_FIELDS:
             setattr(locked, field, value)
@@ -254,7 +236,9 @@ def _resolve_department(customer, data, *, user):
 @transaction.atomic
 def contact_update(*, user: User, contact: Contact, data: dict, version: int | None = None) -> Contact:
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
-    _check_version(locked.version, version, current_data={f: getattr(locked, f) for f in CONTACT_FIELDS})
+    check_version(
+        current=locked.version, expected=version, current_data={f: getattr(locked, f) for f in CONTACT_FIELDS}
+    )
     _contact_instance(locked, data)
     if "department" in data or "department_id" in data:
         locked.department = _resolve_department(locked.customer, data, user=user)
@@ -322,20 +306,7 @@ def customer_transfer(*, user: User, customer: Customer, to_user: User, reason: 
     """A lead (within the team) or an admin gives a customer to another owner; who, when and why
     are kept in the customer's history."""
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
-    if not (user.is_admin or (user.is_lead and user.team_id is not None and locked.team_id == user.team_id)):
-        raise DomainError(_("Only the team's lead or an admin can transfer a customer."))
-    if not (reason or "").strip():
-        raise DomainError({"reason": _("Say why the customer changes hands.")})
-    check_owner(user=user, owner=to_user)
-    if to_user.pk == locked.owner_id:
-        raise DomainError({"to_user": _("This user already owns the customer.")})
-    locked.owner = to_user
-    locked.version = F("version") + 1
-    locked._history_user = user
-    locked._change_reason = reason.strip()
-    locked.save()
-    locked.refresh_from_db()
-    return locked
+    return record_hand_over(user=user, record=locked, to_user=to_user, reason=reason)
 
 
 @transaction.atomic
@@ -387,13 +358,3 @@ def customer_merge(*, user: User, target: Customer, source: Customer) -> Custome
     target.refresh_from_db()
     customer_refresh_completeness(customer=target)
     return target
-
-
-def owner_choices(user: User):
-    """Whom ``user`` may make the owner of a customer."""
-    users = User.objects.filter(is_active=True).exclude(role=Role.ADMIN)
-    if user.is_admin:
-        return users
-    if user.is_lead:
-        return users.filter(team_id=user.team_id)
-    return users.filter(pk=user.pk)

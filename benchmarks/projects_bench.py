@@ -337,7 +337,7 @@ def _band(low, high):
 
 
 def is_detection(sql):
-    """The queries of services.detect_conflicts: the customer's other open projects, and the conflict's key."""
+    """The queries of services.project_detect_conflicts: the customer's other open projects, and the conflict's key."""
     return '"projects_project"."closed_at" IS NULL' in sql or '"projects_conflict"."key" =' in sql
 
 

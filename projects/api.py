@@ -6,20 +6,16 @@ requester's scope answers 404; writes go through ``projects.services``.
 """
 
 import django_filters
-from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, permissions
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api import hand_over
-from accounts.serializers import TransferSerializer
-from projects import checklist, services
+from projects import checklist, selectors, services
 from projects.filters import ProjectFilter
 from projects.models import (
     Conflict,
@@ -39,18 +35,8 @@ from projects.serializers import (
     ProjectSerializer,
     StakeholderSerializer,
 )
-from teams.api import ScopedViewSet
-
-
-class IsLeadOrAdmin(permissions.BasePermission):
-    """Leads and admins only. Checked on the object, after the scoped lookup, so
-    an object outside the requester's scope still answers 404, not 403."""
-
-    def has_object_permission(self, request, view, obj):
-        return request.user.is_lead or request.user.is_admin
-
-
-LEADS_AND_ADMINS = [permissions.IsAuthenticated, IsLeadOrAdmin]
+from teams.api import LEADS_AND_ADMINS, ScopedViewSet, hand_over
+from teams.serializers import TransferSerializer
 
 
 def _request_user(request):
@@ -68,16 +54,6 @@ def _visible(model):
 # --- projects ---------------------------------------------------------------------------------
 
 
-_procurement_sum = Subquery(
-    ProcurementItem.objects.filter(project=OuterRef("pk"))
-    .order_by()
-    .values("project")
-    .annotate(total=Sum(F("quantity") * F("unit_price"), output_field=models.DecimalField()))
-    .values("total")[:1],
-    output_field=models.DecimalField(),
-)
-
-
 class ProjectViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -92,9 +68,7 @@ class ProjectViewSet(
     # The list costs the same queries whatever the page size: the customer is
     # joined, the procurement total is a subquery, and the page's conflicts are
     # loaded together by the serializer.
-    queryset = Project.objects.select_related("customer").annotate(
-        procurement_sum=Coalesce(_procurement_sum, Value(0), output_field=models.DecimalField())
-    )
+    queryset = selectors.project_api_rows()
     serializer_class = ProjectSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ProjectFilter

@@ -11,7 +11,7 @@ Two sizes:
   of them worked (1–3 procurement items, 0–3 committee seats, ticked checklist
   items), a few percent closed, and a small number of conflicts: the 12th
   customer of each team and every 500th after it gets a second open project of
-  another rep of the team, recorded as ``detect_conflicts`` would record it.
+  another rep of the team, recorded as ``project_detect_conflicts`` would record it.
 
 Benchmark rows are written with COPY on PostgreSQL and ``bulk_create``
 elsewhere, without ``save()``: derived fields follow the models' rules
@@ -406,7 +406,7 @@ class SeedProject:
     ticks: list = field(default_factory=list)
 
     def committee(self):
-        """The contacts ``services.detect_conflicts`` compares: committee seats and the customer-side lead."""
+        """The contacts ``services.project_detect_conflicts`` compares: committee seats and the customer-side lead."""
         ids = {seat.contact_id for seat in self.seats}
         if self.lead_contact_id:
             ids.add(self.lead_contact_id)
@@ -588,7 +588,7 @@ def _collide(rng, project, *, owner_id, number, now):
 
 
 def _detected(project, other):
-    """The conflicts ``services.detect_conflicts(project=project)`` records against ``other``."""
+    """The conflicts ``services.project_detect_conflicts(project=project)`` records against ``other``."""
     if services._names_alike(project.normalized_name, other.normalized_name):
         return [SeedConflict(ConflictKind.DUPLICATE_PROJECT, project, other, None, project.opened_at)]
     if project.owner_id == other.owner_id:

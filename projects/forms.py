@@ -1,11 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts import services as account_services
 from accounts.choices import BuyingRole
 from accounts.models import Contact
 from projects.models import Milestone, ProcurementItem, Project, Resolution, Stakeholder, Stance
 from teams.forms import DateInput, DateTimeInput
+from teams.ownership import owner_choices
 
 
 class ProjectForm(forms.ModelForm):
@@ -45,7 +45,7 @@ class ProjectForm(forms.ModelForm):
         if user.is_lead or user.is_admin:
             self.fields["owner"] = forms.ModelChoiceField(
                 label=_("Owner"),
-                queryset=account_services.owner_choices(user),
+                queryset=owner_choices(user=user),
                 required=user.is_admin,
                 help_text=_("Choose the rep or lead who owns it.")
                 if user.is_admin

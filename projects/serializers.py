@@ -3,15 +3,13 @@
 scope, so anything else answers "invalid pk" without saying what it is."""
 
 from django.db import models
-from django.db.models import F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.choices import DepartmentKind
 from accounts.models import Contact, Customer
-from accounts.serializers import OwnerField
-from projects import services
+from projects import selectors, services
 from projects.models import (
     ChecklistItem,
     Conflict,
@@ -24,6 +22,7 @@ from projects.models import (
 )
 from teams.errors import DomainError
 from teams.models import User
+from teams.serializers import OwnerField
 from teams.validators import validate_sane_date
 
 
@@ -117,55 +116,6 @@ class ProjectConflictSerializer(serializers.Serializer):
     other_project = serializers.IntegerField(allow_null=True, help_text=_("Null when you may not open it."))
 
 
-def attach_open_conflicts(projects, *, user) -> None:
-    """Set ``_open_conflicts`` on each project: two queries for any number of projects."""
-    by_project = {project.pk: [] for project in projects}
-    if not by_project:
-        return
-    conflicts = list(
-        Conflict.objects.unresolved()
-        .filter(Q(project_a_id__in=by_project) | Q(project_b_id__in=by_project))
-        .select_related("project_a__owner", "project_b__owner")
-        .order_by("created_at", "id")
-    )
-    pairs = [
-        (conflict, side, other)
-        for conflict in conflicts
-        for side, other in ((conflict.project_a, conflict.project_b), (conflict.project_b, conflict.project_a))
-        if side.pk in by_project and side.pk != other.pk
-    ]
-    others = {other.pk for _conflict, _side, other in pairs}
-    visible = set()
-    if others:
-        visible = set(Project.objects.visible_to(user).filter(pk__in=others).order_by().values_list("pk", flat=True))
-    for conflict, side, other in pairs:
-        by_project[side.pk].append(
-            {
-                "id": conflict.pk,
-                "kind": conflict.kind,
-                "other_owner_name": other.owner.name,
-                "other_project": other.pk if other.pk in visible else None,
-            }
-        )
-    for project in projects:
-        project._open_conflicts = by_project[project.pk]
-
-
-def attach_procurement_totals(projects) -> None:
-    """Projects not loaded through the API queryset (just created or saved) get their total here."""
-    missing = [project for project in projects if not hasattr(project, "procurement_sum")]
-    if not missing:
-        return
-    totals = dict(
-        ProcurementItem.objects.filter(project__in=missing)
-        .values("project")
-        .annotate(total=Sum(F("quantity") * F("unit_price"), output_field=models.DecimalField()))
-        .values_list("project", "total")
-    )
-    for project in missing:
-        project.procurement_sum = totals.get(project.pk) or 0
-
-
 class ProjectSerializer(serializers.ModelSerializer):
     customer = AttachableCustomerField(
         help_text=_("A customer you see, or one a duplicate warning told you about. Fixed after creation.")
@@ -222,8 +172,8 @@ class ProjectSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
     def prepare(self, projects):
-        attach_open_conflicts(projects, user=_user(self))
-        attach_procurement_totals(projects)
+        selectors.projects_attach_open_conflicts(projects=projects, user=_user(self))
+        selectors.projects_attach_procurement_totals(projects=projects)
 
     def to_representation(self, instance):
         if not hasattr(instance, "_open_conflicts"):
@@ -454,9 +404,7 @@ class ConflictSerializer(serializers.ModelSerializer):
 
     def prepare(self, conflicts):
         ids = {pk for conflict in conflicts for pk in (conflict.project_a_id, conflict.project_b_id)}
-        visible = set(
-            Project.objects.visible_to(_user(self)).filter(pk__in=ids).order_by().values_list("pk", flat=True)
-        )
+        visible = selectors.project_ids_visible_to(user=_user(self), ids=ids)
         for conflict in conflicts:
             conflict._visible_project_ids = visible
 

@@ -25,8 +25,10 @@ from projects.models import (
     Resolution,
     Stakeholder,
 )
-from teams.errors import ConflictError, DomainError, collect_errors, validated
+from teams.errors import DomainError, collect_errors, validated
 from teams.models import User
+from teams.ownership import check_owner, manages_team_of, record_hand_over
+from teams.versioning import check_version
 
 PROJECT_FIELDS = (
     "name",
@@ -41,20 +43,12 @@ PROJECT_FIELDS = (
 NAME_SIMILARITY = 0.8
 
 
-def _check_owner(*, user: User, owner: User) -> None:
-    account_services.check_owner(user=user, owner=owner)
-
-
-def _can_manage_team_of(user: User, project: Project) -> bool:
-    return user.is_admin or (user.is_lead and user.team_id is not None and project.team_id == user.team_id)
-
-
 def _check_lead_contact(project: Project):
     if project.lead_contact_id and project.lead_contact.customer_id != project.customer_id:
         raise DomainError({"lead_contact": _("Choose a person of this project's customer.")})
 
 
-def refresh_checklist(*, project: Project) -> int:
+def project_refresh_checklist(*, project: Project) -> int:
     value = checklist.score(checklist.evaluate(project))
     if value != project.checklist_score:
         Project.objects.filter(pk=project.pk).update(checklist_score=value)
@@ -92,7 +86,7 @@ def _record(kind, project, other, contact_id=None) -> Conflict | None:
     return conflict if created else None
 
 
-def detect_conflicts(*, project: Project) -> list[Conflict]:
+def project_detect_conflicts(*, project: Project) -> list[Conflict]:
     """Record what collides with ``project`` now. The customer row is locked by
     the caller, so two changes on one customer are checked one after the other.
 
@@ -166,7 +160,7 @@ def project_create(
     reach the customer: a rep may add a project to a customer found through the
     duplicate warning without seeing its other data."""
     owner = owner or user
-    _check_owner(user=user, owner=owner)
+    check_owner(user=user, owner=owner)
     customer = _lock_customer(customer.pk)
     project = Project(customer=customer, owner=owner, lead_contact=lead_contact)
     for field, value in data.items():
@@ -186,8 +180,8 @@ def project_create(
     for item in items:
         item.project = project
     ProcurementItem.objects.bulk_create(items)
-    detect_conflicts(project=project)
-    refresh_checklist(project=project)
+    project_detect_conflicts(project=project)
+    project_refresh_checklist(project=project)
     return project
 
 
@@ -201,25 +195,15 @@ def _locked_project(project: Project) -> Project:
     return Project.objects.select_for_update().select_related("customer", "owner").get(pk=project.pk)
 
 
-def _check_version(project: Project, expected):
-    if expected is not None and int(expected) != project.version:
-        raise ConflictError(
-            _(
-                "Someone else saved this project after you opened it. Review their version and apply your changes "
-                "again."
-            ),
-            data={"current": {f: getattr(project, f) for f in PROJECT_FIELDS}, "version": project.version},
-            code="stale_version",
-        )
-
-
 @transaction.atomic
 def project_update(
     *, user: User, project: Project, data: dict, version: int | None = None, lead_contact=...
 ) -> Project:
     """Change basic fields; a stale ``version`` raises ConflictError (409) and writes nothing."""
     locked = _locked_project(project)
-    _check_version(locked, version)
+    check_version(
+        current=locked.version, expected=version, current_data={f: getattr(locked, f) for f in PROJECT_FIELDS}
+    )
     for field, value in data.items():
         if field in PROJECT_FIELDS:
             setattr(locked, field, value)
@@ -231,8 +215,8 @@ def project_update(
     locked._history_user = user
     locked.save()
     locked.refresh_from_db()
-    detect_conflicts(project=locked)
-    refresh_checklist(project=locked)
+    project_detect_conflicts(project=locked)
+    project_refresh_checklist(project=locked)
     return locked
 
 
@@ -240,23 +224,12 @@ def project_update(
 def project_transfer(*, user: User, project: Project, to_user: User, reason: str) -> Project:
     """Lead (within the team) or admin moves a project to another owner, with the reason."""
     locked = _locked_project(project)
-    if not _can_manage_team_of(user, locked):
-        raise DomainError(_("Only the team's lead or an admin can transfer a project."))
-    if not (reason or "").strip():
-        raise DomainError({"reason": _("Say why the project changes hands.")})
-    _check_owner(user=user, owner=to_user)
-    if to_user.pk == locked.owner_id:
-        raise DomainError({"to_user": _("This user already owns the project.")})
+    from_user = locked.owner
+    locked = record_hand_over(user=user, record=locked, to_user=to_user, reason=reason)
     OwnerChange.objects.create(
-        project=locked, from_user=locked.owner, to_user=to_user, changed_by=user, reason=reason.strip()
+        project=locked, from_user=from_user, to_user=to_user, changed_by=user, reason=reason.strip()
     )
-    locked.owner = to_user
-    locked.version = F("version") + 1
-    locked._history_user = user
-    locked._change_reason = reason.strip()
-    locked.save()
-    locked.refresh_from_db()
-    detect_conflicts(project=locked)
+    project_detect_conflicts(project=locked)
     return locked
 
 
@@ -274,7 +247,7 @@ def procurement_item_save(
     validated(item, exclude=["project"])
     item.save()
     Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
-    refresh_checklist(project=project)
+    project_refresh_checklist(project=project)
     return item
 
 
@@ -283,7 +256,7 @@ def procurement_item_delete(*, user: User, item: ProcurementItem) -> None:
     project = item.project
     item.delete()
     Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
-    refresh_checklist(project=project)
+    project_refresh_checklist(project=project)
 
 
 @transaction.atomic
@@ -331,8 +304,8 @@ def stakeholder_save(
     stakeholder.role, stakeholder.stance, stakeholder.notes = role, stance, notes or ""
     validated(stakeholder, exclude=["project", "contact"] if stakeholder.pk else None)
     stakeholder.save()
-    detect_conflicts(project=locked)
-    refresh_checklist(project=locked)
+    project_detect_conflicts(project=locked)
+    project_refresh_checklist(project=locked)
     return stakeholder
 
 
@@ -340,7 +313,7 @@ def stakeholder_save(
 def stakeholder_delete(*, user: User, stakeholder: Stakeholder) -> None:
     project = stakeholder.project
     stakeholder.delete()
-    refresh_checklist(project=project)
+    project_refresh_checklist(project=project)
 
 
 @transaction.atomic
@@ -352,7 +325,7 @@ def checklist_tick(*, user: User, project: Project, item: ChecklistItem, done: b
         ChecklistTick.objects.get_or_create(project=project, item=item, defaults={"ticked_by": user})
     else:
         ChecklistTick.objects.filter(project=project, item=item).delete()
-    refresh_checklist(project=project)
+    project_refresh_checklist(project=project)
 
 
 def checklist_scores_refresh(*, chunk_size: int = 5_000) -> int:
@@ -423,7 +396,7 @@ def conflict_resolve(
         if owner is None or owner.pk not in {a.owner_id, b.owner_id}:
             raise DomainError({"owner": _("Choose one of the two owners.")})
         moving = [project for project in (a, b) if project.owner_id != owner.pk]
-        if any(not _can_manage_team_of(user, project) for project in moving):
+        if any(not manages_team_of(user=user, record=project) for project in moving):
             raise DomainError(
                 {
                     "owner": _(
@@ -461,7 +434,7 @@ def project_merge(*, user: User, target: Project, source: Project, reason: str =
     other row pointing at it (pipeline history too) into the target; delete the source."""
     if target.pk == source.pk or target.customer_id != source.customer_id:
         raise DomainError(_("Only two different projects of the same customer can be merged."))
-    if not _can_manage_team_of(user, source):
+    if not manages_team_of(user=user, record=source):
         # The merged-away project disappears: only its own team's lead or an admin may do that.
         raise DomainError(
             {"keep": _("Only the lead of the team whose project is merged away, or an admin, can merge.")}
@@ -487,5 +460,5 @@ def project_merge(*, user: User, target: Project, source: Project, reason: str =
     target.version = F("version") + 1
     target.save()
     target.refresh_from_db()
-    refresh_checklist(project=target)
+    project_refresh_checklist(project=target)
     return target

@@ -4,7 +4,6 @@ and the leads' conflict queue. Every query starts from ``visible_to(user)``."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,9 +12,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from accounts.choices import BuyingRole
-from accounts.models import Customer
-from accounts.views.customers import HandOverView, VersionedUpdateMixin
-from projects import checklist, services
+from projects import checklist, selectors, services
 from projects.filters import ProjectFilter
 from projects.forms import (
     MilestoneForm,
@@ -35,14 +32,12 @@ from projects.models import (
     Stakeholder,
 )
 from teams.errors import ConflictError, DomainError
-from teams.mixins import RoleRequiredMixin, VisibleObjectsMixin, add_domain_error
+from teams.mixins import RoleRequiredMixin, VersionedUpdateMixin, VisibleObjectsMixin, add_domain_error
 from teams.models import Role, User
+from teams.ownership import manages_team_of
+from teams.views_handover import HandOverView
 
 ROLE_ORDER = [value for value, _label in BuyingRole.choices]
-
-
-def unresolved_conflicts():
-    return Conflict.objects.unresolved().filter(Q(project_a=OuterRef("pk")) | Q(project_b=OuterRef("pk")))
 
 
 class ProjectListView(VisibleObjectsMixin, ListView):
@@ -60,7 +55,7 @@ class ProjectListView(VisibleObjectsMixin, ListView):
         queryset = self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
         if not self.request.GET.get("ordering"):
             queryset = queryset.order_by("-updated_at", "-id")
-        return queryset.select_related("customer", "owner").annotate(has_conflict=Exists(unresolved_conflicts()))
+        return selectors.project_list_rows(queryset=queryset)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -75,20 +70,15 @@ class ProjectListView(VisibleObjectsMixin, ListView):
         return context
 
 
-def _customer_for_new_project(request, customer_id):
-    """A customer the user sees, or one a duplicate warning disclosed to them."""
-    if not str(customer_id or "").isdigit():
-        return None
-    return Customer.objects.attachable_by(request.user).filter(pk=int(customer_id)).select_related("owner").first()
-
-
 class ProjectCreateView(LoginRequiredMixin, View):
     template_name = "projects/project_form.html"
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return super().dispatch(request, *args, **kwargs)
-        self.customer = _customer_for_new_project(request, request.GET.get("customer") or request.POST.get("customer"))
+        self.customer = selectors.customer_for_new_project(
+            user=request.user, customer_id=request.GET.get("customer") or request.POST.get("customer")
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
@@ -117,11 +107,12 @@ class ProjectCreateView(LoginRequiredMixin, View):
         return self.render(form)
 
     def render(self, form):
-        context = {"form": form, "customer": self.customer, "customer_visible": self.customer_visible()}
+        context = {
+            "form": form,
+            "customer": self.customer,
+            "customer_visible": selectors.customer_is_visible(user=self.request.user, customer_id=self.customer.pk),
+        }
         return render(self.request, self.template_name, context)
-
-    def customer_visible(self):
-        return Customer.objects.visible_to(self.request.user).filter(pk=self.customer.pk).exists()
 
 
 class ProjectUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, View):
@@ -162,6 +153,12 @@ class ProjectUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, View):
         return render(self.request, self.template_name, context)
 
 
+# Callables (request, project) -> {"template": ..., ...context} | None that higher apps
+# register in their AppConfig.ready to show their part of a project (pipeline: timeline,
+# budget, competitors, activities), shown in order after the project's own sections.
+PROJECT_SECTIONS = []
+
+
 class ProjectDetailView(VisibleObjectsMixin, DetailView):
     model = Project
     template_name = "projects/project_detail.html"
@@ -172,6 +169,8 @@ class ProjectDetailView(VisibleObjectsMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(project_context(self.request, self.object))
+        sections = [section(self.request, self.object) for section in PROJECT_SECTIONS]
+        context["extra_sections"] = [section for section in sections if section]
         return context
 
 
@@ -189,14 +188,7 @@ def project_context(request, project, **forms):
         if people:
             chain.append({"role": role, "label": label, "people": people})
     lines = checklist.evaluate(project)
-    conflicts = list(
-        Conflict.objects.filter(Q(project_a=project) | Q(project_b=project))
-        .select_related("project_a__owner", "project_b__owner", "contact", "resolved_by")
-        .order_by("resolved_at", "-created_at")
-    )
-    for conflict in conflicts:
-        conflict.other = conflict.other_project(project)
-    visible_customer = Customer.objects.visible_to(user).filter(pk=project.customer_id).exists()
+    conflicts = selectors.project_conflicts(project=project)
     return {
         "project": project,
         "items": items,
@@ -209,8 +201,8 @@ def project_context(request, project, **forms):
         "open_conflicts": [c for c in conflicts if not c.is_resolved],
         "owner_changes": list(project.owner_changes.select_related("from_user", "to_user", "changed_by")[:20]),
         "history": list(project.history.select_related("history_user").order_by("-history_date")[:20]),
-        "customer_visible": visible_customer,
-        "can_transfer": user.is_admin or (user.is_lead and project.team_id == user.team_id),
+        "customer_visible": selectors.customer_is_visible(user=user, customer_id=project.customer_id),
+        "can_transfer": manages_team_of(user=user, record=project),
         "item_form": forms.get("item_form") or ProcurementItemForm(),
         "milestone_form": forms.get("milestone_form") or MilestoneForm(),
         "stakeholder_form": forms.get("stakeholder_form") or StakeholderForm(user=user, project=project),
@@ -425,27 +417,10 @@ class ConflictResolveView(RoleRequiredMixin, View):
 
 def customer_projects_section(request, customer):
     """The projects block on a customer's page (registered with accounts)."""
-    user = request.user
-    mine = list(
-        Project.objects.visible_to(user)
-        .filter(customer=customer)
-        .select_related("owner")
-        .annotate(has_conflict=Exists(unresolved_conflicts()))
-        .order_by("closed_at", "-updated_at")
-    )
-    shown = {project.pk for project in mine}
-    others = (
-        Project.objects.open()
-        .filter(customer=customer)
-        .exclude(pk__in=shown)
-        .values("owner__display_name", "owner__username")
-        .annotate(count=Count("pk"))
-    )
+    mine, other_owners = selectors.customer_projects(user=request.user, customer=customer)
     return {
         "template": "projects/includes/customer_projects.html",
         "projects": mine,
-        "other_owners": [
-            {"name": row["owner__display_name"] or row["owner__username"], "count": row["count"]} for row in others
-        ],
+        "other_owners": other_owners,
         "customer": customer,
     }

@@ -9,7 +9,13 @@ from rest_framework.views import APIView
 
 from teams import services
 from teams.models import Team, User
-from teams.serializers import TeamSerializer, TokenRequestSerializer, TokenSerializer, UserSerializer
+from teams.serializers import (
+    TeamSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    TransferSerializer,
+    UserSerializer,
+)
 from teams.visibility import visible_queryset
 
 
@@ -77,3 +83,23 @@ class TokenView(APIView):
         serializer.is_valid(raise_exception=True)
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+def hand_over(viewset, request, service, subject):
+    """The ``transfer`` action of customers and projects: validate, call the service, answer the record."""
+    obj = viewset.get_object()
+    serializer = TransferSerializer(data=request.data, context=viewset.get_serializer_context())
+    serializer.is_valid(raise_exception=True)
+    obj = service(user=request.user, **{subject: obj}, **serializer.validated_data)
+    return Response(viewset.get_serializer(obj).data)
+
+
+class IsLeadOrAdmin(permissions.BasePermission):
+    """Leads and admins only. Checked on the object, after the scoped lookup, so
+    an object outside the requester's scope still answers 404, not 403."""
+
+    def has_object_permission(self, request, view, obj):
+        return request.user.is_lead or request.user.is_admin
+
+
+LEADS_AND_ADMINS = [permissions.IsAuthenticated, IsLeadOrAdmin]

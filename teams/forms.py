@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from teams.models import Role, Team, User
+from teams.ownership import owner_choices
 from teams.validators import SANE_DATE_MAX, SANE_DATE_MIN
 
 
@@ -61,3 +62,14 @@ class TeamForm(forms.ModelForm):
     class Meta:
         model = Team
         fields = ["name", "lead"]
+
+
+class TransferForm(forms.Form):
+    """The hand-over page: the new owner (among those the user may assign) and why."""
+
+    to_user = forms.ModelChoiceField(label=_("New owner"), queryset=None)
+    reason = forms.CharField(label=_("Why"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = owner_choices(user=user)

@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
 from django.shortcuts import redirect
 
-from teams.errors import DomainError
+from teams.errors import ConflictError, DomainError
 from teams.visibility import visible_queryset
 
 
@@ -67,3 +67,28 @@ class VisibleObjectsMixin(LoginRequiredMixin):
         if base is None:
             raise ImproperlyConfigured(f"{type(self).__name__} needs a model or queryset.")
         return visible_queryset(base.all() if isinstance(base, models.QuerySet) else base, self.request.user)
+
+
+class VersionedUpdateMixin:
+    """Edit pages with optimistic locking: the form carries the version it was
+    opened at; if someone saved in between, the user sees both versions, keeps
+    what they typed, and saves again deliberately."""
+
+    def conflict_context(self, error: ConflictError, form):
+        current = error.data.get("current", {})
+        rows = []
+        for name, value in current.items():
+            if name not in form.fields:
+                continue
+            mine = form.cleaned_data.get(name, form.data.get(name))
+            field = form.fields[name]
+            display = dict(getattr(field, "choices", []) or [])
+            rows.append(
+                {
+                    "label": field.label,
+                    "theirs": display.get(value, value),
+                    "mine": display.get(mine, mine),
+                    "differs": str(value or "") != str(mine or ""),
+                }
+            )
+        return {"conflict": error.messages[0], "conflict_rows": rows, "version": error.data.get("version")}

@@ -1,9 +1,12 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from teams import services
 from teams.models import Role, Team, User
+from teams.ownership import owner_choices
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -63,3 +66,19 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class OwnerField(serializers.PrimaryKeyRelatedField):
+    """Only users the requester may assign appear to exist."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return owner_choices(user=request.user) if request else User.objects.none()
+
+
+class TransferSerializer(serializers.Serializer):
+    """Hand a customer or a project to another owner."""
+
+    to_user = OwnerField(help_text=_("Leads transfer within their team; admins to anyone."))
+    reason = serializers.CharField(max_length=500)

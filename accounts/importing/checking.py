@@ -29,6 +29,7 @@ from accounts.importing.columns import (
 from accounts.importing.reading import Table, cell_text
 from accounts.models import Contact, Customer, Department
 from accounts.normalize import normalize_company_name, normalize_credit_code
+from teams.ownership import owner_choices
 
 OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
 # What the user may decide for a row that the importer takes for the same company as an earlier row.
@@ -114,7 +115,7 @@ class Check:
     def owner_for(self, text: str):
         if self._owners is None:
             self._owners = {}
-            choices = list(services.owner_choices(self.user))
+            choices = list(owner_choices(user=self.user))
             names: dict[str, list] = {}
             for user in choices:
                 names.setdefault(user.name.casefold(), []).append(user)

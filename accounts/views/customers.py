@@ -23,14 +23,14 @@ from accounts.forms import (
     DepartmentForm,
     FirstDepartmentForm,
     MergeForm,
-    TransferForm,
 )
 from accounts.history import customer_history
 from accounts.models import Contact, Customer, Department
 from accounts.selectors import contact_duplicates
 from teams.errors import ConflictError, DomainError
-from teams.mixins import RoleRequiredMixin, VisibleObjectsMixin, add_domain_error
+from teams.mixins import RoleRequiredMixin, VersionedUpdateMixin, VisibleObjectsMixin, add_domain_error
 from teams.models import Role
+from teams.views_handover import HandOverView
 
 PAGE_SIZE = 50
 
@@ -261,31 +261,6 @@ class DepartmentCreateView(CustomerChildMixin, View):
         return _people_section(request, customer, department_form=form, status=400 if request.htmx else 200)
 
 
-class VersionedUpdateMixin:
-    """Edit pages with optimistic locking: the form carries the version it was
-    opened at; if someone saved in between, the user sees both versions, keeps
-    what they typed, and saves again deliberately."""
-
-    def conflict_context(self, error: ConflictError, form):
-        current = error.data.get("current", {})
-        rows = []
-        for name, value in current.items():
-            if name not in form.fields:
-                continue
-            mine = form.cleaned_data.get(name, form.data.get(name))
-            field = form.fields[name]
-            display = dict(getattr(field, "choices", []) or [])
-            rows.append(
-                {
-                    "label": field.label,
-                    "theirs": display.get(value, value),
-                    "mine": display.get(mine, mine),
-                    "differs": str(value or "") != str(mine or ""),
-                }
-            )
-        return {"conflict": error.messages[0], "conflict_rows": rows, "version": error.data.get("version")}
-
-
 class CustomerUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, UpdateView):
     model = Customer
     form_class = CustomerForm
@@ -394,39 +369,6 @@ class DepartmentDeleteView(VisibleObjectsMixin, View):
             request, _("Department %(name)s removed; its people stay with the customer.") % {"name": department.name}
         )
         return redirect(customer)
-
-
-class HandOverView(RoleRequiredMixin, View):
-    """Leads (within the team) and admins hand a record to another owner, saying why.
-    Subclasses name the record (``get_subject``) and the service (``hand_over``)."""
-
-    allowed_roles = (Role.LEAD, Role.ADMIN)
-    template_name = "transfer.html"
-    done_message = ""
-
-    def get_subject(self):
-        raise NotImplementedError
-
-    def hand_over(self, subject, *, to_user, reason):
-        raise NotImplementedError
-
-    def get(self, request, pk):
-        return render(
-            request, self.template_name, {"subject": self.get_subject(), "form": TransferForm(user=request.user)}
-        )
-
-    def post(self, request, pk):
-        subject = self.get_subject()
-        form = TransferForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                self.hand_over(subject, to_user=form.cleaned_data["to_user"], reason=form.cleaned_data["reason"])
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, self.done_message)
-                return redirect(subject)
-        return render(request, self.template_name, {"subject": subject, "form": form}, status=400)
 
 
 class CustomerTransferView(HandOverView):

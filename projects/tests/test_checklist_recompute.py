@@ -28,7 +28,7 @@ def scoped(rep):
     ChecklistItem.objects.all().delete()
     ChecklistItem.objects.create(key="scope", label="需求范围", rule="scope")
     project = ProjectFactory(customer=CustomerFactory(owner=rep), scope="统一客户数据")
-    services.refresh_checklist(project=project)
+    services.project_refresh_checklist(project=project)
     assert project.checklist_score == 100
     return project
 

@@ -42,7 +42,7 @@ def assert_conflicts_valid(conflicts):
         if conflict.kind == ConflictKind.SHARED_CONTACT:
             assert conflict.contact.customer_id == a.customer_id
         # Detection on the colliding project finds nothing it has not recorded already.
-        assert services.detect_conflicts(project=a) == []
+        assert services.project_detect_conflicts(project=a) == []
 
 
 def test_seed_demo_makes_projects_with_conflicts_once():
