@@ -45,3 +45,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+# A body over the upload limit and other malformed requests: JSON under /api/.
+handler400 = "funnel_crm.views.bad_request"

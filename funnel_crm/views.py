@@ -1,8 +1,12 @@
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from funnel_crm.api import is_api
 from funnel_crm.celery import app as celery_app
 
 
@@ -33,3 +37,17 @@ def healthz(request):
     healthy = all(checks.values())
     body["status"] = "ok" if healthy else "down"
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def bad_request(request, exception):
+    """Django's 400 (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a
+    malformed upload): the JSON error shape under /api/, a page elsewhere."""
+    if isinstance(exception, RequestDataTooBig):
+        message = _("The request body is too large.")
+    elif isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        message = _("The request has too many fields.")
+    else:
+        message = _("The request could not be understood.")
+    if is_api(request):
+        return JsonResponse({"detail": message}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)
