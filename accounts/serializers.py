@@ -7,6 +7,7 @@ from accounts import regions, services
 from accounts.choices import DepartmentKind
 from accounts.models import Contact, Customer
 from accounts.selectors import contact_duplicates, matches_for
+from accounts.validators import validate_credit_code
 from teams.models import User
 
 
@@ -59,6 +60,9 @@ class CustomerSerializer(serializers.ModelSerializer):
             "confirm_duplicate",
         ]
         read_only_fields = ["team", "completeness", "created_at", "updated_at"]
+        # No UniqueValidator from the model's constraint: the service judges the credit
+        # code with the other duplicate rules and answers 409 naming the owner.
+        extra_kwargs = {"credit_code": {"validators": [validate_credit_code]}}
 
     LIMITED_HIDDEN = ("credit_code", "address", "website", "notes", "completeness")
 

@@ -70,7 +70,10 @@ def exception_handler(exc, context):
         status_code = getattr(exc, "status_code", 400)
         if status_code != 400:
             found = _first_message(payload)
-            return Response({"detail": found[1] if found else "", **getattr(exc, "data", {})}, status=status_code)
+            body = {"detail": found[1] if found else "", **getattr(exc, "data", {})}
+            if hasattr(exc, "error_dict"):
+                body["errors"] = payload  # the conflict is about these fields
+            return Response(body, status=status_code)
         exc = exceptions.ValidationError(payload)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
