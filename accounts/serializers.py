@@ -65,6 +65,8 @@ class CustomerSerializer(serializers.ModelSerializer):
         extra_kwargs = {"credit_code": {"validators": [validate_credit_code]}}
 
     LIMITED_HIDDEN = ("credit_code", "address", "website", "notes", "completeness")
+    # Answered as null in the limited view, never writable as null (funnel_crm.schema).
+    response_nullable_fields = LIMITED_HIDDEN
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -113,13 +115,15 @@ class ContactSerializer(serializers.ModelSerializer):
         source="department.name",
         required=False,
         allow_blank=True,
+        allow_null=True,
         max_length=100,
-        help_text=_("The department's name within the customer; found or created."),
+        help_text=_("The department's name within the customer; found or created. Null or empty: none."),
     )
     department_kind = serializers.ChoiceField(
         source="department.kind",
         choices=DepartmentKind.choices,
         required=False,
+        allow_null=True,
     )
     version = serializers.IntegerField(required=False)
     warnings = serializers.SerializerMethodField()

@@ -272,7 +272,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, documenting every operation's error responses.
+    "DEFAULT_SCHEMA_CLASS": "funnel_crm.schema.AutoSchema",
     "EXCEPTION_HANDLER": "funnel_crm.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
