@@ -67,13 +67,16 @@ class AutoSchema(SpectacularAutoSchema):
         codes = ["400"]
         if self._requires_authentication():
             codes += ["401", "403"]
-        if "{" in self.path:
-            codes.append("404")
+        if "{" in self.path or self._is_paginated_list():
+            codes.append("404")  # outside the scope, or a page past the last
         if self._may_conflict():
             codes.append("409")
         if self.path in LOCKOUT_PATHS:
             codes.append("429")
         return codes
+
+    def _is_paginated_list(self):
+        return self.method == "GET" and self._is_list_view() and getattr(self.view, "paginator", None) is not None
 
     def _requires_authentication(self):
         return not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())

@@ -46,5 +46,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# A body over the upload limit and other malformed requests: JSON under /api/.
+# Errors Django answers itself (a body over the upload limit, a URL no route
+# matches, a crash): the JSON error shape under /api/, pages elsewhere.
 handler400 = "funnel_crm.views.bad_request"
+handler404 = "funnel_crm.views.not_found"
+handler500 = "funnel_crm.views.server_error"

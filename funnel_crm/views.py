@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as default_server_error
 
 from funnel_crm.api import is_api
 from funnel_crm.celery import app as celery_app
@@ -39,6 +41,9 @@ def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+# Django's error handlers (funnel_crm.urls): the JSON error shape under /api/, a page elsewhere.
+
+
 def bad_request(request, exception):
     """Django's 400 (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a
     malformed upload): the JSON error shape under /api/, a page elsewhere."""
@@ -51,3 +56,16 @@ def bad_request(request, exception):
     if is_api(request):
         return JsonResponse({"detail": message}, status=400)
     return render(request, "400.html", {"message": message}, status=400)
+
+
+def not_found(request, exception):
+    """A URL no route matches (``/api/v1/customers/abc/``), or Http404 outside DRF's views."""
+    if is_api(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    if is_api(request):
+        return JsonResponse({"detail": _("Server error. The team has been told; please try again later.")}, status=500)
+    return default_server_error(request)

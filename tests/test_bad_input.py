@@ -130,3 +130,19 @@ def test_ordinary_input_still_works(rep):
     CustomerFactory(owner=rep, name="某某科技有限公司")
     assert _api(rep).get("/api/v1/customers/", {"q": "某某"}).json()["count"] == 1
     assert _page(rep).get("/customers/autocomplete/", {"q": "某某"}).status_code == 200
+
+
+# --- URLs no route matches ----------------------------------------------------------------
+
+
+def test_an_api_url_no_route_matches_answers_json_404(rep):
+    response = _api(rep).post("/api/v1/customers/0.6/transfer/", {}, format="json")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"]
+
+
+def test_a_page_url_no_route_matches_stays_an_html_404(rep):
+    response = _page(rep).get("/customers/abc/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
