@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Customer
+from accounts.tests.test_pages import _create_payload
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,26 +76,8 @@ def test_api_patch_keeping_ones_own_credit_code_still_saves(rep_api, rep):
 
 
 def _page_form(**extra):
-    return {
-        "name": "完全不同的名字有限公司",
-        "credit_code": CODE,
-        "level": "B",
-        "industry": "it",
-        "source": "",
-        "province": "330000",
-        "city": "330100",
-        "district": "330106",
-        "address": "",
-        "website": "",
-        "notes": "",
-        "department-name": "",
-        "department-kind": "procurement",
-        "contacts-TOTAL_FORMS": "0",
-        "contacts-INITIAL_FORMS": "0",
-        "contacts-MIN_NUM_FORMS": "0",
-        "contacts-MAX_NUM_FORMS": "30",
-        **extra,
-    }
+    """The create page's form (reused by the edit page, which ignores the extra fields)."""
+    return _create_payload(**{"name": "完全不同的名字有限公司", "credit_code": CODE, **extra})
 
 
 @pytest.mark.parametrize("confirm", [{}, {"confirm_duplicate": "on"}])
