@@ -40,7 +40,7 @@ from tests.factories import ContactFactory, CustomerFactory, ProjectFactory
 
 pytestmark = [pytest.mark.schema_fuzz, pytest.mark.django_db]
 
-EXAMPLES_PER_OPERATION = 4
+EXAMPLES_PER_OPERATION = 5
 
 # Responses are checked against the schema; the request-side checks (does the
 # API refuse every schema-invalid input, accept every valid one) are out of scope.
