@@ -15,8 +15,9 @@ class ErrorSerializer(serializers.Serializer):
     """The error shape: a readable ``detail``; validation errors also map each field to its messages."""
 
     detail = serializers.CharField(help_text=_("A readable message; for a bad field, it names the field."))
+    # Usually a list of messages per field; DRF's nested serializers may nest it further.
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
+        child=serializers.JSONField(),
         required=False,
         help_text=_("Each bad field (dotted path for nested rows) with its messages."),
     )
