@@ -23,12 +23,15 @@ def lockout_response(request, original_response=None, credentials=None):
     ``Retry-After`` and the wait in minutes, both from AXES_COOLOFF_TIME."""
     cool_off = get_cool_off(request)
     seconds = math.ceil(cool_off.total_seconds()) if cool_off else 0
-    minutes = max(1, math.ceil(seconds / 60))
-    message = ngettext(
-        "Too many failed login attempts. Please wait %(minutes)s minute and try again, or ask an admin.",
-        "Too many failed login attempts. Please wait %(minutes)s minutes and try again, or ask an admin.",
-        minutes,
-    ) % {"minutes": minutes}
+    if seconds:
+        minutes = max(1, math.ceil(seconds / 60))
+        message = ngettext(
+            "Too many failed login attempts. Please wait %(minutes)s minute and try again, or ask an admin.",
+            "Too many failed login attempts. Please wait %(minutes)s minutes and try again, or ask an admin.",
+            minutes,
+        ) % {"minutes": minutes}
+    else:  # no cool-off configured: locked until an admin unlocks it
+        message = _("Too many failed login attempts. Ask an admin to unlock the login.")
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=429)
     else:

@@ -51,3 +51,11 @@ def test_locked_token_endpoint_sends_retry_after_and_the_minutes(rep, settings):
     assert response["Retry-After"] == "1200"
     assert "20" in response.json()["detail"]
     assert "token" not in response.json()
+
+
+def test_without_a_cool_off_the_lock_says_to_ask_an_admin_and_sends_no_retry_after(rep, settings):
+    settings.AXES_COOLOFF_TIME = None
+    response = _lock_page(settings, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 429
+    assert "Retry-After" not in response
+    assert "Ask an admin to unlock the login." in response.content.decode()
