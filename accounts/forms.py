@@ -6,6 +6,7 @@ from accounts import regions, services
 from accounts.choices import DepartmentKind
 from accounts.models import Contact, Customer, Department
 from accounts.normalize import normalize_credit_code
+from accounts.validators import validate_credit_code
 from teams.ownership import owner_choices
 
 
@@ -46,6 +47,7 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
         label=_("Unified social credit code"),
         required=False,
         max_length=40,
+        validators=[validate_credit_code],
         help_text=Customer._meta.get_field("credit_code").help_text,
     )
 
@@ -83,12 +85,24 @@ class CustomerForm(RegionFieldsMixin, forms.ModelForm):
             )
 
     def clean_credit_code(self):
-        return normalize_credit_code(self.cleaned_data.get("credit_code") or "")
+        code = normalize_credit_code(self.cleaned_data.get("credit_code") or "")
+        if self.instance.pk:
+            # Editing: shown beside the field. Creating: the service's duplicate warning says it.
+            try:
+                services.customer_check_credit_code(user=self.user, credit_code=code, exclude_id=self.instance.pk)
+            except services.DuplicateCustomer as duplicate:
+                raise forms.ValidationError(duplicate.messages, code="duplicate") from duplicate
+        return code
 
     def validate_unique(self):
         # Duplicates (including the credit code) are judged by the service,
         # which can say who owns the existing customer.
         pass
+
+    def _get_validation_exclusions(self):
+        # Nor by the model's unique constraint, whose message cannot name the owner:
+        # the field checks the format, the duplicate rules who holds the code.
+        return {*super()._get_validation_exclusions(), "credit_code"}
 
     def service_data(self):
         return {field: self.cleaned_data.get(field, "") for field in services.CUSTOMER_FIELDS}

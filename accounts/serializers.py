@@ -5,6 +5,7 @@ from accounts import regions, services
 from accounts.choices import DepartmentKind
 from accounts.models import Contact, Customer
 from accounts.selectors import contact_duplicates, matches_for
+from accounts.validators import validate_credit_code
 from teams.serializers import OwnerField
 
 
@@ -48,8 +49,13 @@ class CustomerSerializer(serializers.ModelSerializer):
             "confirm_duplicate",
         ]
         read_only_fields = ["team", "completeness", "created_at", "updated_at"]
+        # No UniqueValidator from the model's constraint: the service judges the credit
+        # code with the other duplicate rules and answers 409 naming the owner.
+        extra_kwargs = {"credit_code": {"validators": [validate_credit_code]}}
 
     LIMITED_HIDDEN = ("credit_code", "address", "website", "notes", "completeness")
+    # Answered as null in the limited view, never writable as null (funnel_crm.schema).
+    response_nullable_fields = LIMITED_HIDDEN
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -98,13 +104,15 @@ class ContactSerializer(serializers.ModelSerializer):
         source="department.name",
         required=False,
         allow_blank=True,
+        allow_null=True,
         max_length=100,
-        help_text=_("The department's name within the customer; found or created."),
+        help_text=_("The department's name within the customer; found or created. Null or empty: none."),
     )
     department_kind = serializers.ChoiceField(
         source="department.kind",
         choices=DepartmentKind.choices,
         required=False,
+        allow_null=True,
     )
     version = serializers.IntegerField(required=False)
     warnings = serializers.SerializerMethodField()

@@ -47,18 +47,47 @@ CONTACT_FIELDS = (
 
 
 class DuplicateCustomer(ConflictError):
-    """The customer seems to exist already. ``data["duplicate_of"]`` says which and who owns it."""
+    """The customer seems to exist already. ``data["duplicate_of"]`` says which and who owns it.
+
+    A match on the unified social credit code is final (one record per company,
+    confirming does not override it): its message says so, under ``credit_code``."""
 
     def __init__(self, matches, *, user):
         first = matches[0]
         described = matches_for(user, matches)
-        super().__init__(
-            _("This customer already exists (%(reason)s), owned by %(owner)s.")
-            % {"reason": first.reason_label, "owner": first.owner_name},
-            data={"duplicate_of": described[0], "duplicates": described},
-            code="duplicate",
-        )
+        if first.reason == "credit_code":
+            message = {
+                "credit_code": [
+                    _(
+                        "This unified social credit code belongs to an existing customer, owned by %(owner)s. "
+                        "A company is entered only once: add your project to that customer instead."
+                    )
+                    % {"owner": first.owner_name}
+                ]
+            }
+        else:
+            message = _("This customer already exists (%(reason)s), owned by %(owner)s.") % {
+                "reason": first.reason_label,
+                "owner": first.owner_name,
+            }
+        super().__init__(message, data={"duplicate_of": described[0], "duplicates": described}, code="duplicate")
         self.matches = matches
+
+
+def _refuse_duplicates(matches, *, user):
+    """Tell ``user`` about the existing customers (they may now add a project to
+    one) and refuse: the disclosure is written outside any rolled-back write."""
+    CustomerDisclosure.objects.bulk_create(
+        [CustomerDisclosure(user=user, customer_id=m.customer_id) for m in matches], ignore_conflicts=True
+    )
+    raise DuplicateCustomer(matches, user=user)
+
+
+def customer_check_credit_code(*, user: User, credit_code: str, exclude_id: int | None = None) -> None:
+    """Raise DuplicateCustomer (409, naming the owner) when another customer holds this credit code.
+    Judged here rather than by the unique constraint, whose message cannot say who owns it."""
+    if credit_code and (matches := find_duplicates(credit_code=credit_code, exclude_id=exclude_id)):
+        raise DuplicateCustomer(matches, user=user)
 
 
 def customer_refresh_completeness(*, customer: Customer) -> int:
@@ -83,8 +112,10 @@ def _department_for(customer: Customer, *, name: str, kind: str | None, user: Us
     return department
 
 
-def _raise_integrity(error: IntegrityError):
+def _raise_integrity(error: IntegrityError, *, user: User, customer: Customer):
     if "credit_code" in str(error):
+        # Someone saved the same code a moment ago: name them, as the check before the save would have.
+        customer_check_credit_code(user=user, credit_code=customer.credit_code, exclude_id=customer.pk)
         raise DomainError({"credit_code": _("A customer with this unified social credit code already exists.")})
     raise error
 
@@ -121,22 +152,18 @@ def customer_create(
     )
     if errors:
         raise DomainError(errors)
-    if not confirm_duplicate:
+    if confirm_duplicate:
+        # Confirming does not override the strongest key: one record per company.
+        matches = find_duplicates(credit_code=customer.credit_code)
+    else:
         matches = find_duplicates(
             name=customer.name,
             credit_code=customer.credit_code,
             mobiles=[p.mobile for p in people],
             emails=[p.email for p in people],
         )
-        if matches:
-            # Remembered outside any rolled-back write: the user may now add a project to it.
-            CustomerDisclosure.objects.bulk_create(
-                [CustomerDisclosure(user=user, customer_id=m.customer_id) for m in matches], ignore_conflicts=True
-            )
-            raise DuplicateCustomer(matches, user=user)
-    elif customer.credit_code and Customer.objects.filter(credit_code=customer.credit_code).exists():
-        # Confirming does not override the strongest key: one record per company.
-        raise DomainError({"credit_code": _("A customer with this unified social credit code already exists.")})
+    if matches:
+        _refuse_duplicates(matches, user=user)
     with transaction.atomic():
         _save_new_customer(customer, user=user, department=department, people=people, contacts=contacts)
     return customer
@@ -148,7 +175,7 @@ def _save_new_customer(customer, *, user, department, people, contacts):
         with transaction.atomic():
             customer.save()
     except IntegrityError as error:
-        _raise_integrity(error)
+        _raise_integrity(error, user=user, customer=customer)
     first_department = None
     if department and (department.get("name") or "").strip():
         first_department = _department_for(
@@ -188,14 +215,16 @@ def customer_update(
             raise DomainError({"owner": _("Only a lead or an admin can change the owner.")})
         check_owner(user=user, owner=owner)
         locked.owner = owner
-    validated(locked, exclude=["owner", "team"])
+    validated(locked, exclude=["owner", "team"], validate_constraints=False)
+    if "credit_code" in data:
+        customer_check_credit_code(user=user, credit_code=locked.credit_code, exclude_id=locked.pk)
     locked.version = F("version") + 1
     locked._history_user = user
     try:
         with transaction.atomic():
             locked.save()
     except IntegrityError as error:
-        _raise_integrity(error)
+        _raise_integrity(error, user=user, customer=locked)
     locked.refresh_from_db()
     customer_refresh_completeness(customer=locked)
     return locked

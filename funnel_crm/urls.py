@@ -45,3 +45,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+# Errors Django answers itself (a body over the upload limit, a URL no route
+# matches, a crash): the JSON error shape under /api/, pages elsewhere.
+handler400 = "funnel_crm.views.bad_request"
+handler404 = "funnel_crm.views.not_found"
+handler500 = "funnel_crm.views.server_error"

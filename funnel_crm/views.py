@@ -1,8 +1,14 @@
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as default_server_error
 
+from funnel_crm.api import is_api
 from funnel_crm.celery import app as celery_app
 
 
@@ -33,3 +39,33 @@ def healthz(request):
     healthy = all(checks.values())
     body["status"] = "ok" if healthy else "down"
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+# Django's error handlers (funnel_crm.urls): the JSON error shape under /api/, a page elsewhere.
+
+
+def bad_request(request, exception):
+    """Django's 400 (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a
+    malformed upload): the JSON error shape under /api/, a page elsewhere."""
+    if isinstance(exception, RequestDataTooBig):
+        message = _("The request body is too large.")
+    elif isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        message = _("The request has too many fields.")
+    else:
+        message = _("The request could not be understood.")
+    if is_api(request):
+        return JsonResponse({"detail": message}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+def not_found(request, exception):
+    """A URL no route matches (``/api/v1/customers/abc/``), or Http404 outside DRF's views."""
+    if is_api(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    if is_api(request):
+        return JsonResponse({"detail": _("Server error. The team has been told; please try again later.")}, status=500)
+    return default_server_error(request)

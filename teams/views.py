@@ -1,3 +1,6 @@
+import math
+
+from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
@@ -5,7 +8,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import CreateView, DeleteView, ListView, TemplateView, UpdateView
 
 from teams import services
@@ -16,11 +19,26 @@ from teams.models import Role, Team, User
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    """What a throttled login attempt gets (django-axes calls this)."""
-    message = _("Too many failed login attempts. Please wait 15 minutes and try again, or ask an admin.")
+    """What a throttled login attempt gets (django-axes calls this): 429 with
+    ``Retry-After`` and the wait in minutes, both from AXES_COOLOFF_TIME."""
+    cool_off = get_cool_off(request)
+    seconds = math.ceil(cool_off.total_seconds()) if cool_off else 0
+    if seconds:
+        minutes = max(1, math.ceil(seconds / 60))
+        message = ngettext(
+            "Too many failed login attempts. Please wait %(minutes)s minute and try again, or ask an admin.",
+            "Too many failed login attempts. Please wait %(minutes)s minutes and try again, or ask an admin.",
+            minutes,
+        ) % {"minutes": minutes}
+    else:  # no cool-off configured: locked until an admin unlocks it
+        message = _("Too many failed login attempts. Ask an admin to unlock the login.")
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=429)
-    return render(request, "registration/lockout.html", {"message": message}, status=429)
+        response = JsonResponse({"detail": message}, status=429)
+    else:
+        response = render(request, "registration/lockout.html", {"message": message}, status=429)
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response
 
 
 # Callables (request) -> {"template": ..., ...context} | None that later apps
