@@ -6,7 +6,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts import services
-from accounts.filters import CustomerFilter
+from accounts.filters import ContactFilter, CustomerFilter
 from accounts.models import Contact, Customer
 from accounts.serializers import ContactSerializer, CustomerSerializer, TransferSerializer
 from teams.api import ScopedViewSet
@@ -36,12 +36,6 @@ class CustomerViewSet(
     filter_backends = [DjangoFilterBackend]
     filterset_class = CustomerFilter
 
-    def get_queryset(self):
-        if self.action in ("update", "partial_update", "transfer"):
-            # Seeing a customer through one's project does not make it one's to edit.
-            return Customer.objects.editable_by(self.request.user)
-        return super().get_queryset()
-
     @extend_schema(request=TransferSerializer, responses={200: CustomerSerializer})
     @action(detail=True, methods=["post"])
     def transfer(self, request, pk=None):
@@ -62,7 +56,7 @@ class ContactViewSet(
     queryset = Contact.objects.select_related("department")
     serializer_class = ContactSerializer
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
-    filterset_fields = ["customer", "buying_role", "has_left", "department__kind"]
+    filterset_class = ContactFilter
     search_fields = ["name", "mobile", "email", "title"]
     ordering_fields = ["name", "updated_at", "id"]
     ordering = ["name", "id"]

@@ -139,5 +139,6 @@ class StakeholderEditForm(forms.ModelForm):
 class ResolveForm(forms.Form):
     resolution = forms.ChoiceField(label=_("Resolution"), choices=Resolution.choices)
     owner = forms.IntegerField(required=False)
-    keep = forms.IntegerField(required=False)
+    # Which side survives a merge ("a"/"b"): the page never shows the id of a project one may not open.
+    keep = forms.ChoiceField(choices=[("a", "a"), ("b", "b")], required=False)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)

@@ -34,8 +34,9 @@ from projects.models import (
     Resolution,
     Stakeholder,
 )
+from projects.selectors import conflict_queue, conflict_sides_mark
 from teams.errors import ConflictError, DomainError
-from teams.mixins import RoleRequiredMixin, VisibleObjectsMixin, add_domain_error
+from teams.mixins import EditableObjectsMixin, RoleRequiredMixin, VisibleObjectsMixin, add_domain_error
 from teams.models import Role, User
 
 ROLE_ORDER = [value for value, _label in BuyingRole.choices]
@@ -124,7 +125,7 @@ class ProjectCreateView(LoginRequiredMixin, View):
         return Customer.objects.visible_to(self.request.user).filter(pk=self.customer.pk).exists()
 
 
-class ProjectUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, View):
+class ProjectUpdateView(EditableObjectsMixin, VersionedUpdateMixin, View):
     model = Project
     template_name = "projects/project_form.html"
 
@@ -217,8 +218,8 @@ def project_context(request, project, **forms):
     }
 
 
-class ProjectChildView(VisibleObjectsMixin, View):
-    """Inline edits on a visible project, answered with the changed section (htmx)
+class ProjectChildView(EditableObjectsMixin, View):
+    """Inline edits on a project the user may change, answered with the changed section (htmx)
     or a redirect to the project page (plain form post)."""
 
     model = Project
@@ -364,7 +365,7 @@ class ProjectTransferView(HandOverView):
     done_message = gettext_lazy("Project handed over.")
 
     def get_subject(self):
-        return get_object_or_404(Project.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+        return get_object_or_404(Project.objects.editable_by(self.request.user), pk=self.kwargs["pk"])
 
     def hand_over(self, subject, *, to_user, reason):
         services.project_transfer(user=self.request.user, project=subject, to_user=to_user, reason=reason)
@@ -379,15 +380,15 @@ class ConflictListView(RoleRequiredMixin, ListView):
 
     def get_queryset(self):
         status = self.request.GET.get("status", "open")
-        queryset = Conflict.objects.visible_to(self.request.user).select_related(
-            "project_a__owner", "project_a__customer", "project_b__owner", "contact", "resolved_by"
-        )
+        queryset = conflict_queue(user=self.request.user)
         if status == "resolved":
             return queryset.filter(resolved_at__isnull=False).order_by("-resolved_at")
         return queryset.unresolved().order_by("-created_at")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # As the API: a project the user may not open is named only by its owner.
+        conflict_sides_mark(context["object_list"], user=self.request.user)
         context["status"] = self.request.GET.get("status", "open")
         context["resolutions"] = Resolution.choices
         return context
@@ -397,7 +398,7 @@ class ConflictResolveView(RoleRequiredMixin, View):
     allowed_roles = (Role.LEAD, Role.ADMIN)
 
     def post(self, request, pk):
-        conflict = get_object_or_404(Conflict.objects.visible_to(request.user), pk=pk)
+        conflict = get_object_or_404(Conflict.objects.editable_by(request.user), pk=pk)
         form = ResolveForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose how to resolve the conflict."))
@@ -405,8 +406,7 @@ class ConflictResolveView(RoleRequiredMixin, View):
         owner = (
             User.objects.filter(pk=form.cleaned_data.get("owner")).first() if form.cleaned_data.get("owner") else None
         )
-        keep_id = form.cleaned_data.get("keep")
-        keep = next((p for p in (conflict.project_a, conflict.project_b) if p.pk == keep_id), None)
+        keep = {"a": conflict.project_a, "b": conflict.project_b}.get(form.cleaned_data.get("keep"))
         try:
             services.conflict_resolve(
                 user=request.user,

@@ -10,15 +10,26 @@ from rest_framework.views import APIView
 from teams import services
 from teams.models import Team, User
 from teams.serializers import TeamSerializer, TokenRequestSerializer, TokenSerializer, UserSerializer
-from teams.visibility import visible_queryset
+from teams.visibility import editable_queryset, visible_queryset
+
+
+def is_write(request) -> bool:
+    """Anything but GET/HEAD/OPTIONS changes something, whatever the action is called."""
+    return request is not None and request.method not in permissions.SAFE_METHODS
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
-    """Base for every API viewset: the queryset is scoped by the model's
-    ``visible_to(user)``, so objects outside the user's scope answer 404."""
+    """Base for every API viewset. Reads (list, retrieve, any GET action) start
+    from the model's ``visible_to(user)``; every write (update, partial_update,
+    destroy, any POST/PUT/PATCH/DELETE action) from ``editable_by(user)``, so
+    seeing a record through a widening rule never lets anyone change it, and a
+    new endpoint gets this by inheriting. Objects outside the scope answer 404."""
 
     def get_queryset(self):
-        return visible_queryset(super().get_queryset(), self.request.user)
+        queryset = super().get_queryset()
+        if is_write(self.request):
+            return editable_queryset(queryset, self.request.user)
+        return visible_queryset(queryset, self.request.user)
 
 
 class IsAdminOrReadOnly(permissions.BasePermission):

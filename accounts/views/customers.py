@@ -29,7 +29,7 @@ from accounts.history import customer_history
 from accounts.models import Contact, Customer, Department
 from accounts.selectors import contact_duplicates
 from teams.errors import ConflictError, DomainError
-from teams.mixins import RoleRequiredMixin, VisibleObjectsMixin, add_domain_error
+from teams.mixins import EditableObjectsMixin, RoleRequiredMixin, VisibleObjectsMixin, add_domain_error
 from teams.models import Role
 
 PAGE_SIZE = 50
@@ -210,11 +210,13 @@ def _people_section(request, customer, *, contact_form=None, department_form=Non
     return render(request, template, context, status=status)
 
 
-class CustomerChildMixin(LoginRequiredMixin):
-    """Views on one visible customer (404 otherwise)."""
+class CustomerChildMixin(EditableObjectsMixin):
+    """Adding people or departments to one customer the user may change (404 otherwise)."""
+
+    model = Customer
 
     def get_customer(self):
-        return get_object_or_404(Customer.objects.editable_by(self.request.user), pk=self.kwargs["pk"])
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
 
 class ContactCreateView(CustomerChildMixin, View):
@@ -286,14 +288,10 @@ class VersionedUpdateMixin:
         return {"conflict": error.messages[0], "conflict_rows": rows, "version": error.data.get("version")}
 
 
-class CustomerUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, UpdateView):
+class CustomerUpdateView(EditableObjectsMixin, VersionedUpdateMixin, UpdateView):
     model = Customer
     form_class = CustomerForm
     template_name = "accounts/customer_form.html"
-
-    def get_queryset(self):
-        # Seeing a customer through one's project does not make it one's to edit.
-        return Customer.objects.editable_by(self.request.user)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
@@ -321,7 +319,7 @@ class CustomerUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, UpdateView):
         return redirect(customer)
 
 
-class ContactUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, UpdateView):
+class ContactUpdateView(EditableObjectsMixin, VersionedUpdateMixin, UpdateView):
     model = Contact
     form_class = ContactForm
     template_name = "accounts/contact_form.html"
@@ -352,7 +350,7 @@ class ContactUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, UpdateView):
         return redirect(contact.customer)
 
 
-class ContactDeleteView(VisibleObjectsMixin, View):
+class ContactDeleteView(EditableObjectsMixin, View):
     model = Contact
 
     def post(self, request, pk):
@@ -363,7 +361,7 @@ class ContactDeleteView(VisibleObjectsMixin, View):
         return redirect(customer)
 
 
-class DepartmentUpdateView(VisibleObjectsMixin, UpdateView):
+class DepartmentUpdateView(EditableObjectsMixin, UpdateView):
     model = Department
     form_class = DepartmentForm
     template_name = "accounts/department_form.html"
@@ -383,7 +381,7 @@ class DepartmentUpdateView(VisibleObjectsMixin, UpdateView):
         return redirect(self.object.customer)
 
 
-class DepartmentDeleteView(VisibleObjectsMixin, View):
+class DepartmentDeleteView(EditableObjectsMixin, View):
     model = Department
 
     def post(self, request, pk):
@@ -449,7 +447,9 @@ class CustomerAutocompleteView(VisibleObjectsMixin, ListView):
         query = self.request.GET.get("q", "").strip()
         if not query:
             return Customer.objects.none()
-        return super().get_queryset().search(query).select_related("owner").order_by("name")[:20]
+        return (
+            super().get_queryset().search(query, user=self.request.user).select_related("owner").order_by("name")[:20]
+        )
 
 
 class CustomerMergeView(RoleRequiredMixin, FormView):
