@@ -7,7 +7,9 @@ project. Every row checks the status AND the stored state."""
 import pytest
 from django.urls import reverse
 
+from accounts import services
 from accounts.models import Contact, Customer, Department
+from teams.errors import DomainError
 from tests.scenarios import Write, check_write, write_matrix
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +117,50 @@ def test_lead_sees_other_teams_customer_through_a_project_but_cannot_edit_it(sha
     assert client_for("lead").get(reverse("accounts:customer_update", args=[customer.pk])).status_code == 404
     department = shared_world.departments["other_teams"]
     assert client_for("lead").get(reverse("accounts:department_update", args=[department.pk])).status_code == 404
+
+
+# --- merges (hole 2): both customers must be one's to change -----------------------------------
+
+
+def _merge(client, world, target, source, **extra):
+    data = {"target": world.customers[target].pk, "source": world.customers[source].pk, **extra}
+    return client.post(reverse("accounts:customer_merge"), data)
+
+
+def test_lead_cannot_merge_away_another_teams_customer_seen_through_a_project(shared_world, client_for):
+    source = shared_world.customers["other_teams"]
+    people = _people(shared_world, "other_teams")
+    response = _merge(client_for("lead"), shared_world, "own", "other_teams", confirm="yes")
+    assert response.status_code == 200
+    assert "source" in response.context["form"].errors
+    assert Customer.objects.filter(pk=source.pk).exists()
+    assert _people(shared_world, "other_teams") == people
+    assert _people(shared_world, "own") == [shared_world.contacts["own"].name]
+
+
+def test_merge_preview_shows_nothing_of_a_customer_one_may_not_change(shared_world, client_for):
+    ids = {"target": shared_world.customers["own"].pk, "source": shared_world.customers["other_teams"].pk}
+    response = client_for("lead").get(reverse("accounts:customer_merge"), ids)
+    assert response.status_code == 200
+    assert "preview" not in response.context
+
+
+def test_merge_service_refuses_a_customer_outside_ones_own_scope(shared_world):
+    lead = shared_world.personas["lead"]
+    own, theirs = shared_world.customers["own"], shared_world.customers["other_teams"]
+    with pytest.raises(DomainError) as refused:
+        services.customer_merge(user=lead, target=own, source=theirs)
+    assert "source" in refused.value.message_dict
+    with pytest.raises(DomainError) as refused:
+        services.customer_merge(user=lead, target=theirs, source=own)
+    assert "target" in refused.value.message_dict
+    assert Customer.objects.filter(pk__in=[own.pk, theirs.pk]).count() == 2
+
+
+def test_lead_merges_within_the_team_and_admin_across_teams(shared_world, client_for):
+    world = shared_world
+    assert _merge(client_for("lead"), world, "own", "other_reps", confirm="yes").status_code == 302
+    assert not Customer.objects.filter(pk=world.customers["other_reps"].pk).exists()
+    assert _merge(client_for("admin"), world, "own", "other_teams", confirm="yes").status_code == 302
+    assert not Customer.objects.filter(pk=world.customers["other_teams"].pk).exists()
+    assert len(_people(world, "own")) == 3

@@ -6,7 +6,10 @@ the status AND the stored state."""
 
 import pytest
 
+from accounts import services as account_services
+from projects import services
 from projects.models import Conflict, Milestone, ProcurementItem, Project, Stakeholder
+from tests.factories import CustomerFactory
 from tests.scenarios import Write, check_write, write_matrix
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +100,17 @@ WRITES = [
 def test_write_matrix(shared_world, api_for, client_for, write, persona, key):
     client = api_for(persona) if write.client == "api" else client_for(persona)
     check_write(shared_world, client, write, persona, key)
+
+
+# --- a merge brings projects together: they are checked for conflicts -------------------------
+
+
+def test_merging_customers_records_the_conflict_of_their_projects(lead, rep, other_rep):
+    kept, merged = CustomerFactory(owner=rep), CustomerFactory(owner=other_rep)
+    mine = services.project_create(user=rep, customer=kept, data={"name": "CRM 系统建设"})
+    theirs = services.project_create(user=other_rep, customer=merged, data={"name": "呼叫中心扩容"})
+    assert not Conflict.objects.exists()
+    account_services.customer_merge(user=lead, target=kept, source=merged)
+    conflict = Conflict.objects.get()
+    assert (conflict.kind, {conflict.project_a_id, conflict.project_b_id}) == ("shared_customer", {mine.pk, theirs.pk})
+    assert Project.objects.get(pk=theirs.pk).customer_id == kept.pk
