@@ -4,7 +4,10 @@ another team's customer. The customer's owner and the other team's lead see
 the customer, not the project: they may change nothing of it. Every row checks
 the status AND the stored state."""
 
+import re
+
 import pytest
+from django.urls import reverse
 
 from accounts import services as account_services
 from projects import services
@@ -114,3 +117,32 @@ def test_merging_customers_records_the_conflict_of_their_projects(lead, rep, oth
     conflict = Conflict.objects.get()
     assert (conflict.kind, {conflict.project_a_id, conflict.project_b_id}) == ("shared_customer", {mine.pk, theirs.pk})
     assert Project.objects.get(pk=theirs.pk).customer_id == kept.pk
+
+
+# --- the conflict queue (hole 3): a project one may not open is named only by its owner --------
+
+
+def test_conflict_queue_names_another_teams_project_only_by_its_owner(shared_world, client_for):
+    hidden = shared_world.projects["on_other_teams"]
+    response = client_for("other_lead").get(reverse("projects:conflict_list"))
+    page = response.content.decode()
+    assert [c.pk for c in response.context["object_list"]] == [shared_world.conflicts["on_other_teams"].pk]
+    assert "年度运维服务" in page  # outsider_rep's own project
+    assert hidden.name not in page
+    assert hidden.get_absolute_url() not in page
+    keep = re.search(r'<select name="keep".*?</select>', page, re.S).group(0)
+    assert sorted(re.findall(r'value="([^"]*)"', keep)) == ["a", "b"]  # sides, not project ids
+    assert "张伟" in page  # rep, its owner
+
+
+def test_conflict_queue_merges_keeping_the_side_one_may_not_open(shared_world, client_for):
+    conflict = shared_world.conflicts["on_other_teams"]
+    kept = shared_world.projects["on_other_teams"]
+    side = "a" if conflict.project_a_id == kept.pk else "b"
+    response = client_for("other_lead").post(
+        reverse("projects:conflict_resolve", args=[conflict.pk]), {"resolution": "merged", "keep": side}
+    )
+    assert response.status_code == 302
+    conflict.refresh_from_db()
+    assert (conflict.resolution, conflict.project_a_id, conflict.project_b_id) == ("merged", kept.pk, kept.pk)
+    assert Project.objects.filter(customer=shared_world.customers["other_teams"]).get() == kept
