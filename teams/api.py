@@ -1,6 +1,8 @@
 """API building blocks every app uses, and the users/teams endpoints."""
 
+import django_filters
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -41,6 +43,19 @@ class IsAdminOrReadOnly(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or request.user.is_admin
 
 
+def _visible_teams(request):
+    return Team.objects.visible_to(request.user) if request is not None else Team.objects.none()
+
+
+class UserFilter(django_filters.FilterSet):
+    # A team the requester does not see answers like an unknown id ("Select a valid choice").
+    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=_visible_teams)
+
+    class Meta:
+        model = User
+        fields = ["role", "team", "is_active"]
+
+
 class UserViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet
 ):
@@ -51,7 +66,7 @@ class UserViewSet(
     queryset = User.objects.all()
     serializer_class = UserSerializer
     permission_classes = [IsAdminOrReadOnly]
-    filterset_fields = ["role", "team", "is_active"]
+    filterset_class = UserFilter
     search_fields = ["username", "display_name", "email"]
     ordering_fields = ["username", "display_name", "id"]
     ordering = ["username"]
