@@ -101,6 +101,14 @@ def test_write_matrix(shared_world, api_for, client_for, write, persona, key):
     check_write(shared_world, client, write, persona, key)
 
 
+def test_widening_shows_customers_and_people_but_never_makes_them_editable(shared_world):
+    rep, world = shared_world.personas["rep"], shared_world
+    assert set(Customer.objects.visible_to(rep)) == set(world.customers.values())
+    assert set(Customer.objects.editable_by(rep)) == {world.customers["own"]}
+    assert set(Contact.objects.visible_to(rep)) == set(world.contacts.values())
+    assert set(Contact.objects.editable_by(rep)) == {world.contacts["own"]}
+
+
 # --- reads stay as they were: the committee rep sees what they may not change ------------------
 
 
