@@ -5,6 +5,7 @@ from accounts import services as account_services
 from accounts.choices import BuyingRole
 from accounts.models import Contact
 from projects.models import Milestone, ProcurementItem, Project, Resolution, Stakeholder, Stance
+from projects.selectors import committee_candidates
 
 
 class DateInput(forms.DateInput):
@@ -108,9 +109,7 @@ class StakeholderForm(forms.Form):
         super().__init__(*args, **kwargs)
         on_committee = project.stakeholders.values("contact_id")
         self.fields["contact"].queryset = (
-            Contact.objects.visible_to(user)
-            .filter(customer_id=project.customer_id, has_left=False)
-            .exclude(pk__in=on_committee)
+            committee_candidates(user=user, project=project).filter(has_left=False).exclude(pk__in=on_committee)
         )
 
     def clean(self):

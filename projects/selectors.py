@@ -1,7 +1,15 @@
 """Reads with a business rule on projects: the conflict queue and what of a
 conflict's two sides the requester may open (pages and API share them)."""
 
+from accounts.models import Contact
 from projects.models import Conflict, Project
+
+
+def committee_candidates(*, user, project):
+    """People ``user`` may put on ``project``'s buying committee: those of the
+    project's own customer whom they see (all of them on a customer of their
+    own scope; on someone else's, those on their committees)."""
+    return Contact.objects.visible_to(user).filter(customer_id=project.customer_id)
 
 
 def conflict_queue(*, user):
