@@ -1,6 +1,7 @@
 """Project pages: list, detail (procurement list, buying committee, timeline,
 checklist, conflicts, history edited inline with htmx), create/edit, transfer,
-and the leads' conflict queue. Every query starts from ``visible_to(user)``."""
+and the leads' conflict queue. Reads start from ``visible_to(user)``; every
+edit and inline write from ``editable_by(user)`` (``EditableObjectsMixin``)."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin

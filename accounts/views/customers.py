@@ -1,5 +1,6 @@
 """Customer pages: list, detail (organisation tree), create/edit, people and
-departments inline, merge. Every query starts from ``visible_to(user)``."""
+departments inline, merge. Reads start from ``visible_to(user)``; every edit,
+delete and inline write from ``editable_by(user)`` (``EditableObjectsMixin``)."""
 
 import json
 
