@@ -12,12 +12,7 @@ from rest_framework.views import APIView
 from teams import services
 from teams.models import Team, User
 from teams.serializers import TeamSerializer, TokenRequestSerializer, TokenSerializer, UserSerializer
-from teams.visibility import editable_queryset, visible_queryset
-
-
-def is_write(request) -> bool:
-    """Anything but GET/HEAD/OPTIONS changes something, whatever the action is called."""
-    return request is not None and request.method not in permissions.SAFE_METHODS
+from teams.visibility import request_queryset
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -28,10 +23,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
     new endpoint gets this by inheriting. Objects outside the scope answer 404."""
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        if is_write(self.request):
-            return editable_queryset(queryset, self.request.user)
-        return visible_queryset(queryset, self.request.user)
+        return request_queryset(super().get_queryset(), self.request)
 
 
 class IsAdminOrReadOnly(permissions.BasePermission):

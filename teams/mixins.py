@@ -7,7 +7,7 @@ from django.db import models
 from django.shortcuts import redirect
 
 from teams.errors import DomainError
-from teams.visibility import editable_queryset, visible_queryset
+from teams.visibility import request_queryset
 
 
 class RoleRequiredMixin(LoginRequiredMixin):
@@ -53,9 +53,6 @@ class ServiceFormMixin:
         return redirect(self.get_success_url())
 
 
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
 class VisibleObjectsMixin(LoginRequiredMixin):
     """For class-based pages: the queryset is always scoped to the user.
 
@@ -74,10 +71,9 @@ class VisibleObjectsMixin(LoginRequiredMixin):
         base = self.queryset if self.queryset is not None else self.model
         if base is None:
             raise ImproperlyConfigured(f"{type(self).__name__} needs a model or queryset.")
-        base = base.all() if isinstance(base, models.QuerySet) else base
-        if self.edits_objects or self.request.method not in SAFE_METHODS:
-            return editable_queryset(base, self.request.user)
-        return visible_queryset(base, self.request.user)
+        return request_queryset(
+            base.all() if isinstance(base, models.QuerySet) else base, self.request, edits=self.edits_objects
+        )
 
 
 class EditableObjectsMixin(VisibleObjectsMixin):

@@ -48,10 +48,17 @@ class VisibleQuerySet(models.QuerySet):
         if rule not in cls.extra_visibility:
             cls.extra_visibility.append(rule)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A queryset with its own reading rule states its writing rule too, so a
+        # write can never fall back to what is merely seen.
+        if "visible_to" in cls.__dict__ and "editable_by" not in cls.__dict__ and cls.owner_field is None:
+            raise ImproperlyConfigured(f"{cls.__name__} defines visible_to() and must define editable_by() too.")
+
     def _scope(self, user):
         """None for "everything", else the Q of the user's own scope."""
         if self.owner_field is None:
-            raise ImproperlyConfigured(f"{type(self).__name__} must define visible_to().")
+            raise ImproperlyConfigured(f"{type(self).__name__} must set owner_field or define its own scopes.")
         if user.is_admin:
             return None
         if user.is_lead and user.team_id is not None:
@@ -100,3 +107,15 @@ def visible_queryset(model_or_queryset, user):
 def editable_queryset(model_or_queryset, user):
     """The part of ``model_or_queryset`` that ``user`` may change (never widened)."""
     return _scoped(model_or_queryset, user, "editable_by")
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def request_queryset(model_or_queryset, request, *, edits=False):
+    """What a page or API request starts from: ``visible_to`` to read,
+    ``editable_by`` for anything but GET/HEAD/OPTIONS (whatever the action is
+    called) and wherever ``edits`` is set (the form of an edit page)."""
+    if edits or request.method not in SAFE_METHODS:
+        return editable_queryset(model_or_queryset, request.user)
+    return visible_queryset(model_or_queryset, request.user)

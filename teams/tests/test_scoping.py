@@ -16,6 +16,7 @@ from teams.api import ScopedViewSet
 from teams.mixins import EditableObjectsMixin, VisibleObjectsMixin
 from teams.models import Team, TeamQuerySet, User
 from teams.serializers import UserSerializer
+from teams.visibility import VisibleQuerySet
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +91,11 @@ def test_a_new_page_writes_only_what_the_user_may_change(personas, page, method,
 def test_only_querysets_that_accept_widening_can_be_widened():
     with pytest.raises(ImproperlyConfigured):
         TeamQuerySet.widen_visibility(lambda user: Team.objects.none().values("pk"))
+
+
+def test_a_queryset_with_its_own_reading_rule_must_state_its_writing_rule():
+    with pytest.raises(ImproperlyConfigured):
+
+        class OnlyReads(VisibleQuerySet):
+            def visible_to(self, user):
+                return self
