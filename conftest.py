@@ -12,6 +12,9 @@ from rest_framework.test import APIClient
 
 from tests.factories import AdminFactory, TeamFactory, UserFactory, make_lead
 
+# Scenarios built on the personas (tests/scenarios.py), for every app's tests.
+pytest_plugins = ["tests.scenarios"]
+
 PERSONAS = ["rep", "other_rep", "outsider_rep", "lead", "other_lead", "admin"]
 
 

@@ -4,7 +4,7 @@ from rest_framework import filters, mixins
 from rest_framework.decorators import action
 
 from accounts import services
-from accounts.filters import CustomerFilter
+from accounts.filters import ContactFilter, CustomerFilter
 from accounts.models import Contact, Customer
 from accounts.serializers import ContactSerializer, CustomerSerializer
 from teams.api import LEADS_AND_ADMINS, ScopedViewSet, hand_over
@@ -26,12 +26,6 @@ class CustomerViewSet(
     filter_backends = [DjangoFilterBackend]
     filterset_class = CustomerFilter
 
-    def get_queryset(self):
-        if self.action in ("update", "partial_update", "transfer"):
-            # Seeing a customer through one's project does not make it one's to edit.
-            return Customer.objects.editable_by(self.request.user)
-        return super().get_queryset()
-
     @extend_schema(request=TransferSerializer, responses={200: CustomerSerializer})
     @action(detail=True, methods=["post"], permission_classes=LEADS_AND_ADMINS)
     def transfer(self, request, pk=None):
@@ -50,7 +44,7 @@ class ContactViewSet(
     queryset = Contact.objects.select_related("department")
     serializer_class = ContactSerializer
     filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
-    filterset_fields = ["customer", "buying_role", "has_left", "department__kind"]
+    filterset_class = ContactFilter
     search_fields = ["name", "mobile", "email", "title"]
     ordering_fields = ["name", "updated_at", "id"]
     ordering = ["name", "id"]

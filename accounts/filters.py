@@ -2,17 +2,26 @@
 the page, the API and the exports."""
 
 import django_filters
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import CustomerLevel, CustomerSource, Industry
-from accounts.models import COMPLETENESS_BANDS, CompletenessBand, Customer
+from accounts.choices import BuyingRole, CustomerLevel, CustomerSource, DepartmentKind, Industry
+from accounts.models import COMPLETENESS_BANDS, CompletenessBand, Contact, Customer
 from teams.models import User
 
 
+def _user(request):
+    return getattr(request, "user", None) or AnonymousUser()
+
+
+# Id filters choose among what the requester sees: a hidden id is answered
+# exactly like an unknown one ("Select a valid choice", 400).
 def _owners(request):
-    if request is None:
-        return User.objects.none()
-    return User.objects.visible_to(request.user)
+    return User.objects.visible_to(_user(request))
+
+
+def _customers(request):
+    return Customer.objects.visible_to(_user(request))
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -49,8 +58,19 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["q", "industry", "level", "source", "province", "city", "owner", "completeness"]
 
     def filter_search(self, queryset, name, value):
-        return queryset.search(value)
+        return queryset.search(value, user=_user(self.request))
 
     def filter_completeness(self, queryset, name, value):
         low, high = COMPLETENESS_BANDS[value]
         return queryset.filter(completeness__gte=low, completeness__lte=high)
+
+
+class ContactFilter(django_filters.FilterSet):
+    customer = django_filters.ModelChoiceFilter(label=_("Customer"), queryset=_customers)
+    buying_role = django_filters.ChoiceFilter(label=_("Buying role"), choices=BuyingRole.choices)
+    has_left = django_filters.BooleanFilter(label=_("Has left the company"))
+    department__kind = django_filters.ChoiceFilter(label=_("Department kind"), choices=DepartmentKind.choices)
+
+    class Meta:
+        model = Contact
+        fields = ["customer", "buying_role", "has_left", "department__kind"]

@@ -213,18 +213,19 @@ class MergeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def _visible(self, field):
+    def _editable(self, field):
+        # Only customers one may change: one seen through a project of one's team is not one's to merge away.
         pk = self.cleaned_data.get(field)
-        customer = Customer.objects.visible_to(self.user).filter(pk=pk).first() if pk else None
+        customer = Customer.objects.editable_by(self.user).filter(pk=pk).first() if pk else None
         if customer is None:
             raise forms.ValidationError(_("Choose a customer you can see (type its name and pick it)."))
         return customer
 
     def clean_target(self):
-        return self._visible("target")
+        return self._editable("target")
 
     def clean_source(self):
-        return self._visible("source")
+        return self._editable("source")
 
     def clean(self):
         cleaned = super().clean()

@@ -43,12 +43,16 @@ class CustomerQuerySet(VisibleQuerySet):
         disclosed = CustomerDisclosure.objects.filter(user=user, customer=models.OuterRef("pk"))
         return self.filter(models.Q(pk__in=self.visible_to(user).values("pk")) | models.Exists(disclosed))
 
-    def search(self, text):
-        """Name (normalised, so 有限公司 etc. do not matter), a contact's name, mobile or e-mail."""
+    def search(self, text, *, user):
+        """Name (normalised, so 有限公司 etc. do not matter), credit code, or a
+        contact's name, mobile or e-mail: only among the people ``user`` may see
+        in full. The limited view of a customer (through one's project) hides
+        its people, so they never match, not even those on one's own committee."""
         text = (text or "").strip()
         if not text:
             return self
-        contacts = Contact.objects.filter(customer=models.OuterRef("pk"))
+        # A contact is fully seen exactly when its customer is in the user's own scope.
+        contacts = Contact.objects.editable_by(user).filter(customer=models.OuterRef("pk"))
         contact_match = Q(name__contains=text)
         digits = normalize_mobile(text)
         if digits.isdigit() and len(digits) >= 4:

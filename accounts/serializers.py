@@ -92,14 +92,17 @@ class CustomerSerializer(serializers.ModelSerializer):
         )
 
 
-class VisibleCustomerField(serializers.PrimaryKeyRelatedField):
+class EditableCustomerField(serializers.PrimaryKeyRelatedField):
+    """People are added only to customers one may change: one seen only through
+    one's project answers "invalid pk", exactly like an unknown id."""
+
     def get_queryset(self):
         request = self.context.get("request")
-        return Customer.objects.visible_to(request.user) if request else Customer.objects.none()
+        return Customer.objects.editable_by(request.user) if request else Customer.objects.none()
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    customer = VisibleCustomerField()
+    customer = EditableCustomerField()
     department = serializers.CharField(
         source="department.name",
         required=False,

@@ -338,6 +338,13 @@ def customer_transfer(*, user: User, customer: Customer, to_user: User, reason: 
     return record_hand_over(user=user, record=locked, to_user=to_user, reason=reason)
 
 
+# Callables ``(*, user, target, moved)`` that higher apps register (in their
+# ``AppConfig.ready``) to react to a merge inside its transaction, with the target
+# still locked; ``moved`` maps each model that pointed at the source to the pks
+# of its rows now on the target (projects: re-check them for conflicts).
+CUSTOMER_MERGE_HOOKS = []
+
+
 @transaction.atomic
 def customer_merge(*, user: User, target: Customer, source: Customer) -> Customer:
     """Merge ``source`` into ``target``: people, departments and every other record pointing at the
@@ -347,10 +354,13 @@ def customer_merge(*, user: User, target: Customer, source: Customer) -> Custome
         raise DomainError(_("Only a lead or an admin can merge customers."))
     if target.pk == source.pk:
         raise DomainError({"source": _("Choose two different customers.")})
-    target, source = (
-        Customer.objects.select_for_update().get(pk=target.pk),
-        Customer.objects.select_for_update().get(pk=source.pk),
-    )
+    # Both must be the user's to change: seeing a customer through a project is not enough.
+    editable = Customer.objects.editable_by(user).select_for_update()
+    locked = {customer.pk: customer for customer in editable.filter(pk__in=[target.pk, source.pk]).order_by("pk")}
+    for field, customer in (("target", target), ("source", source)):
+        if customer.pk not in locked:
+            raise DomainError({field: _("Choose a customer you can see (type its name and pick it).")})
+    target, source = locked[target.pk], locked[source.pk]
     # Departments: same name → one department; the rest move as they are.
     target_departments = {d.name: d for d in target.departments.all()}
     for department in source.departments.all():
@@ -363,12 +373,13 @@ def customer_merge(*, user: User, target: Customer, source: Customer) -> Custome
             department.delete()
     Contact.objects.filter(customer=source).update(customer=target)
     # Anything else that points at a customer (projects, activities...) follows, whatever app it lives in.
+    moved = {}
     for relation in Customer._meta.related_objects:
         if relation.related_model in (Contact, Department) or not relation.one_to_many:
             continue
-        relation.related_model._base_manager.filter(**{relation.field.name: source}).update(
-            **{relation.field.name: target}
-        )
+        rows = relation.related_model._base_manager.filter(**{relation.field.name: source})
+        moved[relation.related_model] = list(rows.values_list("pk", flat=True))
+        rows.update(**{relation.field.name: target})
     source_code = source.credit_code
     for field in ("industry", "source", "province", "city", "district", "address", "website"):
         if not getattr(target, field) and getattr(source, field):
@@ -386,4 +397,6 @@ def customer_merge(*, user: User, target: Customer, source: Customer) -> Custome
     target.save()
     target.refresh_from_db()
     customer_refresh_completeness(customer=target)
+    for hook in CUSTOMER_MERGE_HOOKS:
+        hook(user=user, target=target, moved=moved)
     return target

@@ -2,7 +2,8 @@
 stakeholders, milestones, and conflicts (read-only, resolved by leads and admins).
 
 Every viewset starts from ``ScopedViewSet``, so anything outside the
-requester's scope answers 404; writes go through ``projects.services``.
+requester's scope answers 404 (reads: ``visible_to``, writes: ``editable_by``);
+writes go through ``projects.services``.
 """
 
 import django_filters

@@ -8,16 +8,20 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self):
+        from accounts.services import CUSTOMER_MERGE_HOOKS
         from accounts.views.customers import CUSTOMER_SECTIONS
         from projects import visibility
         from projects.home import projects_section
         from projects.models import Project
+        from projects.services import projects_recheck_after_customer_merge
         from projects.views import customer_projects_section
         from teams.team_moves import register_owned_model
         from teams.views import HOME_SECTIONS
 
         visibility.register()
         register_owned_model(Project)
+        if projects_recheck_after_customer_merge not in CUSTOMER_MERGE_HOOKS:
+            CUSTOMER_MERGE_HOOKS.append(projects_recheck_after_customer_merge)
         if customer_projects_section not in CUSTOMER_SECTIONS:
             CUSTOMER_SECTIONS.append(customer_projects_section)
         if projects_section not in HOME_SECTIONS:

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import BuyingRole
 from accounts.models import Contact
 from projects.models import Milestone, ProcurementItem, Project, Resolution, Stakeholder, Stance
+from projects.selectors import committee_candidates
 from teams.forms import DateInput, DateTimeInput
 from teams.ownership import owner_choices
 
@@ -105,9 +106,7 @@ class StakeholderForm(forms.Form):
         super().__init__(*args, **kwargs)
         on_committee = project.stakeholders.values("contact_id")
         self.fields["contact"].queryset = (
-            Contact.objects.visible_to(user)
-            .filter(customer_id=project.customer_id, has_left=False)
-            .exclude(pk__in=on_committee)
+            committee_candidates(user=user, project=project).filter(has_left=False).exclude(pk__in=on_committee)
         )
 
     def clean(self):
@@ -136,5 +135,6 @@ class StakeholderEditForm(forms.ModelForm):
 class ResolveForm(forms.Form):
     resolution = forms.ChoiceField(label=_("Resolution"), choices=Resolution.choices)
     owner = forms.IntegerField(required=False)
-    keep = forms.IntegerField(required=False)
+    # Which side survives a merge ("a"/"b"): the page never shows the id of a project one may not open.
+    keep = forms.ChoiceField(choices=[("a", "a"), ("b", "b")], required=False)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)

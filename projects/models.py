@@ -366,6 +366,12 @@ class ConflictQuerySet(models.QuerySet):
         )
         return self.filter(pk__in=ids)
 
+    def editable_by(self, user):
+        """A conflict belongs to both of its sides, and no widening rule applies to
+        it: whoever has either project in their own scope may act on it (the
+        service then checks that they lead one of the teams, or are an admin)."""
+        return self.visible_to(user)
+
     def unresolved(self):
         return self.filter(resolved_at__isnull=True)
 

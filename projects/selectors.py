@@ -1,12 +1,14 @@
 """Reads with a business rule about projects, used by the pages and the API:
-the list's annotations, the conflicts a project is part of, the customer a new
-project may be created on, and the projects block of a customer's page."""
+the list's annotations, the conflicts a project is part of, the conflict queue
+and what of a conflict's two sides the requester may open, the customer a new
+project may be created on, the committee picker, and the projects block of a
+customer's page."""
 
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from accounts.models import Customer
+from accounts.models import Contact, Customer
 from projects.models import Conflict, ProcurementItem, Project
 
 
@@ -141,3 +143,35 @@ def customer_projects(*, user, customer: Customer) -> tuple[list[Project], list[
         {"name": row["owner__display_name"] or row["owner__username"], "count": row["count"]} for row in others
     ]
     return mine, other_owners
+
+
+def committee_candidates(*, user, project):
+    """People ``user`` may put on ``project``'s buying committee: those of the
+    project's own customer whom they see (all of them on a customer of their
+    own scope; on someone else's, those on their committees)."""
+    return Contact.objects.visible_to(user).filter(customer_id=project.customer_id)
+
+
+def conflict_queue(*, user):
+    """Conflicts touching the user's own scope, with what the queue shows of them."""
+    return Conflict.objects.visible_to(user).select_related(
+        "project_a__owner", "project_a__customer", "project_b__owner", "contact", "resolved_by"
+    )
+
+
+def conflict_sides_mark(conflicts, *, user) -> None:
+    """Set ``sides`` on each conflict: its projects (once, if a merge left one),
+    those ``user`` may open first, each as ``{"project", "openable", "side"}``.
+    A side one may not open is named only by its owner, and a form picks it by
+    ``side`` (``a``/``b``), not by its id. One query for any number of conflicts."""
+    ids = {pk for conflict in conflicts for pk in (conflict.project_a_id, conflict.project_b_id)}
+    visible = project_ids_visible_to(user=user, ids=ids)
+    for conflict in conflicts:
+        # A merged conflict points at the kept project twice.
+        sides = [conflict.project_a]
+        if conflict.project_b_id != conflict.project_a_id:
+            sides.append(conflict.project_b)
+        conflict.sides = [
+            {"project": project, "openable": project.pk in visible, "side": side}
+            for project, side in sorted(zip(sides, "ab", strict=False), key=lambda pair: pair[0].pk not in visible)
+        ]

@@ -20,6 +20,7 @@ from projects.models import (
     Resolution,
     Stakeholder,
 )
+from projects.selectors import conflict_sides_mark
 from teams.errors import DomainError
 from teams.models import User
 from teams.serializers import OwnerField
@@ -403,28 +404,20 @@ class ConflictSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def prepare(self, conflicts):
-        ids = {pk for conflict in conflicts for pk in (conflict.project_a_id, conflict.project_b_id)}
-        visible = selectors.project_ids_visible_to(user=_user(self), ids=ids)
-        for conflict in conflicts:
-            conflict._visible_project_ids = visible
+        conflict_sides_mark(conflicts, user=_user(self))
 
     def to_representation(self, instance):
-        if not hasattr(instance, "_visible_project_ids"):
+        if not hasattr(instance, "sides"):
             self.prepare([instance])
         return super().to_representation(instance)
 
     @extend_schema_field(ConflictProjectSerializer(many=True))
     def get_projects(self, conflict):
-        # A merged conflict points at the kept project twice.
-        sides = [conflict.project_a]
-        if conflict.project_b_id != conflict.project_a_id:
-            sides.append(conflict.project_b)
-        sides.sort(key=lambda project: project.pk not in conflict._visible_project_ids)
         return [
-            {"id": p.pk, "name": p.name, "owner_name": p.owner.name}
-            if p.pk in conflict._visible_project_ids
-            else {"id": None, "name": None, "owner_name": p.owner.name}
-            for p in sides
+            {"id": side["project"].pk, "name": side["project"].name, "owner_name": side["project"].owner.name}
+            if side["openable"]
+            else {"id": None, "name": None, "owner_name": side["project"].owner.name}
+            for side in conflict.sides
         ]
 
     def get_status(self, conflict) -> str:

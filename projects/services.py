@@ -139,6 +139,16 @@ def _retire_shared_customer(project, others):
     Conflict.objects.unresolved().filter(pairs, kind=ConflictKind.SHARED_CUSTOMER).delete()
 
 
+def projects_recheck_after_customer_merge(*, user: User, target: Customer, moved: dict) -> list[Conflict]:
+    """Registered in ``accounts.services.CUSTOMER_MERGE_HOOKS``: the open projects
+    that moved onto the kept customer now meet its projects, so each is checked
+    for conflicts (the merge holds the customer's lock)."""
+    recorded = []
+    for project in Project.objects.open().filter(pk__in=moved.get(Project, []), customer=target).order_by("pk"):
+        recorded += project_detect_conflicts(project=project)
+    return recorded
+
+
 def _lock_customer(customer_id: int) -> Customer:
     return Customer.objects.select_for_update().get(pk=customer_id)
 

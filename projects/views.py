@@ -1,6 +1,7 @@
 """Project pages: list, detail (procurement list, buying committee, timeline,
 checklist, conflicts, history edited inline with htmx), create/edit, transfer,
-and the leads' conflict queue. Every query starts from ``visible_to(user)``."""
+and the leads' conflict queue. Reads start from ``visible_to(user)``; every
+edit and inline write from ``editable_by(user)`` (``EditableObjectsMixin``)."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -31,8 +32,15 @@ from projects.models import (
     Resolution,
     Stakeholder,
 )
+from projects.selectors import conflict_queue, conflict_sides_mark
 from teams.errors import ConflictError, DomainError
-from teams.mixins import RoleRequiredMixin, VersionedUpdateMixin, VisibleObjectsMixin, add_domain_error
+from teams.mixins import (
+    EditableObjectsMixin,
+    RoleRequiredMixin,
+    VersionedUpdateMixin,
+    VisibleObjectsMixin,
+    add_domain_error,
+)
 from teams.models import Role, User
 from teams.ownership import manages_team_of
 from teams.views_handover import HandOverView
@@ -115,7 +123,7 @@ class ProjectCreateView(LoginRequiredMixin, View):
         return render(self.request, self.template_name, context)
 
 
-class ProjectUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, View):
+class ProjectUpdateView(EditableObjectsMixin, VersionedUpdateMixin, View):
     model = Project
     template_name = "projects/project_form.html"
 
@@ -209,8 +217,8 @@ def project_context(request, project, **forms):
     }
 
 
-class ProjectChildView(VisibleObjectsMixin, View):
-    """Inline edits on a visible project, answered with the changed section (htmx)
+class ProjectChildView(EditableObjectsMixin, View):
+    """Inline edits on a project the user may change, answered with the changed section (htmx)
     or a redirect to the project page (plain form post)."""
 
     model = Project
@@ -356,7 +364,7 @@ class ProjectTransferView(HandOverView):
     done_message = gettext_lazy("Project handed over.")
 
     def get_subject(self):
-        return get_object_or_404(Project.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
+        return get_object_or_404(Project.objects.editable_by(self.request.user), pk=self.kwargs["pk"])
 
     def hand_over(self, subject, *, to_user, reason):
         services.project_transfer(user=self.request.user, project=subject, to_user=to_user, reason=reason)
@@ -371,15 +379,15 @@ class ConflictListView(RoleRequiredMixin, ListView):
 
     def get_queryset(self):
         status = self.request.GET.get("status", "open")
-        queryset = Conflict.objects.visible_to(self.request.user).select_related(
-            "project_a__owner", "project_a__customer", "project_b__owner", "contact", "resolved_by"
-        )
+        queryset = conflict_queue(user=self.request.user)
         if status == "resolved":
             return queryset.filter(resolved_at__isnull=False).order_by("-resolved_at")
         return queryset.unresolved().order_by("-created_at")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # As the API: a project the user may not open is named only by its owner.
+        conflict_sides_mark(context["object_list"], user=self.request.user)
         context["status"] = self.request.GET.get("status", "open")
         context["resolutions"] = Resolution.choices
         return context
@@ -389,7 +397,7 @@ class ConflictResolveView(RoleRequiredMixin, View):
     allowed_roles = (Role.LEAD, Role.ADMIN)
 
     def post(self, request, pk):
-        conflict = get_object_or_404(Conflict.objects.visible_to(request.user), pk=pk)
+        conflict = get_object_or_404(Conflict.objects.editable_by(request.user), pk=pk)
         form = ResolveForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose how to resolve the conflict."))
@@ -397,8 +405,7 @@ class ConflictResolveView(RoleRequiredMixin, View):
         owner = (
             User.objects.filter(pk=form.cleaned_data.get("owner")).first() if form.cleaned_data.get("owner") else None
         )
-        keep_id = form.cleaned_data.get("keep")
-        keep = next((p for p in (conflict.project_a, conflict.project_b) if p.pk == keep_id), None)
+        keep = {"a": conflict.project_a, "b": conflict.project_b}.get(form.cleaned_data.get("keep"))
         try:
             services.conflict_resolve(
                 user=request.user,

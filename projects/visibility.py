@@ -32,7 +32,6 @@ def contacts_on_own_projects(user):
 
 
 def register():
-    if customers_with_own_projects not in CustomerQuerySet.extra_visibility:
-        CustomerQuerySet.extra_visibility.append(customers_with_own_projects)
-    if contacts_on_own_projects not in ContactQuerySet.extra_visibility:
-        ContactQuerySet.extra_visibility.append(contacts_on_own_projects)
+    """Widen what is SEEN only; what may be changed stays the owner's (``editable_by``)."""
+    CustomerQuerySet.widen_visibility(customers_with_own_projects)
+    ContactQuerySet.widen_visibility(contacts_on_own_projects)

@@ -1,6 +1,8 @@
 """API building blocks every app uses, and the users/teams endpoints."""
 
+import django_filters
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -16,15 +18,18 @@ from teams.serializers import (
     TransferSerializer,
     UserSerializer,
 )
-from teams.visibility import visible_queryset
+from teams.visibility import request_queryset
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
-    """Base for every API viewset: the queryset is scoped by the model's
-    ``visible_to(user)``, so objects outside the user's scope answer 404."""
+    """Base for every API viewset. Reads (list, retrieve, any GET action) start
+    from the model's ``visible_to(user)``; every write (update, partial_update,
+    destroy, any POST/PUT/PATCH/DELETE action) from ``editable_by(user)``, so
+    seeing a record through a widening rule never lets anyone change it, and a
+    new endpoint gets this by inheriting. Objects outside the scope answer 404."""
 
     def get_queryset(self):
-        return visible_queryset(super().get_queryset(), self.request.user)
+        return request_queryset(super().get_queryset(), self.request)
 
 
 class IsAdminOrReadOnly(permissions.BasePermission):
@@ -34,6 +39,19 @@ class IsAdminOrReadOnly(permissions.BasePermission):
         if not request.user.is_authenticated:
             return False
         return request.method in permissions.SAFE_METHODS or request.user.is_admin
+
+
+def _visible_teams(request):
+    return Team.objects.visible_to(request.user) if request is not None else Team.objects.none()
+
+
+class UserFilter(django_filters.FilterSet):
+    # A team the requester does not see answers like an unknown id ("Select a valid choice").
+    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=_visible_teams)
+
+    class Meta:
+        model = User
+        fields = ["role", "team", "is_active"]
 
 
 class UserViewSet(
@@ -46,7 +64,7 @@ class UserViewSet(
     queryset = User.objects.all()
     serializer_class = UserSerializer
     permission_classes = [IsAdminOrReadOnly]
-    filterset_fields = ["role", "team", "is_active"]
+    filterset_class = UserFilter
     search_fields = ["username", "display_name", "email"]
     ordering_fields = ["username", "display_name", "id"]
     ordering = ["username"]

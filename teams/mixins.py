@@ -7,7 +7,7 @@ from django.db import models
 from django.shortcuts import redirect
 
 from teams.errors import ConflictError, DomainError
-from teams.visibility import visible_queryset
+from teams.visibility import request_queryset
 
 
 class RoleRequiredMixin(LoginRequiredMixin):
@@ -56,17 +56,31 @@ class ServiceFormMixin:
 class VisibleObjectsMixin(LoginRequiredMixin):
     """For class-based pages: the queryset is always scoped to the user.
 
-    Subclasses may narrow it further in ``get_queryset`` by calling super().
+    Reading (GET/HEAD) starts from ``visible_to(user)``; a POST, or any page
+    declared ``edits_objects``, from ``editable_by(user)``: seeing a record
+    through a widening rule (a customer through one's project, a contact on
+    one's buying committee) never lets anyone change it. Subclasses may narrow
+    the queryset further in ``get_queryset`` by calling super().
     """
 
     model = None
     queryset = None
+    edits_objects = False
 
     def get_queryset(self):
         base = self.queryset if self.queryset is not None else self.model
         if base is None:
             raise ImproperlyConfigured(f"{type(self).__name__} needs a model or queryset.")
-        return visible_queryset(base.all() if isinstance(base, models.QuerySet) else base, self.request.user)
+        return request_queryset(
+            base.all() if isinstance(base, models.QuerySet) else base, self.request, edits=self.edits_objects
+        )
+
+
+class EditableObjectsMixin(VisibleObjectsMixin):
+    """Edit and delete pages (and inline writes): even the GET of the form is
+    scoped by ``editable_by``, so a record one may only see answers 404."""
+
+    edits_objects = True
 
 
 class VersionedUpdateMixin:

@@ -12,7 +12,17 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
 
 
+def _admins_only(queryset, user):
+    """Teams and users are managed by admins only."""
+    if not user.is_authenticated or not user.is_active or not user.is_admin:
+        return queryset.none()
+    return queryset
+
+
 class TeamQuerySet(VisibleQuerySet):
+    def editable_by(self, user):
+        return _admins_only(self, user)
+
     def visible_to(self, user):
         if not user.is_authenticated or not user.is_active:
             return self.none()
@@ -45,6 +55,9 @@ class Team(models.Model):
 
 
 class UserQuerySet(VisibleQuerySet):
+    def editable_by(self, user):
+        return _admins_only(self, user)
+
     def visible_to(self, user):
         """Reps and leads see the members of their own team; admins everyone."""
         if not user.is_authenticated or not user.is_active:

@@ -1,5 +1,6 @@
 """Customer pages: list, detail (organisation tree), create/edit, people and
-departments inline, merge. Every query starts from ``visible_to(user)``."""
+departments inline, merge. Reads start from ``visible_to(user)``; every edit,
+delete and inline write from ``editable_by(user)`` (``EditableObjectsMixin``)."""
 
 import json
 
@@ -28,7 +29,13 @@ from accounts.history import customer_history
 from accounts.models import Contact, Customer, Department
 from accounts.selectors import contact_duplicates
 from teams.errors import ConflictError, DomainError
-from teams.mixins import RoleRequiredMixin, VersionedUpdateMixin, VisibleObjectsMixin, add_domain_error
+from teams.mixins import (
+    EditableObjectsMixin,
+    RoleRequiredMixin,
+    VersionedUpdateMixin,
+    VisibleObjectsMixin,
+    add_domain_error,
+)
 from teams.models import Role
 from teams.views_handover import HandOverView
 
@@ -210,11 +217,13 @@ def _people_section(request, customer, *, contact_form=None, department_form=Non
     return render(request, template, context, status=status)
 
 
-class CustomerChildMixin(LoginRequiredMixin):
-    """Views on one visible customer (404 otherwise)."""
+class CustomerChildMixin(EditableObjectsMixin):
+    """Adding people or departments to one customer the user may change (404 otherwise)."""
+
+    model = Customer
 
     def get_customer(self):
-        return get_object_or_404(Customer.objects.editable_by(self.request.user), pk=self.kwargs["pk"])
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
 
 class ContactCreateView(CustomerChildMixin, View):
@@ -261,14 +270,10 @@ class DepartmentCreateView(CustomerChildMixin, View):
         return _people_section(request, customer, department_form=form, status=400 if request.htmx else 200)
 
 
-class CustomerUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, UpdateView):
+class CustomerUpdateView(EditableObjectsMixin, VersionedUpdateMixin, UpdateView):
     model = Customer
     form_class = CustomerForm
     template_name = "accounts/customer_form.html"
-
-    def get_queryset(self):
-        # Seeing a customer through one's project does not make it one's to edit.
-        return Customer.objects.editable_by(self.request.user)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
@@ -296,7 +301,7 @@ class CustomerUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, UpdateView):
         return redirect(customer)
 
 
-class ContactUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, UpdateView):
+class ContactUpdateView(EditableObjectsMixin, VersionedUpdateMixin, UpdateView):
     model = Contact
     form_class = ContactForm
     template_name = "accounts/contact_form.html"
@@ -327,7 +332,7 @@ class ContactUpdateView(VisibleObjectsMixin, VersionedUpdateMixin, UpdateView):
         return redirect(contact.customer)
 
 
-class ContactDeleteView(VisibleObjectsMixin, View):
+class ContactDeleteView(EditableObjectsMixin, View):
     model = Contact
 
     def post(self, request, pk):
@@ -338,7 +343,7 @@ class ContactDeleteView(VisibleObjectsMixin, View):
         return redirect(customer)
 
 
-class DepartmentUpdateView(VisibleObjectsMixin, UpdateView):
+class DepartmentUpdateView(EditableObjectsMixin, UpdateView):
     model = Department
     form_class = DepartmentForm
     template_name = "accounts/department_form.html"
@@ -358,7 +363,7 @@ class DepartmentUpdateView(VisibleObjectsMixin, UpdateView):
         return redirect(self.object.customer)
 
 
-class DepartmentDeleteView(VisibleObjectsMixin, View):
+class DepartmentDeleteView(EditableObjectsMixin, View):
     model = Department
 
     def post(self, request, pk):
@@ -391,7 +396,9 @@ class CustomerAutocompleteView(VisibleObjectsMixin, ListView):
         query = self.request.GET.get("q", "").strip()
         if not query:
             return Customer.objects.none()
-        return super().get_queryset().search(query).select_related("owner").order_by("name")[:20]
+        return (
+            super().get_queryset().search(query, user=self.request.user).select_related("owner").order_by("name")[:20]
+        )
 
 
 class CustomerMergeView(RoleRequiredMixin, FormView):
