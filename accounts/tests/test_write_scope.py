@@ -67,7 +67,7 @@ WRITES = [
     Write("customer patch", "api", "patch", "/api/v1/customers/{customer}/", "customer", 200, _notes,
           body=lambda w, k: {"notes": "改过的备注"}),
     Write("customer transfer", "api", "post", "/api/v1/customers/{customer}/transfer/", "customer", 200, _owner,
-          body=_transfer, leads_only="before"),
+          body=_transfer, leads_only="after"),
     Write("contact patch", "api", "patch", "/api/v1/contacts/{contact}/", "customer", 200, _contact,
           body=lambda w, k: {"title": "处长"}),
     Write("contact put", "api", "put", "/api/v1/contacts/{contact}/", "customer", 200, _contact,

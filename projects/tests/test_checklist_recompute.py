@@ -35,7 +35,7 @@ def scoped(rep):
 
 def _new_item(admin_client):
     data = {"key": "visit", "label": "拜访过决策人", "help_text": "", "rule": "", "order": 1, "is_active": "on"}
-    return admin_client.post(ADD_URL, data, follow=True)
+    return admin_client.post(ADD_URL, data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
 
 
 def test_saving_an_item_queues_the_recompute_instead_of_doing_it(
