@@ -10,8 +10,8 @@ def _is_chinese() -> bool:
 
 
 def colon() -> str:
-    """What follows a label: "：" in Chinese, ":" in English (no space after the full-width form)."""
-    return "：" if _is_chinese() else ":"
+    """What follows a label: "：" in Chinese (no space after it), ": " in English."""
+    return "：" if _is_chinese() else ": "
 
 
 def bracketed(text) -> str:
