@@ -243,3 +243,19 @@ def test_an_unreachable_decision_maker_is_a_next_step(rep_client, rep):
     ContactFactory(customer=customer, buying_role="decision_maker", mobile="", landline="", wechat="")
     html = rep_client.get(customer.get_absolute_url(), **EN).content.decode()
     assert "Add a phone or WeChat for every decision maker and key person" in html
+
+
+def test_form_selects_show_a_dash_not_django_dashes(rep_client, rep):
+    customer = CustomerFactory(owner=rep)
+    for url in (reverse("accounts:customer_create"), reverse("projects:project_create") + f"?customer={customer.pk}"):
+        html = rep_client.get(url).content.decode()
+        assert "---------" not in html, url
+        assert '<option value="" selected>—</option>' in html, url
+
+
+def test_customer_page_lists_its_projects_as_table_and_cards(rep_client, rep):
+    customer = CustomerFactory(owner=rep)
+    project = ProjectFactory(customer=customer, name="云帆数字化平台建设")
+    page = _parse(rep_client.get(customer.get_absolute_url()))
+    assert project.name in page.text_of("a", **{"class": "card-title"})
+    assert page.find("table", **{"class": "list-table striped"})

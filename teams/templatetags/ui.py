@@ -10,6 +10,7 @@ register = template.Library()
 
 # Filter parameters that order the list rather than narrow it: no chip for them.
 NOT_A_FILTER = {"ordering", "page", "page_size"}
+BLANK_LABEL = "---------"
 
 
 @register.simple_tag
@@ -37,6 +38,21 @@ def joined(*parts, sep=" "):
 def in_words(name, words):
     """``field.name|in_words:"name address"``: is the name one of the space-separated words?"""
     return name in (words or "").split()
+
+
+@register.filter
+def friendly_blank(bound):
+    """The bound field with Django's "---------" empty choice shown as "—"."""
+    field = bound.field
+    if hasattr(field, "queryset"):  # a model choice: don't load the options here
+        if field.empty_label == BLANK_LABEL:
+            field.empty_label = "—"
+            field.widget.choices = field.choices
+    elif isinstance(field, forms.ChoiceField):
+        choices = list(field.choices)
+        if choices and choices[0][0] == "" and str(choices[0][1]) == BLANK_LABEL:
+            field.choices = [("", "—"), *choices[1:]]
+    return bound
 
 
 def _choice_label(bound, value, filterset):
