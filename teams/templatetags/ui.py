@@ -55,6 +55,14 @@ def friendly_blank(bound):
     return bound
 
 
+@register.filter
+def scope_ids(form, scope):
+    """Give a form's inputs ids of their own ("<scope>_name") when two forms on one
+    page share field names, so each label points at its own input. Renders nothing."""
+    form.auto_id = f"{scope}_%s"
+    return ""
+
+
 def _choice_label(bound, value, filterset):
     """What a chip shows for a filter's value: the option's label, not its code."""
     custom = getattr(filterset, "chip_label", None)
