@@ -259,3 +259,11 @@ def test_customer_page_lists_its_projects_as_table_and_cards(rep_client, rep):
     page = _parse(rep_client.get(customer.get_absolute_url()))
     assert project.name in page.text_of("a", **{"class": "card-title"})
     assert page.find("table", **{"class": "list-table striped"})
+
+
+def test_new_department_kind_defaults_the_same_for_the_department_and_a_person(rep_client):
+    html = rep_client.get(reverse("accounts:customer_create")).content.decode()
+    department = re.search(r'<select name="department-kind".*?</select>', html, re.S).group(0)
+    person = re.search(r'<select name="contacts-0-department_kind".*?</select>', html, re.S).group(0)
+    selected = [re.search(r'<option value="(\w+)" selected>', select).group(1) for select in (department, person)]
+    assert selected == ["procurement", "procurement"]
