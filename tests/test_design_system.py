@@ -92,7 +92,7 @@ def test_an_empty_list_says_what_to_do_next(rep_client, rep):
     page = _parse(response)
     assert not page.find("table", **{"class": "list-table striped"})
     assert "No customers match. Change the filters, or create one." in response.content.decode()
-    assert page.find("a", href=reverse("accounts:customer_create"), role="button")
+    assert page.find("a", href=reverse("accounts:customer_create"), **{"class": "empty-action"})
 
 
 def test_scores_on_lists_show_their_scale(rep_client, rep):
