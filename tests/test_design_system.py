@@ -267,3 +267,15 @@ def test_new_department_kind_defaults_the_same_for_the_department_and_a_person(r
     person = re.search(r'<select name="contacts-0-department_kind".*?</select>', html, re.S).group(0)
     selected = [re.search(r'<option value="(\w+)" selected>', select).group(1) for select in (department, person)]
     assert selected == ["procurement", "procurement"]
+
+
+def test_filtered_list_with_chips_keeps_its_query_budget(lead_client, rep, other_rep, django_assert_max_num_queries):
+    for owner in (rep, other_rep):
+        CustomerFactory.create_batch(30, owner=owner, industry="it")
+    # session, user, the owner filter's value checked, owner choices for its select,
+    # count, page of customers with owners, the lead's team in the header; the chip
+    # names the owner already loaded and the cards reuse the table's rows.
+    with django_assert_max_num_queries(7):
+        response = lead_client.get(reverse("accounts:customer_list"), {"owner": rep.pk, "industry": "it"})
+    assert len(response.context["object_list"]) == 30
+    assert response.content.decode().count('class="list-card"') == 30

@@ -72,6 +72,9 @@ def _choice_label(bound, value, filterset):
             return label
     field = bound.field
     if hasattr(field, "queryset"):
+        chosen = getattr(filterset.form, "cleaned_data", {}).get(bound.name)
+        if chosen is not None:  # validated already: no second query
+            return str(chosen)
         try:
             return str(field.to_python(value) or value)
         except ValidationError:
