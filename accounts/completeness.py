@@ -19,17 +19,33 @@ class Check:
     weight: int
     # Where the rep fixes it: a field of the customer form, or the people section.
     fix: str
+    # The same check worded as the next step, for the "what's missing" list.
+    todo: str
 
 
 CHECKLIST = [
-    Check("industry", _("Industry recorded"), 10, "industry"),
-    Check("region", _("Province and city recorded"), 10, "province"),
-    Check("address", _("Address recorded"), 10, "address"),
-    Check("decision_maker", _("A decision maker named"), 20, "people"),
-    Check("key_person", _("A key person named"), 15, "people"),
-    Check("two_departments", _("People in at least two departments"), 10, "people"),
-    Check("finance_or_procurement", _("Someone in finance or procurement"), 10, "people"),
-    Check("key_people_reachable", _("Every decision maker and key person has a phone or WeChat"), 15, "people"),
+    Check("industry", _("Industry recorded"), 10, "industry", _("Choose the industry")),
+    Check("region", _("Province and city recorded"), 10, "province", _("Choose the province and city")),
+    Check("address", _("Address recorded"), 10, "address", _("Add the street address")),
+    Check("decision_maker", _("A decision maker named"), 20, "people", _("Name a decision maker")),
+    Check("key_person", _("A key person named"), 15, "people", _("Name a key person")),
+    Check(
+        "two_departments", _("People in at least two departments"), 10, "people", _("Add people in a second department")
+    ),
+    Check(
+        "finance_or_procurement",
+        _("Someone in finance or procurement"),
+        10,
+        "people",
+        _("Add someone in finance or procurement"),
+    ),
+    Check(
+        "key_people_reachable",
+        _("Every decision maker and key person has a phone or WeChat"),
+        15,
+        "people",
+        _("Add a phone or WeChat for every decision maker and key person"),
+    ),
 ]
 assert sum(check.weight for check in CHECKLIST) == 100
 
@@ -62,6 +78,14 @@ def evaluate(*, industry, province, city, address, people) -> list[tuple[Check, 
         "key_people_reachable": bool(key_people) and all(p.reachable for p in key_people),
     }
     return [(check, met[check.key]) for check in CHECKLIST]
+
+
+def missing(items) -> list[Check]:
+    """The unmet checks to show as next steps. "Reach every decision maker and key
+    person" waits until someone is named: until then it is not a step of its own."""
+    met = {check.key: ok for check, ok in items}
+    nobody_named = not met.get("decision_maker") and not met.get("key_person")
+    return [check for check, ok in items if not ok and not (check.key == "key_people_reachable" and nobody_named)]
 
 
 def score(items) -> int:

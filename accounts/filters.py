@@ -2,9 +2,11 @@
 the page, the API and the exports."""
 
 import django_filters
+from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 
+from accounts import regions
 from accounts.choices import BuyingRole, CustomerLevel, CustomerSource, DepartmentKind, Industry
 from accounts.models import COMPLETENESS_BANDS, CompletenessBand, Contact, Customer
 from teams.models import User
@@ -12,6 +14,10 @@ from teams.models import User
 
 def _user(request):
     return getattr(request, "user", None) or AnonymousUser()
+
+
+def _region_select(level, empty_label):
+    return forms.Select(attrs={"data-region": level}, choices=[("", empty_label)])
 
 
 # Id filters choose among what the requester sees: a hidden id is answered
@@ -26,17 +32,26 @@ def _customers(request):
 
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    industry = django_filters.ChoiceFilter(label=_("Industry"), choices=Industry.choices)
-    level = django_filters.ChoiceFilter(label=_("Level"), choices=CustomerLevel.choices)
-    source = django_filters.ChoiceFilter(label=_("Source"), choices=CustomerSource.choices)
-    province = django_filters.CharFilter(label=_("Province"))
-    city = django_filters.CharFilter(label=_("City"))
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owners)
+    industry = django_filters.ChoiceFilter(
+        label=_("Industry"), choices=Industry.choices, empty_label=_("All industries")
+    )
+    level = django_filters.ChoiceFilter(label=_("Level"), choices=CustomerLevel.choices, empty_label=_("All levels"))
+    source = django_filters.ChoiceFilter(
+        label=_("Source"), choices=CustomerSource.choices, empty_label=_("All sources")
+    )
+    # Selects that static/js/app.js fills from the region picker's data.
+    province = django_filters.CharFilter(label=_("Province"), widget=_region_select("province", _("All provinces")))
+    city = django_filters.CharFilter(label=_("City"), widget=_region_select("city", _("All cities")))
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owners, empty_label=_("All owners"))
     completeness = django_filters.ChoiceFilter(
-        label=_("Completeness"), choices=CompletenessBand.choices, method="filter_completeness"
+        label=_("Completeness"),
+        choices=CompletenessBand.choices,
+        method="filter_completeness",
+        empty_label=_("Any completeness"),
     )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("Recently updated"),
         fields=(
             ("updated_at", "updated"),
             ("name", "name"),
@@ -63,6 +78,12 @@ class CustomerFilter(django_filters.FilterSet):
     def filter_completeness(self, queryset, name, value):
         low, high = COMPLETENESS_BANDS[value]
         return queryset.filter(completeness__gte=low, completeness__lte=high)
+
+    def chip_label(self, name, value):
+        """A region filter's chip shows the place's name, not its code."""
+        if name in ("province", "city"):
+            return regions.name(value)
+        return None
 
 
 class ContactFilter(django_filters.FilterSet):

@@ -128,13 +128,15 @@ class DepartmentForm(forms.ModelForm):
         pass
 
 
+# What a new department is, unless the rep says otherwise: the same on every form.
+NEW_DEPARTMENT_KIND = DepartmentKind.PROCUREMENT
+
+
 class FirstDepartmentForm(forms.Form):
     """The optional first department on the create page."""
 
     name = forms.CharField(label=_("Department"), max_length=100, required=False)
-    kind = forms.ChoiceField(
-        label=_("Department kind"), choices=DepartmentKind.choices, initial=DepartmentKind.PROCUREMENT
-    )
+    kind = forms.ChoiceField(label=_("Department kind"), choices=DepartmentKind.choices, initial=NEW_DEPARTMENT_KIND)
 
 
 class ContactForm(forms.ModelForm):
@@ -148,6 +150,7 @@ class ContactForm(forms.ModelForm):
     department_kind = forms.ChoiceField(
         label=_("Department kind"),
         choices=DepartmentKind.choices,
+        initial=NEW_DEPARTMENT_KIND,
         required=False,
         help_text=_("Used when the department is new."),
     )

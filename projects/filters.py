@@ -1,6 +1,7 @@
 """The project list's search, filters and sorting (pages and API)."""
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -22,14 +23,25 @@ class ProjectFilter(django_filters.FilterSet):
     customer = django_filters.ModelChoiceFilter(
         label=_("Customer"), queryset=_customers, widget=django_filters.widgets.forms.NumberInput
     )
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owners)
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ProjectKind.choices)
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owners, empty_label=_("All owners"))
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ProjectKind.choices, empty_label=_("All kinds"))
     completeness = django_filters.ChoiceFilter(
-        label=_("Checklist"), choices=CompletenessBand.choices, method="filter_completeness"
+        label=_("Checklist"),
+        choices=CompletenessBand.choices,
+        method="filter_completeness",
+        empty_label=_("Any checklist score"),
     )
-    has_conflict = django_filters.BooleanFilter(label=_("Has a conflict"), method="filter_conflict")
+    # Not Django's "Unknown / Yes / No": the empty choice means "don't filter".
+    has_conflict = django_filters.BooleanFilter(
+        label=_("Conflicts"),
+        method="filter_conflict",
+        widget=forms.Select(
+            choices=[("", _("With or without")), ("true", _("With a conflict")), ("false", _("Without a conflict"))]
+        ),
+    )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("Recently updated"),
         fields=(
             ("updated_at", "updated"),
             ("name", "name"),

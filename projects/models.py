@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from accounts.choices import BuyingRole
 from accounts.validators import validate_no_control_chars
 from projects.normalize import normalize_project_name
+from teams.typography import bracketed
 from teams.validators import validate_sane_date
 from teams.visibility import VisibleQuerySet
 
@@ -262,7 +263,7 @@ class Stakeholder(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.contact} ({self.get_role_display()})"
+        return f"{self.contact}{bracketed(self.get_role_display())}"
 
 
 class ChecklistItem(models.Model):

@@ -192,7 +192,7 @@ class CustomerDetailView(VisibleObjectsMixin, DetailView):
         context["tree"], context["unassigned"] = _tree(departments, contacts)
         items = completeness.evaluate_customer(customer, [c for c in contacts if not c.has_left])
         context["checklist"] = items
-        context["missing"] = [check for check, ok in items if not ok]
+        context["missing"] = completeness.missing(items)
         context["score"] = completeness.score(items)
         context["history"] = customer_history(customer)
         context["contact_form"] = ContactForm()

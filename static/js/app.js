@@ -1,11 +1,14 @@
-// On wide screens the menu is always open; on phones it folds behind "Menu".
+// On wide screens the menu and the filter sheet are always open; on phones they
+// fold behind "Menu" and "Filters" (<details class="nav-toggle"> / <details data-open-wide>).
 (function () {
-  function syncMenu() {
-    var menu = document.querySelector(".nav-toggle");
-    if (menu) { menu.open = window.matchMedia("(min-width: 768px)").matches; }
+  var wide = window.matchMedia("(min-width: 768px)");
+  function sync() {
+    document.querySelectorAll(".nav-toggle, details[data-open-wide]").forEach(function (details) {
+      details.open = wide.matches;
+    });
   }
-  document.addEventListener("DOMContentLoaded", syncMenu);
-  window.addEventListener("resize", syncMenu);
+  document.addEventListener("DOMContentLoaded", sync);
+  wide.addEventListener("change", sync);
 })();
 
 // Cascading province → city → district selects (codes as values).
