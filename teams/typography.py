@@ -2,7 +2,11 @@
 punctuation (colon, brackets, quotes), English the ASCII forms. One place for
 every page, form and message that builds "label: value" or "name (note)"."""
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
+
+# Django's forms take their default label suffix from gettext(":"), which Django's
+# own catalog leaves half-width; marked here so makemessages keeps it in ours ("：").
+FORM_LABEL_SUFFIX = gettext_noop(":")
 
 
 def _is_chinese() -> bool:
