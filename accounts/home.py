@@ -1,8 +1,10 @@
 """The customers part of the start page (registered in accounts.apps)."""
 
 from django.db.models import Avg, Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from accounts.models import Customer
+from accounts.models import CompletenessBand, Customer
 from teams.models import Role, User
 
 
@@ -23,8 +25,20 @@ def customers_section(request):
             .order_by("completeness")
         )
         return {"template": "accounts/includes/home_team_customers.html", "reps": reps}
+    # A rep's own customers: the list also shows those seen through a project and says so.
+    counts = mine.aggregate(total=Count("pk"), low=Count("pk", filter=Q(completeness__lt=40)))
+    mine_url = f"{reverse('accounts:customer_list')}?owner={user.pk}"
     return {
         "template": "accounts/includes/home_customers.html",
         "to_complete": mine.filter(completeness__lt=70).order_by("completeness", "-updated_at")[:8],
-        "total": mine.count(),
+        "total": counts["total"],
+        "mine_url": mine_url,
+        "stats": [
+            {"value": counts["total"], "label": _("My customers"), "url": mine_url},
+            {
+                "value": counts["low"],
+                "label": _("Customers below 40/100"),
+                "url": f"{mine_url}&completeness={CompletenessBand.LOW}&ordering=completeness",
+            },
+        ],
     }

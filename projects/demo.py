@@ -42,7 +42,7 @@ from functools import lru_cache
 
 import django
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.choices import BuyingRole
@@ -193,10 +193,13 @@ def _seed_demo_team(*, team, reps, stdout):
             ticked=ticked.get(project.pk, ()),
         )
     Project.objects.bulk_update(projects, ["checklist_score"], batch_size=500)
-    conflicts = _conflicts(rng, customers, reps, contacts)
+    _conflicts(rng, customers, reps, contacts)
+    # What was stored, as the lead's queue counts it: one scenario may record several
+    # conflicts (same customer and same project name, or a shared contact as well).
+    conflicts = Conflict.objects.unresolved().filter(Q(project_a__team=team) | Q(project_b__team=team)).count()
     stdout.write(
         f"Projects of {team.name}: {len(projects)} projects, {len(items)} procurement items, "
-        f"{len(stakeholders)} committee seats, {conflicts} conflicts in {time.monotonic() - started:.1f} s."
+        f"{len(stakeholders)} committee seats, {conflicts} open conflicts in {time.monotonic() - started:.1f} s."
     )
     return len(projects)
 
@@ -204,7 +207,6 @@ def _seed_demo_team(*, team, reps, stdout):
 def _conflicts(rng, customers, reps, contacts):
     """A handful of the collisions the method warns about, made through the services."""
     picks = rng.sample(customers, k=min(len(customers), 12))
-    made = 0
     for i, customer in enumerate(picks):
         others = [rep for rep in reps if rep.pk != customer.owner_id]
         other = rng.choice(others)
@@ -229,10 +231,6 @@ def _conflicts(rng, customers, reps, contacts):
             services.stakeholder_save(
                 user=other, project=theirs, contact=contact, role=BuyingRole.KEY_PERSON, stance=Stance.SUPPORTER
             )
-        else:
-            continue
-        made += 1
-    return made
 
 
 # --------------------------------------------------------------------------- benchmark teams

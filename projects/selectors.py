@@ -97,8 +97,10 @@ def projects_attach_open_conflicts(*, projects, user) -> None:
         project._open_conflicts = by_project[project.pk]
 
 
-def project_conflicts(*, project: Project) -> list[Conflict]:
-    """Every conflict the project is part of, open ones first, each with ``other`` set to the other project."""
+def project_conflicts(*, project: Project, user) -> list[Conflict]:
+    """Every conflict the project is part of, open ones first, each with ``other`` set to the
+    other project and ``other_openable`` to whether ``user`` may open it (else it is named
+    only by its owner)."""
     conflicts = list(
         Conflict.objects.filter(Q(project_a=project) | Q(project_b=project))
         .select_related("project_a__owner", "project_b__owner", "contact", "resolved_by")
@@ -106,6 +108,9 @@ def project_conflicts(*, project: Project) -> list[Conflict]:
     )
     for conflict in conflicts:
         conflict.other = conflict.other_project(project)
+    openable = project_ids_visible_to(user=user, ids={conflict.other.pk for conflict in conflicts})
+    for conflict in conflicts:
+        conflict.other_openable = conflict.other.pk in openable
     return conflicts
 
 

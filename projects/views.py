@@ -3,6 +3,8 @@ checklist, conflicts, history edited inline with htmx), create/edit, transfer,
 and the leads' conflict queue. Reads start from ``visible_to(user)``; every
 edit and inline write from ``editable_by(user)`` (``EditableObjectsMixin``)."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
@@ -196,7 +198,7 @@ def project_context(request, project, **forms):
         if people:
             chain.append({"role": role, "label": label, "people": people})
     lines = checklist.evaluate(project)
-    conflicts = selectors.project_conflicts(project=project)
+    conflicts = selectors.project_conflicts(project=project, user=user)
     return {
         "project": project,
         "items": items,
@@ -389,6 +391,7 @@ class ConflictListView(RoleRequiredMixin, ListView):
         # As the API: a project the user may not open is named only by its owner.
         conflict_sides_mark(context["object_list"], user=self.request.user)
         context["status"] = self.request.GET.get("status", "open")
+        context["query_string"] = urlencode({"status": context["status"]})  # pages keep the tab
         context["resolutions"] = Resolution.choices
         return context
 

@@ -57,9 +57,10 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["team"] = user.team
-        context["teammates"] = (
-            User.objects.visible_to(user).filter(is_active=True).exclude(pk=user.pk).select_related("team")
-        )
+        if not user.is_rep:  # a rep's start page is their own work, not a team directory
+            context["teammates"] = (
+                User.objects.visible_to(user).filter(is_active=True).exclude(pk=user.pk).select_related("team")
+            )
         if user.is_admin:
             context["team_count"] = Team.objects.count()
             context["user_counts"] = User.objects.aggregate(
@@ -70,6 +71,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
             )
         sections = [section(self.request) for section in HOME_SECTIONS]
         context["sections"] = [section for section in sections if section]
+        # The figures sections offer ({"value", "label", "url"}): shown together at the top, each a link.
+        context["stats"] = [stat for section in context["sections"] for stat in section.get("stats", ())]
         return context
 
 

@@ -22,9 +22,11 @@ def test_lead_resolves_a_conflict_by_giving_both_projects_to_one_rep(page_for, r
     text = card.inner_text()
     assert "新签：CRM 系统" in text and "续费：年度维保" in text
     assert rep.name in text and other_rep.name in text
+    card.locator("summary").click()  # the resolution choices fold behind "Resolve"
+    card.get_by_label("Assign both to this owner").check()
     card.locator("select[name=owner]").select_option(str(rep.pk))
-    card.locator("input[name=note]").first.fill("同一客户由张伟统一跟进")
-    card.get_by_role("button", name="Assign both to this owner").click()
+    card.locator("input[name=note]").fill("同一客户由张伟统一跟进")
+    card.get_by_role("button", name="Resolve").click()
 
     page.get_by_text("Conflict resolved.").wait_for()
     assert "No open conflicts" in page.locator("main").inner_text()

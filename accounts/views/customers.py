@@ -72,6 +72,10 @@ class CustomerListView(VisibleObjectsMixin, ListView):
         context["show_owner"] = not self.request.user.is_rep
         # A lead picks among the team; an admin (thousands of users) filters with ?owner=<id>.
         context["owner_filter"] = self.request.user.is_lead
+        if self.request.user.is_rep:
+            # The start page counts the rep's own customers; the list also holds those seen
+            # through one of the rep's projects: say how many, so the two figures reconcile.
+            context["through_projects"] = self.object_list.exclude(owner=self.request.user).count()
         for customer in context["object_list"]:
             customer.region_display = regions.full_name(customer.province, customer.city, None)
         return context

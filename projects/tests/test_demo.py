@@ -170,3 +170,14 @@ def test_bulk_load_restores_indexes_and_foreign_keys_and_moves_the_sequence(monk
     rep = User.objects.get(pk=customer.owner_id)
     created = services.project_create(user=rep, customer=customer, data={"name": "新项目"})
     assert created.pk > projects.exclude(pk=created.pk).order_by("-pk")[0].pk
+
+
+def test_seed_demo_prints_the_open_conflicts_the_lead_sees():
+    out = io.StringIO()
+    call_command("seed_demo", "--customers-per-rep", "4", stdout=out)
+    lead = User.objects.get(username="lead")
+    in_queue = Conflict.objects.visible_to(lead).unresolved().count()
+    # Several conflicts come from one scenario: the figure is the stored rows, not the scenarios.
+    assert in_queue > 0
+    line = next(line for line in out.getvalue().splitlines() if line.startswith(f"Projects of {lead.team.name}"))
+    assert f", {in_queue} open conflicts in " in line, line

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -218,3 +220,68 @@ def test_conflict_queue_queries_stay_flat(lead_client, rep, other_rep, django_as
     with django_assert_max_num_queries(6):
         response = lead_client.get(reverse("projects:conflict_list"))
     assert len(response.context["object_list"]) == 12
+
+
+def _banners(content):
+    return re.findall(r'<p class="message error" role="alert" data-conflict="\d+">(.*?)</p>', content, re.S)
+
+
+def _text(html):
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_conflict_banners_say_which_project_each_is_about(client_for, rep, other_rep):
+    customer = CustomerFactory(owner=rep)
+    mine = services.project_create(user=rep, customer=customer, data={"name": "CRM 系统"})
+    same = services.project_create(user=other_rep, customer=customer, data={"name": "CRM 系统"})
+    other = services.project_create(user=other_rep, customer=customer, data={"name": "呼叫中心"})
+    # The lead may open both other projects: each banner names and links its project and its kind.
+    lead = client_for("lead")
+    lead.post(reverse("set_language"), {"language": "en", "next": "/"})
+    banners = _banners(lead.get(mine.get_absolute_url()).content.decode())
+    assert len(banners) == 2
+    texts = sorted(_text(banner) for banner in banners)
+    assert texts[0].startswith(f"Same customer: 呼叫中心 ({other_rep.name})")
+    assert texts[1].startswith(f"Same project: CRM 系统 ({other_rep.name})")
+    joined = "".join(banners)
+    assert f'href="{same.get_absolute_url()}"' in joined and f'href="{other.get_absolute_url()}"' in joined
+    # The rep may not open them: named by the colleague only, nothing of the project leaks.
+    rep_client = client_for("rep")
+    rep_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    content = rep_client.get(mine.get_absolute_url()).content.decode()
+    texts = sorted(_text(banner) for banner in _banners(content))
+    assert texts[0].startswith(f"Same customer: a project of another colleague ({other_rep.name})")
+    assert texts[1].startswith(f"Same project: a project of another colleague ({other_rep.name})")
+    assert "呼叫中心" not in content and other.get_absolute_url() not in content
+
+
+def test_conflict_queue_is_one_compact_form_per_conflict(lead_client, rep, other_rep):
+    for index in range(3):
+        customer = CustomerFactory(owner=rep)
+        services.project_create(user=rep, customer=customer, data={"name": f"CRM 系统{index}"})
+        services.project_create(user=other_rep, customer=customer, data={"name": f"呼叫中心{index}"})
+    content = lead_client.get(reverse("projects:conflict_list")).content.decode()
+    cards = re.findall(r'<article class="conflict-card".*?</article>', content, re.S)
+    assert len(cards) == 3
+    for card in cards:
+        assert card.count("<form") == 1 and card.count("<details") == 1
+        assert sorted(re.findall(r'name="resolution" value="(\w+)"', card)) == sorted(Resolution.values)
+        # Chinese typography: full-width colon after a label, no half-width "Owner: ".
+        assert "负责人：" in card and ": " not in _text(card)
+
+
+def test_one_conflict_form_resolves_with_the_chosen_radio(lead_client, rep, other_rep, lead):
+    customer = CustomerFactory(owner=rep)
+    mine = services.project_create(user=rep, customer=customer, data={"name": "CRM 系统"})
+    theirs = services.project_create(user=other_rep, customer=customer, data={"name": "呼叫中心"})
+    conflict = Conflict.objects.get()
+    url = reverse("projects:conflict_resolve", args=[conflict.pk])
+    # The form posts every field; only the chosen resolution's own field counts.
+    lead_client.post(url, {"resolution": "separate", "owner": rep.pk, "keep": "a", "note": "预算独立"})
+    conflict.refresh_from_db()
+    assert (conflict.resolution, conflict.resolved_by, conflict.resolution_note) == (
+        Resolution.SEPARATE,
+        lead,
+        "预算独立",
+    )
+    assert Project.objects.get(pk=theirs.pk).owner == other_rep and Project.objects.get(pk=mine.pk).is_open
