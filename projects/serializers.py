@@ -23,7 +23,7 @@ from projects.models import (
 from projects.selectors import conflict_sides_mark
 from teams.errors import DomainError
 from teams.models import User
-from teams.serializers import OwnerField
+from teams.serializers import ChoiceNamesMixin, OwnerField
 from teams.validators import validate_sane_date
 
 
@@ -107,7 +107,7 @@ def _refuse_change(instance, validated_data, fields, message):
 # --- projects ---------------------------------------------------------------------------------
 
 
-class ProjectConflictSerializer(serializers.Serializer):
+class ProjectConflictSerializer(ChoiceNamesMixin, serializers.Serializer):
     """An unresolved conflict as seen from one project: the other project is
     named only by its owner, and by id when the requester may open it."""
 
@@ -117,11 +117,12 @@ class ProjectConflictSerializer(serializers.Serializer):
     other_project = serializers.IntegerField(allow_null=True, help_text=_("Null when you may not open it."))
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     customer = AttachableCustomerField(
         help_text=_("A customer you see, or one a duplicate warning told you about. Fixed after creation.")
     )
     customer_name = serializers.CharField(source="customer.name", read_only=True)
+    owner_name = serializers.CharField(source="owner.name", read_only=True)
     owner = ProjectOwnerField(
         required=False,
         help_text=_(
@@ -137,7 +138,9 @@ class ProjectSerializer(serializers.ModelSerializer):
         validators=[validate_sane_date],
         help_text=_("When the project entered the funnel: now by default, may be back-dated on create. Fixed after."),
     )
-    completeness = serializers.IntegerField(source="checklist_score", read_only=True)
+    completeness = serializers.IntegerField(
+        source="checklist_score", read_only=True, help_text=_("Checklist completeness (0–100).")
+    )
     conflicts = ProjectConflictSerializer(source="_open_conflicts", many=True, read_only=True)
     procurement_total = serializers.DecimalField(
         source="procurement_sum", max_digits=20, decimal_places=2, read_only=True
@@ -156,6 +159,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "name",
             "scope",
             "owner",
+            "owner_name",
             "kind",
             "lead_contact",
             "funding_source",
@@ -296,7 +300,7 @@ class NewContactSerializer(serializers.Serializer):
     wechat = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
-class StakeholderSerializer(serializers.ModelSerializer):
+class StakeholderSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     project = EditableProjectField()
     contact = VisibleContactField(
         required=False, help_text=_("A person of the project's customer whom you see; or send new_contact.")
@@ -376,7 +380,7 @@ class ConflictContactSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class ConflictSerializer(serializers.ModelSerializer):
+class ConflictSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     projects = serializers.SerializerMethodField(
         help_text=_("The two projects, those you may open first; the others only by their owner's name.")
     )
