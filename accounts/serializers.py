@@ -115,6 +115,7 @@ class ContactSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     )
     department_kind = serializers.ChoiceField(
         source="department.kind",
+        label=_("Department kind"),
         choices=DepartmentKind.choices,
         required=False,
         allow_null=True,

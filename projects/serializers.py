@@ -3,6 +3,7 @@
 scope, so anything else answers "invalid pk" without saying what it is."""
 
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -285,19 +286,30 @@ class MilestoneSerializer(serializers.ModelSerializer):
         return services.milestone_save(user=_user(self), project=instance.project, data=data, milestone=instance)
 
 
+def _contact_label(name):
+    """A new person's field is labelled as the contact's (errors name it in the requester's language)."""
+    return capfirst(Contact._meta.get_field(name).verbose_name)
+
+
 class NewContactSerializer(serializers.Serializer):
     """A person to create on the project's customer and put on the committee."""
 
-    name = serializers.CharField(max_length=50)
-    title = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    name = serializers.CharField(label=_contact_label("name"), max_length=50)
+    title = serializers.CharField(label=_contact_label("title"), max_length=100, required=False, allow_blank=True)
     department = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, help_text=_("Found or created within the customer.")
+        label=_contact_label("department"),
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text=_("Found or created within the customer."),
     )
-    department_kind = serializers.ChoiceField(choices=DepartmentKind.choices, required=False)
-    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    landline = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    wechat = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    department_kind = serializers.ChoiceField(
+        choices=DepartmentKind.choices, required=False, label=_("Department kind")
+    )
+    mobile = serializers.CharField(label=_contact_label("mobile"), max_length=20, required=False, allow_blank=True)
+    landline = serializers.CharField(label=_contact_label("landline"), max_length=40, required=False, allow_blank=True)
+    email = serializers.CharField(label=_contact_label("email"), max_length=254, required=False, allow_blank=True)
+    wechat = serializers.CharField(label=_contact_label("wechat"), max_length=40, required=False, allow_blank=True)
 
 
 class StakeholderSerializer(ChoiceNamesMixin, serializers.ModelSerializer):

@@ -80,8 +80,9 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    # Labelled, so an error names them in the requester's language ("密码：…").
+    username = serializers.CharField(label=_("Username"))
+    password = serializers.CharField(label=_("Password"), style={"input_type": "password"}, trim_whitespace=False)
 
     def validate(self, attrs):
         request = self.context["request"]
