@@ -248,3 +248,16 @@ def test_schema_groups_operations_by_resource():
     every = set().union(*tags.values())
     assert "v1" not in every
     assert len(every) >= 6
+
+
+def test_schema_describes_completeness_as_the_checklist_score_and_documents_names():
+    with translation.override("en"):
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+    project = schema["components"]["schemas"]["Project"]["properties"]
+    assert project["completeness"]["description"] == "Checklist completeness (0–100)."
+    assert project["completeness"]["readOnly"] is True
+    assert project["owner_name"]["readOnly"] is True
+    assert project["kind_name"]["readOnly"] is True
+    customer = schema["components"]["schemas"]["Customer"]["properties"]
+    assert {"level_name", "industry_name", "source_name", "owner_name"} <= set(customer)
+    assert "level_name" not in schema["components"]["schemas"]["CustomerRequest"]["properties"]
