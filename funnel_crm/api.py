@@ -85,9 +85,9 @@ def error_body(errors, serializer=None):
     return {"detail": detail, "errors": errors}
 
 
-def message_body(detail, **extra):
+def message_body(detail):
     """The error shape for an error that is about no field (401, 403, 404, 405, 429, 500…)."""
-    return {"detail": detail, "errors": {}, **extra}
+    return {"detail": detail, "errors": {}}
 
 
 def error_response(errors, *, status):
@@ -106,10 +106,10 @@ def exception_handler(exc, context):
         status_code = getattr(exc, "status_code", 400)
         if status_code != 400:
             found = _first_message(payload)
-            # A conflict about fields keeps them under errors.
-            errors = payload if hasattr(exc, "error_dict") else {}
-            body = message_body(found[1] if found else "", **getattr(exc, "data", {}))
-            return Response({**body, "errors": errors}, status=status_code)
+            body = {**message_body(found[1] if found else ""), **getattr(exc, "data", {})}
+            if hasattr(exc, "error_dict"):
+                body["errors"] = payload  # the conflict is about these fields
+            return Response(body, status=status_code)
         exc = exceptions.ValidationError(payload)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -131,6 +131,6 @@ def _view_serializer(context, errors):
     if getattr(errors, "serializer", None) is not None:
         return errors.serializer
     view = context.get("view")
-    if getattr(view, "serializer_class", None) is None:
+    if getattr(view, "serializer_class", None) is None or not hasattr(view, "get_serializer"):
         return None
     return view.get_serializer()
