@@ -21,7 +21,7 @@ class CustomerViewSet(
     """Customers in the user's scope. Creating a probable duplicate answers 409 with
     ``duplicate_of: {id, owner, owner_name, reason}`` unless ``confirm_duplicate`` is true."""
 
-    queryset = Customer.objects.all()
+    queryset = Customer.objects.select_related("owner")
     serializer_class = CustomerSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = CustomerFilter

@@ -6,11 +6,12 @@ from accounts.choices import DepartmentKind
 from accounts.models import Contact, Customer
 from accounts.selectors import contact_duplicates, matches_for
 from accounts.validators import validate_credit_code
-from teams.serializers import OwnerField
+from teams.serializers import ChoiceNamesMixin, OwnerField
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     owner = OwnerField(required=False)
+    owner_name = serializers.CharField(source="owner.name", read_only=True)
     province_name = serializers.SerializerMethodField()
     city_name = serializers.SerializerMethodField()
     district_name = serializers.SerializerMethodField()
@@ -41,6 +42,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "website",
             "notes",
             "owner",
+            "owner_name",
             "team",
             "completeness",
             "version",
@@ -101,7 +103,7 @@ class EditableCustomerField(serializers.PrimaryKeyRelatedField):
         return Customer.objects.editable_by(request.user) if request else Customer.objects.none()
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     customer = EditableCustomerField()
     department = serializers.CharField(
         source="department.name",
@@ -113,6 +115,7 @@ class ContactSerializer(serializers.ModelSerializer):
     )
     department_kind = serializers.ChoiceField(
         source="department.kind",
+        label=_("Department kind"),
         choices=DepartmentKind.choices,
         required=False,
         allow_null=True,
@@ -148,7 +151,8 @@ class ContactSerializer(serializers.ModelSerializer):
         # A person without a department: both department fields are null, not missing.
         data.setdefault("department", None)
         data.setdefault("department_kind", None)
-        return {key: data[key] for key in self.Meta.fields if key in data}
+        data.setdefault("department_kind_name", None)
+        return {key: data[key] for key in self.fields if key in data}
 
     def get_warnings(self, obj) -> list[dict]:
         """Other customers that already have a person with this mobile or e-mail."""

@@ -50,7 +50,17 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+API_PREFIX = "/api/v1/"
+
+
 class AutoSchema(SpectacularAutoSchema):
+    def get_tags(self):
+        """/api/docs/ groups operations by resource: the path segment after /api/v1/
+        ("customers", "projects", "auth"…), for every view alike."""
+        if self.path.startswith(API_PREFIX):
+            return [self.path[len(API_PREFIX) :].split("/", 1)[0]]
+        return super().get_tags()
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code in self._error_codes():

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
 
-from funnel_crm.api import is_api
+from funnel_crm.api import error_response, is_api
 from funnel_crm.celery import app as celery_app
 
 
@@ -54,18 +54,18 @@ def bad_request(request, exception):
     else:
         message = _("The request could not be understood.")
     if is_api(request):
-        return JsonResponse({"detail": message}, status=400)
+        return error_response(message, status=400)
     return render(request, "400.html", {"message": message}, status=400)
 
 
 def not_found(request, exception):
     """A URL no route matches (``/api/v1/customers/abc/``), or Http404 outside DRF's views."""
     if is_api(request):
-        return JsonResponse({"detail": _("Not found.")}, status=404)
+        return error_response(_("Not found."), status=404)
     return page_not_found(request, exception)
 
 
 def server_error(request):
     if is_api(request):
-        return JsonResponse({"detail": _("Server error. The team has been told; please try again later.")}, status=500)
+        return error_response(_("Server error. The team has been told; please try again later."), status=500)
     return default_server_error(request)

@@ -37,7 +37,7 @@ def project_api_rows():
         .values("total")[:1],
         output_field=models.DecimalField(),
     )
-    return Project.objects.select_related("customer").annotate(
+    return Project.objects.select_related("customer", "owner").annotate(
         procurement_sum=Coalesce(total, Value(0), output_field=models.DecimalField())
     )
 

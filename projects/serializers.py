@@ -3,6 +3,7 @@
 scope, so anything else answers "invalid pk" without saying what it is."""
 
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -23,7 +24,7 @@ from projects.models import (
 from projects.selectors import conflict_sides_mark
 from teams.errors import DomainError
 from teams.models import User
-from teams.serializers import OwnerField
+from teams.serializers import ChoiceNamesMixin, OwnerField
 from teams.validators import validate_sane_date
 
 
@@ -107,7 +108,7 @@ def _refuse_change(instance, validated_data, fields, message):
 # --- projects ---------------------------------------------------------------------------------
 
 
-class ProjectConflictSerializer(serializers.Serializer):
+class ProjectConflictSerializer(ChoiceNamesMixin, serializers.Serializer):
     """An unresolved conflict as seen from one project: the other project is
     named only by its owner, and by id when the requester may open it."""
 
@@ -117,11 +118,12 @@ class ProjectConflictSerializer(serializers.Serializer):
     other_project = serializers.IntegerField(allow_null=True, help_text=_("Null when you may not open it."))
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     customer = AttachableCustomerField(
         help_text=_("A customer you see, or one a duplicate warning told you about. Fixed after creation.")
     )
     customer_name = serializers.CharField(source="customer.name", read_only=True)
+    owner_name = serializers.CharField(source="owner.name", read_only=True)
     owner = ProjectOwnerField(
         required=False,
         help_text=_(
@@ -137,7 +139,9 @@ class ProjectSerializer(serializers.ModelSerializer):
         validators=[validate_sane_date],
         help_text=_("When the project entered the funnel: now by default, may be back-dated on create. Fixed after."),
     )
-    completeness = serializers.IntegerField(source="checklist_score", read_only=True)
+    completeness = serializers.IntegerField(
+        source="checklist_score", read_only=True, help_text=_("Checklist completeness (0–100).")
+    )
     conflicts = ProjectConflictSerializer(source="_open_conflicts", many=True, read_only=True)
     procurement_total = serializers.DecimalField(
         source="procurement_sum", max_digits=20, decimal_places=2, read_only=True
@@ -156,6 +160,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "name",
             "scope",
             "owner",
+            "owner_name",
             "kind",
             "lead_contact",
             "funding_source",
@@ -281,22 +286,33 @@ class MilestoneSerializer(serializers.ModelSerializer):
         return services.milestone_save(user=_user(self), project=instance.project, data=data, milestone=instance)
 
 
+def _contact_label(name):
+    """A new person's field is labelled as the contact's (errors name it in the requester's language)."""
+    return capfirst(Contact._meta.get_field(name).verbose_name)
+
+
 class NewContactSerializer(serializers.Serializer):
     """A person to create on the project's customer and put on the committee."""
 
-    name = serializers.CharField(max_length=50)
-    title = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    name = serializers.CharField(label=_contact_label("name"), max_length=50)
+    title = serializers.CharField(label=_contact_label("title"), max_length=100, required=False, allow_blank=True)
     department = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, help_text=_("Found or created within the customer.")
+        label=_contact_label("department"),
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text=_("Found or created within the customer."),
     )
-    department_kind = serializers.ChoiceField(choices=DepartmentKind.choices, required=False)
-    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    landline = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    wechat = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    department_kind = serializers.ChoiceField(
+        choices=DepartmentKind.choices, required=False, label=_("Department kind")
+    )
+    mobile = serializers.CharField(label=_contact_label("mobile"), max_length=20, required=False, allow_blank=True)
+    landline = serializers.CharField(label=_contact_label("landline"), max_length=40, required=False, allow_blank=True)
+    email = serializers.CharField(label=_contact_label("email"), max_length=254, required=False, allow_blank=True)
+    wechat = serializers.CharField(label=_contact_label("wechat"), max_length=40, required=False, allow_blank=True)
 
 
-class StakeholderSerializer(serializers.ModelSerializer):
+class StakeholderSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     project = EditableProjectField()
     contact = VisibleContactField(
         required=False, help_text=_("A person of the project's customer whom you see; or send new_contact.")
@@ -376,7 +392,7 @@ class ConflictContactSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class ConflictSerializer(serializers.ModelSerializer):
+class ConflictSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     projects = serializers.SerializerMethodField(
         help_text=_("The two projects, those you may open first; the others only by their owner's name.")
     )

@@ -9,7 +9,38 @@ from teams.models import Role, Team, User
 from teams.ownership import owner_choices
 
 
-class UserSerializer(serializers.ModelSerializer):
+class ChoiceNameField(serializers.CharField):
+    """The display name of a choice code in the requester's language (``level`` → ``level_name``);
+    null when no choice is set. Read-only, added by ``ChoiceNamesMixin``."""
+
+    def __init__(self, *, choices, **kwargs):
+        self.choice_names = dict(choices)
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        if value in (None, ""):
+            return None
+        return str(self.choice_names.get(value, value))
+
+
+class ChoiceNamesMixin:
+    """Adds a read-only ``<field>_name`` right after every choice field of the serializer, like
+    the regions' ``province_name``, so a client need not keep its own table of display names."""
+
+    def get_fields(self):
+        fields = {}
+        for name, field in super().get_fields().items():
+            fields[name] = field
+            if isinstance(field, serializers.ChoiceField) and not field.write_only:
+                fields[f"{name}_name"] = ChoiceNameField(
+                    choices=field.choices,
+                    source=field.source or name,
+                    help_text=_("The display name of %(field)s in the requester's language.") % {"field": name},
+                )
+        return fields
+
+
+class UserSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
     role = serializers.ChoiceField(choices=Role.choices, default=Role.REP)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
@@ -49,8 +80,9 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    # Labelled, so an error names them in the requester's language ("密码：…").
+    username = serializers.CharField(label=_("Username"))
+    password = serializers.CharField(label=_("Password"), style={"input_type": "password"}, trim_whitespace=False)
 
     def validate(self, attrs):
         request = self.context["request"]

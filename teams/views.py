@@ -33,7 +33,8 @@ def lockout_response(request, original_response=None, credentials=None):
     else:  # no cool-off configured: locked until an admin unlocks it
         message = _("Too many failed login attempts. Ask an admin to unlock the login.")
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message}, status=429)
+        # The API's error shape (funnel_crm.api.message_body): a message about no field.
+        response = JsonResponse({"detail": message, "errors": {}}, status=429)
     else:
         response = render(request, "registration/lockout.html", {"message": message}, status=429)
     if seconds:

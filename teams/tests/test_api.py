@@ -30,7 +30,7 @@ def test_token_without_username_names_the_field(rep):
     assert response.status_code == 400
     body = response.json()
     assert "username" in body["errors"]
-    assert body["detail"].startswith("username")
+    assert body["detail"].startswith(("用户名：", "Username: "))  # the label, not the raw field name
 
 
 def test_bad_json_is_a_400_with_a_message(admin_api):
