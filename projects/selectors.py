@@ -158,8 +158,17 @@ def committee_candidates(*, user, project):
 
 
 def conflict_queue(*, user):
-    """Conflicts touching the user's own scope, with what the queue shows of them."""
-    return Conflict.objects.visible_to(user).select_related(
+    """Conflicts touching the user's own scope, with what the queue shows of them.
+
+    For a lead or rep the scope's ids are read first (one index-backed query): given
+    the ``pk IN (… UNION …)`` directly, PostgreSQL joined every conflict of the
+    company to its projects, owners, customer and contact before keeping the team's
+    few (94 ms at 2,520 conflicts, growing with the company); with the ids it is a
+    handful of primary-key lookups."""
+    scoped = Conflict.objects.visible_to(user)
+    if not user.is_admin:
+        scoped = Conflict.objects.filter(pk__in=list(scoped.values_list("pk", flat=True)))
+    return scoped.select_related(
         "project_a__owner", "project_a__customer", "project_b__owner", "contact", "resolved_by"
     )
 

@@ -215,9 +215,10 @@ def test_conflict_queue_queries_stay_flat(lead_client, rep, other_rep, django_as
         customer = CustomerFactory(owner=rep)
         services.project_create(user=rep, customer=customer, data={"name": "CRM 系统"})
         services.project_create(user=other_rep, customer=customer, data={"name": "呼叫中心"})
-    # session, user, the user's team (header), count, page of conflicts joined with both projects,
-    # their owners, the customer and the contact, and which of those projects the lead may open.
-    with django_assert_max_num_queries(6):
+    # session, user, the user's team (header), the ids of the team's conflicts, count, page of
+    # conflicts joined with both projects, their owners, the customer and the contact, and which
+    # of those projects the lead may open.
+    with django_assert_max_num_queries(7):
         response = lead_client.get(reverse("projects:conflict_list"))
     assert len(response.context["object_list"]) == 12
 
