@@ -1,0 +1,83 @@
+"""An axe-core scan of the main pages in real Chromium: as rep, lead and admin,
+on a 390 × 844 phone and a 1280 × 800 desktop, in Chinese (and English for the
+lists). No violation of impact "serious" or "critical" may remain. axe-core is
+vendored in tests/assets/ (see its README); the app never serves it."""
+
+from pathlib import Path
+
+import pytest
+
+from projects import services
+from tests.browser import log_in
+from tests.factories import TEST_PASSWORD, CustomerFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parent / "assets" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+BLOCKING = {"serious", "critical"}
+RUN_AXE = "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)"
+
+
+@pytest.fixture
+def sample(rep, other_rep, lead, admin):
+    """Two customers of the rep, each with a project; the second collides with a colleague's."""
+    first = CustomerFactory(owner=rep, name="杭州云帆信息科技有限公司", level="A", completeness=60)
+    second = CustomerFactory(owner=rep, name="宁波港城智能制造股份有限公司", level="B", completeness=30)
+    project = services.project_create(user=rep, customer=first, data={"name": "云帆数字化平台建设"})
+    services.project_create(user=rep, customer=second, data={"name": "港城 CRM 系统"})
+    services.project_create(user=other_rep, customer=second, data={"name": "续费：年度服务续约", "kind": "renewal"})
+    return first, project
+
+
+def blocking_violations(page):
+    """axe's serious and critical violations on the open page, one line each."""
+    page.add_script_tag(path=str(AXE))
+    lines = []
+    for violation in page.evaluate(RUN_AXE):
+        if violation["impact"] not in BLOCKING:
+            continue
+        targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
+        lines.append(f"{violation['id']} ({violation['impact']}, {len(violation['nodes'])}×): {targets}")
+    return lines
+
+
+def role_paths(role, customer, project):
+    paths = [
+        "/",
+        "/customers/",
+        customer.get_absolute_url(),
+        "/customers/new/",
+        "/projects/",
+        project.get_absolute_url(),
+    ]
+    extra = {"rep": [], "lead": ["/conflicts/"], "admin": ["/conflicts/", "/manage/users/", "/manage/teams/"]}
+    return paths + extra[role]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize("role", ["rep", "lead", "admin"])
+def test_main_pages_have_no_serious_accessibility_violations(page_for, sample, role, viewport):
+    customer, project = sample
+    page = page_for(locale="zh-CN", viewport=viewport)
+    log_in(page, role, TEST_PASSWORD)
+    found = {}
+    for path in role_paths(role, customer, project):
+        assert page.goto(path).status == 200, path
+        if lines := blocking_violations(page):
+            found[path] = lines
+    assert not found, "\n".join(f"{path}: {line}" for path, lines in found.items() for line in lines)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_english_lists_and_login_have_no_serious_accessibility_violations(page_for, sample, viewport):
+    page = page_for(locale="en-US", viewport=viewport)
+    page.goto("/login/")
+    found = {"/login/": blocking_violations(page)}
+    log_in(page, "rep", TEST_PASSWORD)
+    for path in ("/", "/customers/", "/projects/"):
+        assert page.goto(path).status == 200, path
+        found[path] = blocking_violations(page)
+    found = {path: lines for path, lines in found.items() if lines}
+    assert not found, "\n".join(f"{path}: {line}" for path, lines in found.items() for line in lines)
