@@ -22,13 +22,14 @@ RUN_AXE = "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.vi
 
 @pytest.fixture
 def sample(rep, other_rep, lead, admin):
-    """Two customers of the rep, each with a project; the second collides with a colleague's."""
+    """Two customers of the rep, each with a project; the second collides with a colleague's
+    (its page shows the conflict banner, the lists show the conflict badge)."""
     first = CustomerFactory(owner=rep, name="杭州云帆信息科技有限公司", level="A", completeness=60)
     second = CustomerFactory(owner=rep, name="宁波港城智能制造股份有限公司", level="B", completeness=30)
     project = services.project_create(user=rep, customer=first, data={"name": "云帆数字化平台建设"})
-    services.project_create(user=rep, customer=second, data={"name": "港城 CRM 系统"})
+    colliding = services.project_create(user=rep, customer=second, data={"name": "港城 CRM 系统"})
     services.project_create(user=other_rep, customer=second, data={"name": "续费：年度服务续约", "kind": "renewal"})
-    return first, project
+    return first, project, colliding
 
 
 def blocking_violations(page):
@@ -43,7 +44,7 @@ def blocking_violations(page):
     return lines
 
 
-def role_paths(role, customer, project):
+def role_paths(role, customer, project, colliding):
     paths = [
         "/",
         "/customers/",
@@ -51,6 +52,7 @@ def role_paths(role, customer, project):
         "/customers/new/",
         "/projects/",
         project.get_absolute_url(),
+        colliding.get_absolute_url(),
     ]
     extra = {"rep": [], "lead": ["/conflicts/"], "admin": ["/conflicts/", "/manage/users/", "/manage/teams/"]}
     return paths + extra[role]
@@ -59,11 +61,10 @@ def role_paths(role, customer, project):
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 @pytest.mark.parametrize("role", ["rep", "lead", "admin"])
 def test_main_pages_have_no_serious_accessibility_violations(page_for, sample, role, viewport):
-    customer, project = sample
     page = page_for(locale="zh-CN", viewport=viewport)
     log_in(page, role, TEST_PASSWORD)
     found = {}
-    for path in role_paths(role, customer, project):
+    for path in role_paths(role, *sample):
         assert page.goto(path).status == 200, path
         if lines := blocking_violations(page):
             found[path] = lines
