@@ -82,3 +82,41 @@ def test_english_lists_and_login_have_no_serious_accessibility_violations(page_f
         found[path] = blocking_violations(page)
     found = {path: lines for path, lines in found.items() if lines}
     assert not found, "\n".join(f"{path}: {line}" for path, lines in found.items() for line in lines)
+
+
+def open_all(page, selector):
+    for summary in page.locator(selector).all():
+        if summary.is_visible():
+            summary.click()
+
+
+@pytest.mark.parametrize("role", ["rep", "lead"])
+def test_opened_menus_sheets_and_form_errors_have_no_serious_accessibility_violations(page_for, sample, role):
+    """What a phone user opens: the menu, the filter sheet, a conflict's resolution
+    form, a form sent back with errors, and the edit and password pages."""
+    customer, project, _ = sample
+    page = page_for(locale="zh-CN", viewport=PHONE)
+    log_in(page, role, TEST_PASSWORD)
+    found = {}
+    states = [
+        ("/customers/", ".nav-toggle > summary, .filter-sheet > summary"),
+        ("/projects/", ".filter-sheet > summary"),
+        (f"/customers/{customer.pk}/edit/", ""),
+        (f"/projects/{project.pk}/edit/", ""),
+        ("/password/", ""),
+    ]
+    if role == "lead":
+        states.append(("/conflicts/", ".conflict summary, [id^=conflict-] summary"))
+    for path, to_open in states:
+        assert page.goto(path).status == 200, path
+        if to_open:
+            open_all(page, to_open)
+        found[path] = blocking_violations(page)
+    page.goto("/customers/new/")
+    page.locator("#id_name").evaluate("el => el.form.noValidate = true")
+    page.locator(".form-actions button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".errorlist, .form-errors").count(), "the empty form came back without errors"
+    found["/customers/new/ (errors)"] = blocking_violations(page)
+    found = {path: lines for path, lines in found.items() if lines}
+    assert not found, "\n".join(f"{path}: {line}" for path, lines in found.items() for line in lines)
