@@ -120,3 +120,26 @@ def test_opened_menus_sheets_and_form_errors_have_no_serious_accessibility_viola
     found["/customers/new/ (errors)"] = blocking_violations(page)
     found = {path: lines for path, lines in found.items() if lines}
     assert not found, "\n".join(f"{path}: {line}" for path, lines in found.items() for line in lines)
+
+
+def test_secondary_forms_have_no_serious_accessibility_violations(page_for, sample, rep, admin):
+    """The forms behind the main pages, at desktop size, as the admin (who may open all)."""
+    customer, project, _ = sample
+    page = page_for(locale="zh-CN", viewport=DESKTOP)
+    log_in(page, "admin", TEST_PASSWORD)
+    paths = [
+        "/projects/new/",
+        f"/customers/{customer.pk}/transfer/",
+        f"/projects/{project.pk}/transfer/",
+        "/customers/import/",
+        "/manage/teams/new/",
+        f"/manage/teams/{rep.team_id}/edit/",
+        "/manage/users/new/",
+        f"/manage/users/{rep.pk}/edit/",
+    ]
+    found = {}
+    for path in paths:
+        assert page.goto(path).status == 200, path
+        found[path] = blocking_violations(page)
+    found = {path: lines for path, lines in found.items() if lines}
+    assert not found, "\n".join(f"{path}: {line}" for path, lines in found.items() for line in lines)
