@@ -39,6 +39,7 @@ urlpatterns = [
     path("manage/", include("teams.urls")),
     path("", include("accounts.urls")),
     path("", include("projects.urls")),
+    path("", include("pipeline.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -36,7 +36,7 @@ register_rule(
 register_rule("procurement", _("The procurement list has items"), lambda p: p.procurement_items.exists())
 register_rule("timeline", _("Start and end dates are set"), lambda p: bool(p.start_on and p.end_on))
 register_rule("funding_source", _("The funding source is known"), lambda p: bool(p.funding_source))
-register_rule("approved_funding", _("The approved funding is known"), lambda p: p.approved_funding is not None)
+register_rule("budget", _("The budget is known"), lambda p: p.budget is not None)
 
 
 def rule_choices():

@@ -118,7 +118,7 @@ def _seed_demo_team(*, team, reps, stdout):
                 kind=rng.choice(KINDS),
                 scope=rng.choice(["", f"客户希望通过{topic}提升效率，先在总部试点。"]),
                 funding_source=rng.choice(FUNDING),
-                approved_funding=rng.choice([None, None, Decimal(rng.randint(10, 300) * 10_000)]),
+                budget=rng.choice([None, None, Decimal(rng.randint(10, 300) * 10_000)]),
                 start_on=rng.choice([None, start]),
                 end_on=None,
                 opened_at=now - timedelta(days=rng.randint(1, 180), hours=rng.randint(0, 23)),
@@ -391,7 +391,7 @@ class SeedProject:
     scope: str = ""
     lead_contact_id: int | None = None
     funding_source: str = ""
-    approved_funding: Decimal | None = None
+    budget: Decimal | None = None
     start_on: date | None = None
     end_on: date | None = None
     closed_at: datetime | None = None
@@ -462,7 +462,7 @@ RULE_CHECKS = {
     "procurement": lambda p, roles, listed: listed,
     "timeline": lambda p, roles, listed: bool(p.start_on and p.end_on),
     "funding_source": lambda p, roles, listed: bool(p.funding_source),
-    "approved_funding": lambda p, roles, listed: p.approved_funding is not None,
+    "budget": lambda p, roles, listed: p.budget is not None,
 }
 STANCES = [s for s, _label in Stance.choices]
 FUNDING_SOURCES = [c for c, _label in FundingSource.choices]
@@ -522,7 +522,7 @@ def _team_projects(team, *, now, checklist):
         if random_() < care:
             project.funding_source = FUNDING_SOURCES[rng.randrange(len(FUNDING_SOURCES))]
         if random_() < care * 0.7:
-            project.approved_funding = Decimal(rng.randint(10, 300) * 10_000)
+            project.budget = Decimal(rng.randint(10, 300) * 10_000)
         # About half the projects are worked: a procurement list and part of the buying committee.
         if random_() < care:
             for item, unit, price in catalogue[: rng.randint(1, len(catalogue))]:

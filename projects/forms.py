@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import BuyingRole
 from accounts.models import Contact
-from projects.models import Milestone, ProcurementItem, Project, Resolution, Stakeholder, Stance
+from projects.models import CHOSEN_RESOLUTIONS, Milestone, ProcurementItem, Project, Stakeholder, Stance
 from projects.selectors import committee_candidates
 from teams.forms import DateInput, DateTimeInput
 from teams.ownership import owner_choices
@@ -18,7 +18,7 @@ class ProjectForm(forms.ModelForm):
             "scope",
             "lead_contact",
             "funding_source",
-            "approved_funding",
+            "funding_approved",
             "start_on",
             "end_on",
             "opened_at",
@@ -67,7 +67,7 @@ class ProjectForm(forms.ModelForm):
         pass
 
     def service_data(self):
-        fields = ["name", "kind", "scope", "funding_source", "approved_funding", "start_on", "end_on"]
+        fields = ["name", "kind", "scope", "funding_source", "funding_approved", "start_on", "end_on"]
         data = {field: self.cleaned_data.get(field) for field in fields}
         data["scope"] = data["scope"] or ""
         data["funding_source"] = data["funding_source"] or ""
@@ -133,7 +133,7 @@ class StakeholderEditForm(forms.ModelForm):
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.ChoiceField(label=_("Resolution"), choices=Resolution.choices)
+    resolution = forms.ChoiceField(label=_("Resolution"), choices=CHOSEN_RESOLUTIONS)
     owner = forms.IntegerField(required=False)
     # Which side survives a merge ("a"/"b"): the page never shows the id of a project one may not open.
     keep = forms.ChoiceField(choices=[("a", "a"), ("b", "b")], required=False)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Sum
 from django.urls import reverse
@@ -19,6 +19,9 @@ from projects.normalize import normalize_project_name
 from teams.typography import bracketed
 from teams.validators import validate_sane_date
 from teams.visibility import VisibleQuerySet
+
+# A budget above a trillion yuan is a typing error, not a deal.
+MAX_BUDGET = Decimal("1000000000000")
 
 
 class ProjectKind(models.TextChoices):
@@ -81,25 +84,47 @@ class Project(models.Model):
         help_text=_("The person at the customer who runs this purchase."),
     )
     funding_source = models.CharField(_("funding source"), max_length=20, choices=FundingSource.choices, blank=True)
-    approved_funding = models.DecimalField(
-        _("approved funding (CNY)"),
+    funding_approved = models.BooleanField(
+        _("funding approved"), default=False, help_text=_("The customer has approved the money for this purchase.")
+    )
+    # The customer's budget for the purchase (not our price). Written only by the
+    # pipeline's budget changes, which keep every old value with who, when and why.
+    budget = models.DecimalField(
+        _("budget (CNY)"),
         max_digits=14,
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
+        editable=False,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_BUDGET)],
     )
     start_on = models.DateField(_("start"), null=True, blank=True, validators=[validate_sane_date])
     end_on = models.DateField(_("end"), null=True, blank=True, validators=[validate_sane_date])
     opened_at = models.DateTimeField(_("entered the funnel"), default=timezone.now, validators=[validate_sane_date])
-    # Set when the project is won or lost (by the pipeline); open projects have none.
+    # Set when the project is won or lost (by the pipeline's moves); open projects have none.
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    # Kept current by the pipeline's contact log: the latest logged contact and the next planned one.
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
+    next_contact_on = models.DateField(
+        _("next contact"), null=True, blank=True, editable=False, validators=[validate_sane_date]
+    )
     checklist_score = models.PositiveSmallIntegerField(_("checklist completeness"), default=0, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["normalized_name", "checklist_score", "version", "updated_at"])
+    # Budget and contact dates keep their own history in the pipeline (budget changes, the contact log).
+    history = HistoricalRecords(
+        excluded_fields=[
+            "normalized_name",
+            "checklist_score",
+            "version",
+            "updated_at",
+            "budget",
+            "last_contact_at",
+            "next_contact_on",
+        ]
+    )
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
@@ -113,8 +138,8 @@ class Project(models.Model):
                 violation_error_message=_("The end date cannot be before the start date."),
             ),
             models.CheckConstraint(
-                condition=Q(approved_funding__isnull=True) | Q(approved_funding__gte=0),
-                name="project_funding_not_negative",
+                condition=Q(budget__isnull=True) | (Q(budget__gte=0) & Q(budget__lte=MAX_BUDGET)),
+                name="project_budget_in_range",
             ),
         ]
         indexes = [
@@ -122,6 +147,13 @@ class Project(models.Model):
             models.Index(fields=["team", "-updated_at"], name="project_team_updated"),
             models.Index(fields=["customer", "closed_at"], name="project_customer_open"),
             models.Index(fields=["-updated_at", "-id"], name="project_updated"),
+            # My day: a rep's (a lead's team's) open projects by next contact, as an index scan.
+            models.Index(
+                fields=["owner", "next_contact_on"], condition=Q(closed_at__isnull=True), name="project_owner_next_open"
+            ),
+            models.Index(
+                fields=["team", "next_contact_on"], condition=Q(closed_at__isnull=True), name="project_team_next_open"
+            ),
         ]
 
     def __str__(self):
@@ -160,13 +192,32 @@ class MilestoneQuerySet(VisibleQuerySet):
     team_field = "project__team"
 
 
+class MilestoneKind(models.TextChoices):
+    """The key dates of the customer's buying process; ``other`` is any step of our own."""
+
+    PROPOSAL_ACCEPTED = "proposal_accepted", _("Proposal formally accepted")
+    CONTRACT_REVIEW = "contract_review", _("Contract and legal review")
+    PAYMENT = "payment", _("Payment")
+    OTHER = "other", _("Other")
+
+
 class Milestone(models.Model):
-    """A planned step of the project's timeline."""
+    """A step of the project's timeline with a planned and an actual date. The
+    key dates (every kind but ``other``) occur once per project; every change of
+    a planned date is kept (``MilestoneChange``): a later date is a slip."""
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones")
-    name = models.CharField(_("milestone"), max_length=100, validators=[validate_no_control_chars])
+    kind = models.CharField(_("kind"), max_length=20, choices=MilestoneKind.choices, default=MilestoneKind.OTHER)
+    name = models.CharField(_("milestone"), max_length=100, blank=True, validators=[validate_no_control_chars])
     due_on = models.DateField(_("planned date"), validators=[validate_sane_date])
     done_on = models.DateField(_("done on"), null=True, blank=True, validators=[validate_sane_date])
+    attendees = models.ManyToManyField(
+        "accounts.Contact",
+        verbose_name=_("present from the customer"),
+        blank=True,
+        related_name="+",
+        help_text=_("Who from the customer was there (for the proposal: the decision makers present)."),
+    )
 
     objects = MilestoneQuerySet.as_manager()
 
@@ -174,9 +225,54 @@ class Milestone(models.Model):
         ordering = ["due_on", "id"]
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "kind"],
+                condition=~Q(kind="other"),
+                name="milestone_key_date_once",
+                violation_error_message=_("This project already has this key date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="other") | ~Q(name=""),
+                name="milestone_other_named",
+                violation_error_message=_("Name the milestone."),
+            ),
+        ]
 
     def __str__(self):
-        return self.name
+        return self.name or self.get_kind_display()
+
+    @property
+    def title(self):
+        return self.name or self.get_kind_display()
+
+
+class MilestoneChange(models.Model):
+    """A change of a milestone's planned date. Later than before is a slip."""
+
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("milestone"), on_delete=models.CASCADE, related_name="changes"
+    )
+    old_due_on = models.DateField(_("planned before"), null=True, blank=True)
+    new_due_on = models.DateField(_("planned now"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    is_slip = models.BooleanField(_("slip"), default=False, editable=False)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("milestone date change")
+        verbose_name_plural = _("milestone date changes")
+        indexes = [models.Index(fields=["milestone", "-changed_at"], name="milestone_change_recent")]
+
+    def __str__(self):
+        return f"{self.milestone}: {self.old_due_on} → {self.new_due_on}"
+
+    def save(self, *args, **kwargs):
+        self.is_slip = self.old_due_on is not None and self.new_due_on > self.old_due_on
+        super().save(*args, **kwargs)
 
 
 class ProcurementItemQuerySet(VisibleQuerySet):
@@ -346,6 +442,11 @@ class Resolution(models.TextChoices):
     ASSIGN_OWNER = "assign_owner", _("Assigned to one owner")
     SEPARATE = "separate", _("Genuinely separate")
     MERGED = "merged", _("Projects merged")
+    CLOSED = "closed", _("A project was won or lost")
+
+
+# How a lead may resolve a conflict (closing a project retires its conflicts by itself).
+CHOSEN_RESOLUTIONS = [(value, label) for value, label in Resolution.choices if value != Resolution.CLOSED]
 
 
 class ConflictQuerySet(models.QuerySet):

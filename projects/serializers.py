@@ -12,6 +12,7 @@ from accounts.choices import DepartmentKind
 from accounts.models import Contact, Customer
 from projects import selectors, services
 from projects.models import (
+    CHOSEN_RESOLUTIONS,
     ChecklistItem,
     Conflict,
     ConflictKind,
@@ -164,7 +165,10 @@ class ProjectSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
             "kind",
             "lead_contact",
             "funding_source",
-            "approved_funding",
+            "funding_approved",
+            "budget",
+            "last_contact_at",
+            "next_contact_on",
             "start_on",
             "end_on",
             "opened_at",
@@ -176,6 +180,17 @@ class ProjectSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # The first budget and next contact may come with a new project (the pipeline's
+        # create hook records them); afterwards they change through their own actions.
+        if self.instance is None:
+            fields["budget"] = serializers.DecimalField(
+                max_digits=14, decimal_places=2, required=False, allow_null=True, label=_("budget (CNY)")
+            )
+            fields["next_contact_on"] = serializers.DateField(required=False, allow_null=True, label=_("next contact"))
+        return fields
 
     def prepare(self, projects):
         selectors.projects_attach_open_conflicts(projects=projects, user=_user(self))
@@ -448,7 +463,7 @@ class ConflictSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
 
 
 class ConflictResolveSerializer(serializers.Serializer):
-    resolution = serializers.ChoiceField(choices=Resolution.choices)
+    resolution = serializers.ChoiceField(choices=CHOSEN_RESOLUTIONS)
     owner = serializers.IntegerField(
         required=False, allow_null=True, help_text=_("For assign_owner: the user id of one of the two owners.")
     )

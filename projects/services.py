@@ -19,6 +19,8 @@ from projects.models import (
     Conflict,
     ConflictKind,
     Milestone,
+    MilestoneChange,
+    MilestoneKind,
     OwnerChange,
     ProcurementItem,
     Project,
@@ -28,6 +30,7 @@ from projects.models import (
 from teams.errors import DomainError, collect_errors, validated
 from teams.models import User
 from teams.ownership import check_owner, manages_team_of, record_hand_over
+from teams.typography import bracketed
 from teams.versioning import check_version
 
 PROJECT_FIELDS = (
@@ -35,12 +38,23 @@ PROJECT_FIELDS = (
     "scope",
     "kind",
     "funding_source",
-    "approved_funding",
+    "funding_approved",
     "start_on",
     "end_on",
 )
 # Names at least this similar (after normalisation) are "the same project".
 NAME_SIMILARITY = 0.8
+
+# Later apps add their part of a project. Each hook has ``check(*, data)``, which
+# raises DomainError naming the bad fields of ``data`` (reported together with the
+# project's own), and ``apply(*, user, project, data)``, run in the same
+# transaction right after the project is saved (the pipeline: starting stage,
+# budget, next contact). Registered in ``AppConfig.ready``.
+PROJECT_CREATE_HOOKS = []
+# ``hook(*, user, target, source)`` moves a later app's rows of the merged-away
+# ``source`` onto ``target`` before ``source`` is deleted (each app decides what
+# its rows mean after a merge; nothing is moved blindly).
+PROJECT_MERGE_HOOKS = []
 
 
 def _check_lead_contact(project: Project):
@@ -182,6 +196,7 @@ def project_create(
         partial(validated, project, exclude=["customer", "owner", "team", "lead_contact"]),
         partial(_check_lead_contact, project),
         *[partial(validated, item, exclude=["project"], prefix=f"procurement.{i}.") for i, item in enumerate(items)],
+        *[partial(hook.check, data=data) for hook in PROJECT_CREATE_HOOKS],
     )
     if errors:
         raise DomainError(errors)
@@ -190,6 +205,8 @@ def project_create(
     for item in items:
         item.project = project
     ProcurementItem.objects.bulk_create(items)
+    for hook in PROJECT_CREATE_HOOKS:
+        hook.apply(user=user, project=project, data=data)
     project_detect_conflicts(project=project)
     project_refresh_checklist(project=project)
     return project
@@ -271,18 +288,39 @@ def procurement_item_delete(*, user: User, item: ProcurementItem) -> None:
 
 @transaction.atomic
 def milestone_save(*, user: User, project: Project, data: dict, milestone: Milestone | None = None) -> Milestone:
+    """Create or change a milestone (a key date of the customer's process, or a
+    step of our own). Every change of the planned date is kept; a later date is
+    a slip. ``attendees`` (people present) must be the customer's."""
+    if milestone is not None:
+        milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     milestone = milestone or Milestone(project=project)
-    for field in ("name", "due_on", "done_on"):
+    planned_before = milestone.due_on if milestone.pk else None
+    for field in ("kind", "name", "due_on", "done_on"):
         if field in data:
-            setattr(milestone, field, data[field])
-    validated(milestone, exclude=["project"])
+            setattr(milestone, field, data[field] if data[field] is not None or field == "done_on" else "")
+    attendees = data.get("attendees")
+    errors = collect_errors(partial(validated, milestone, exclude=["project"]))
+    if attendees and any(contact.customer_id != project.customer_id for contact in attendees):
+        errors["attendees"] = [_("Choose people of this project's customer.")]
+    if errors:
+        raise DomainError(errors)
     milestone.save()
+    if attendees is not None:
+        milestone.attendees.set(attendees)
+    if milestone.due_on != planned_before:
+        MilestoneChange.objects.create(
+            milestone=milestone, old_due_on=planned_before, new_due_on=milestone.due_on, changed_by=user
+        )
+    Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+    project_refresh_checklist(project=project)
     return milestone
 
 
 @transaction.atomic
 def milestone_delete(*, user: User, milestone: Milestone) -> None:
+    project = milestone.project
     milestone.delete()
+    project_refresh_checklist(project=project)
 
 
 @transaction.atomic
@@ -440,8 +478,9 @@ def conflict_resolve(
 
 @transaction.atomic
 def project_merge(*, user: User, target: Project, source: Project, reason: str = "") -> Project:
-    """Move the source's procurement items, committee, milestones, ticks and every
-    other row pointing at it (pipeline history too) into the target; delete the source."""
+    """Move the source's procurement items, committee, milestones, ticks and owner
+    history into the target, let later apps move theirs (``PROJECT_MERGE_HOOKS``),
+    and delete the source."""
     if target.pk == source.pk or target.customer_id != source.customer_id:
         raise DomainError(_("Only two different projects of the same customer can be merged."))
     if not manages_team_of(user=user, record=source):
@@ -454,12 +493,18 @@ def project_merge(*, user: User, target: Project, source: Project, reason: str =
     Stakeholder.objects.filter(project=source, contact_id__in=on_target).delete()
     ticked = set(ChecklistTick.objects.filter(project=target).values_list("item_id", flat=True))
     ChecklistTick.objects.filter(project=source, item_id__in=ticked).delete()
-    skip = {Conflict}
-    for relation in Project._meta.related_objects:
-        model = relation.related_model
-        if not relation.one_to_many or model in skip or model.__name__.startswith("Historical"):
-            continue
-        model._base_manager.filter(**{relation.field.name: source}).update(**{relation.field.name: target})
+    # A key date both projects have stays the target's; the source's becomes a named step.
+    target_kinds = set(
+        Milestone.objects.filter(project=target).exclude(kind=MilestoneKind.OTHER).values_list("kind", flat=True)
+    )
+    for milestone in Milestone.objects.filter(project=source, kind__in=target_kinds):
+        milestone.name = f"{milestone.get_kind_display()}{bracketed('#%s' % source.pk)}"[:100]
+        milestone.kind = MilestoneKind.OTHER
+        milestone.save(update_fields=["name", "kind"])
+    for model in (ProcurementItem, Stakeholder, Milestone, ChecklistTick, OwnerChange):
+        model._base_manager.filter(project=source).update(project=target)
+    for hook in PROJECT_MERGE_HOOKS:
+        hook(user=user, target=target, source=source)
     Conflict.objects.filter(Q(project_a=source) | Q(project_b=source)).delete()
     source._history_user = user
     source._change_reason = reason or f"merged into #{target.pk}"

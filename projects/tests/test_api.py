@@ -305,7 +305,8 @@ def test_create_returns_the_basic_fields(rep_api, rep):
             "kind": "expansion",
             "lead_contact": contact.pk,
             "funding_source": "special_fund",
-            "approved_funding": "1200000.00",
+            "funding_approved": True,
+            "budget": "1200000.00",
             "start_on": "2026-10-01",
             "end_on": "2027-03-31",
         },
@@ -315,7 +316,7 @@ def test_create_returns_the_basic_fields(rep_api, rep):
     body = response.json()
     assert body["owner"] == rep.pk
     assert body["customer_name"] == customer.name
-    assert body["approved_funding"] == "1200000.00"
+    assert body["funding_approved"] is True
     assert body["procurement_total"] == "0.00"
     assert body["version"] == 1
     assert body["conflicts"] == []
@@ -366,16 +367,6 @@ def test_patch_end_before_stored_start_names_end_on(rep_api, rep):
     response = rep_api.patch(f"/api/v1/projects/{project.pk}/", {"end_on": "2027-01-01"}, format="json")
     assert response.status_code == 400
     assert "end_on" in response.json()["errors"]
-
-
-def test_negative_approved_funding_is_refused(rep_api, rep):
-    response = rep_api.post(
-        "/api/v1/projects/",
-        {"customer": CustomerFactory(owner=rep).pk, "name": "甲", "approved_funding": "-1"},
-        format="json",
-    )
-    assert response.status_code == 400
-    assert "approved_funding" in response.json()["errors"]
 
 
 def test_invisible_customer_answers_invalid_pk_without_its_name(rep_api, outsider_rep):

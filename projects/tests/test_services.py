@@ -35,7 +35,7 @@ def test_create_with_procurement_list_and_checklist_score(rep):
     ("data", "field"),
     [
         ({"start_on": date(2027, 1, 2), "end_on": date(2027, 1, 1)}, "end_on"),
-        ({"approved_funding": Decimal("-1")}, "approved_funding"),
+        ({"budget": Decimal("-1")}, "budget"),
         ({"name": ""}, "name"),
     ],
 )
