@@ -41,7 +41,9 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
 
 
-def _display(model, name, value, lookups):
+def field_display(model, name, value, lookups):
+    """A stored value as people read it: a choice's label, a related row's name from
+    ``lookups`` ({(model, pk): name}), yes/no, or "—" for nothing."""
     if value in (None, ""):
         return "—"
     model_field = model._meta.get_field(name)
@@ -71,8 +73,8 @@ def _entries(model, records, kind, lookups):
                         changes.append(
                             Change(
                                 label=str(model._meta.get_field(name).verbose_name),
-                                old=_display(model, name, old, lookups),
-                                new=_display(model, name, new, lookups),
+                                old=field_display(model, name, old, lookups),
+                                new=field_display(model, name, new, lookups),
                             )
                         )
                 if not changes:

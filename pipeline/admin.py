@@ -1,13 +1,13 @@
-"""Django admin, for emergencies: stages and lost reasons may be edited here
-(the settings pages are the everyday way); a project's stage, its history and
-its budget history are read-only, because every change must go through
-``pipeline.services`` and leave its stage or budget change."""
+"""Django admin, read-only: the pipeline settings (pipelines, stages, exit checks,
+lost reasons, team defaults) are changed on the settings pages (/settings/pipelines/),
+whose services keep their rules (a pipeline keeps a won and a lost stage, one
+company default…) and log every change; a project's stage, its history and its
+budget history change only through ``pipeline.services``, which writes its stage
+or budget change."""
 
-from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from pipeline import exit_checks
 from pipeline.models import (
     Activity,
     BudgetChange,
@@ -16,63 +16,15 @@ from pipeline.models import (
     LostReason,
     Pipeline,
     ProjectState,
+    SettingsChange,
     Stage,
     StageChange,
     TeamPipeline,
 )
 
 
-class ExitCheckForm(forms.ModelForm):
-    requirement = forms.ChoiceField(required=False, choices=lambda: [("", "—"), *exit_checks.requirement_choices()])
-
-    class Meta:
-        model = ExitCheck
-        fields = ["requirement", "checklist_item", "severity"]
-
-
-class ExitCheckInline(admin.TabularInline):
-    model = ExitCheck
-    form = ExitCheckForm
-    extra = 0
-
-
-class StageInline(admin.TabularInline):
-    model = Stage
-    fields = ["key", "name_zh", "name_en", "tier", "order", "probability", "expected_days", "is_archived"]
-    extra = 0
-    show_change_link = True
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # a stage in use is archived, never deleted
-
-
-@admin.register(Pipeline)
-class PipelineAdmin(admin.ModelAdmin):
-    list_display = ["name_zh", "name_en", "key", "kind", "is_default", "is_archived"]
-    inlines = [StageInline]
-
-
-@admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
-    list_display = ["name_zh", "name_en", "key", "pipeline", "tier", "order", "probability", "is_archived"]
-    list_filter = ["pipeline", "tier", "is_archived"]
-    inlines = [ExitCheckInline]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(LostReason)
-class LostReasonAdmin(admin.ModelAdmin):
-    list_display = ["name_zh", "name_en", "key", "order", "is_active"]
-    list_editable = ["order", "is_active"]
-
-
-admin.site.register(TeamPipeline)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
+class ReadOnly:
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -80,6 +32,53 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    pass
+
+
+class ExitCheckInline(ReadOnly, admin.TabularInline):
+    model = ExitCheck
+    fields = ["requirement", "checklist_item", "severity"]
+    extra = 0
+
+
+class StageInline(ReadOnly, admin.TabularInline):
+    model = Stage
+    fields = ["key", "name_zh", "name_en", "tier", "order", "probability", "expected_days", "is_archived"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Pipeline)
+class PipelineAdmin(ReadOnlyAdmin):
+    list_display = ["name_zh", "name_en", "key", "kind", "is_default", "is_archived"]
+    inlines = [StageInline]
+
+
+@admin.register(Stage)
+class StageAdmin(ReadOnlyAdmin):
+    list_display = ["name_zh", "name_en", "key", "pipeline", "tier", "order", "probability", "is_archived"]
+    list_filter = ["pipeline", "tier", "is_archived"]
+    inlines = [ExitCheckInline]
+
+
+@admin.register(LostReason)
+class LostReasonAdmin(ReadOnlyAdmin):
+    list_display = ["name_zh", "name_en", "key", "order", "is_active"]
+
+
+@admin.register(TeamPipeline)
+class TeamPipelineAdmin(ReadOnlyAdmin):
+    list_display = ["team", "pipeline"]
+
+
+@admin.register(SettingsChange)
+class SettingsChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "by", "kind", "action", "name_zh", "pipeline"]
+    list_filter = ["kind", "action"]
+    list_select_related = ["by", "pipeline"]
 
 
 @admin.register(ProjectState)

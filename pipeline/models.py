@@ -196,6 +196,60 @@ class LostReason(Bilingual):
         verbose_name_plural = _("lost reasons")
 
 
+class SettingsKind(models.TextChoices):
+    # Read in a sentence ("admin changed stage “Payment”"), so lower case.
+    PIPELINE = "pipeline", _("pipeline")
+    STAGE = "stage", _("stage")
+    EXIT_CHECK = "exit_check", _("exit check of stage")
+    LOST_REASON = "lost_reason", _("lost reason")
+    TEAM_DEFAULT = "team_default", _("default pipeline of team")
+
+
+class SettingsAction(models.TextChoices):
+    CREATED = "created", _("created")
+    CHANGED = "changed", _("changed")
+    REORDERED = "reordered", _("reordered")
+    ARCHIVED = "archived", _("archived")
+    RESTORED = "restored", _("restored")
+    DELETED = "deleted", _("deleted")
+
+
+class SettingsChange(Bilingual):
+    """One change of the pipeline settings (a pipeline, a stage, an exit check, a
+    lost reason, a team's default pipeline): who, when, and each field before and
+    after. The subject's names are copied (``name_zh``/``name_en``), so the entry
+    still reads right after a rename or a delete. Written only by
+    ``pipeline.settings_services``."""
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=SettingsKind.choices)
+    object_id = models.PositiveBigIntegerField(_("id"), null=True, blank=True)
+    pipeline = models.ForeignKey(
+        Pipeline, verbose_name=_("pipeline"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("change"), max_length=10, choices=SettingsAction.choices)
+    # [[field name, before, after], ...] in stored values; an order is a list of ids.
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("settings change")
+        verbose_name_plural = _("settings changes")
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="settings_change_recent"),
+            models.Index(fields=["pipeline", "-at", "-id"], name="settings_change_pipeline"),
+            models.Index(fields=["kind", "-at", "-id"], name="settings_change_kind"),
+        ]
+
+
 class ProjectStateQuerySet(VisibleQuerySet):
     owner_field = "project__owner"
     team_field = "project__team"

@@ -252,7 +252,8 @@ def project_move(
         project=locked,
         from_stage=state.stage,
         to_stage=target,
-        from_tier=state.stage.tier,
+        # The tier the project stood in, which its stage may no longer have (settings changed it since).
+        from_tier=state.tier,
         to_tier=target.tier,
         at=at,
         by=user,

@@ -15,6 +15,7 @@ NAVIGATION = [
     ("coaching:dashboard", _("Team dashboard"), (Role.LEAD, Role.ADMIN)),
     ("teams:team_list", _("Teams"), (Role.ADMIN,)),
     ("teams:user_list", _("Users"), (Role.ADMIN,)),
+    ("pipeline:settings", _("Pipelines"), (Role.ADMIN,)),
 ]
 
 

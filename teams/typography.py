@@ -34,3 +34,8 @@ def quoted(text) -> str:
 def join_nonempty(*parts, sep: str = " ") -> str:
     """Join the parts that have text, so an empty part leaves no dangling separator."""
     return sep.join(str(part).strip() for part in parts if part is not None and str(part).strip())
+
+
+def listed(items) -> str:
+    """Items in a run: "华东一组、华南二组" in Chinese, "East 1, South 2" in English."""
+    return ("、" if _is_chinese() else ", ").join(str(item) for item in items if str(item).strip())

@@ -28,6 +28,12 @@ def quoted(text):
     return typography.quoted(text)
 
 
+@register.filter
+def listed(items):
+    """``{{ names|listed }}``: "华东一组、华南二组" / "East 1, South 2"."""
+    return typography.listed(items or ())
+
+
 @register.simple_tag
 def joined(*parts, sep=" "):
     """``{% joined object.region_name object.address %}``: the parts with text, no dangling separator."""
