@@ -8,6 +8,7 @@ from collections import defaultdict
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.history import Change, HistoryEntry, field_display
 from pipeline.exit_checks import requirement_label
@@ -33,6 +34,11 @@ KIND_MODELS = {
     SettingsKind.TEAM_DEFAULT: TeamPipeline,
 }
 ORDER_SEPARATOR = " › "
+# What a reorder changed: every stage of a pipeline (named), or every lost reason.
+REORDERED_KINDS = {
+    SettingsKind.STAGE: gettext_lazy("stages of pipeline"),
+    SettingsKind.LOST_REASON: gettext_lazy("lost reasons"),
+}
 
 
 def pipeline_rows() -> list[Pipeline]:
@@ -169,7 +175,7 @@ def history_entries(rows) -> list[HistoryEntry]:
             HistoryEntry(
                 when=row.at,
                 user=row.by,
-                kind=row.get_kind_display(),
+                kind=REORDERED_KINDS[row.kind] if row.action == SettingsAction.REORDERED else row.get_kind_display(),
                 subject=row.name,
                 action=row.get_action_display(),
                 reason="",

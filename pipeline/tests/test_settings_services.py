@@ -2,13 +2,15 @@
 company default, team defaults, stages (order, tier, archive, delete), exit
 checks, lost reasons, and the change log. History is never rewritten."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import connection
 from django.utils import timezone
 
-from pipeline import services, settings_services
+from pipeline import defaults, services, settings_services
 from pipeline.models import (
     ExitCheck,
     LostReason,
@@ -363,7 +365,7 @@ def test_a_reorder_names_every_active_stage_once_or_changes_nothing(admin):
     settings_services.stages_reorder(user=admin, pipeline=pipeline, stage_ids=[ids[key] for key in wanted])
     assert _keys(pipeline) == wanted
     (entry,) = history_entries(settings_changes(pipeline=pipeline))
-    assert (entry.action, entry.subject) == ("reordered", "New business")
+    assert (entry.action, entry.kind, entry.subject) == ("reordered", "stages of pipeline", "New business")
     assert entry.changes[0].new.startswith("Need confirmed › Prospect › Proposal formally accepted")
 
 
@@ -472,3 +474,35 @@ def test_the_last_active_lost_reason_stays(admin):
         in _errors(lambda: settings_services.lost_reason_delete(user=admin, reason=last))[NON_FIELD_ERRORS][0]
     )
     assert LostReason.objects.get(pk=last.pk).is_active
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_archiving_the_two_won_stages_at_once_leave_one(admin):
+    """Each archive sees the other's: the pipeline's row is held while its stages change."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent connections")
+    if not Pipeline.objects.exists():  # a transactional test before this one flushed the shipped rows
+        defaults.install(Pipeline=Pipeline, Stage=Stage, ExitCheck=ExitCheck, LostReason=LostReason)
+    renewal = Pipeline.objects.get(key="renewal")
+    data = {"key": "renewal_upsold", "name_zh": "续约并增购", "name_en": "Renewed and grown", "tier": "won"}
+    settings_services.stage_create(user=admin, pipeline=renewal, data={**data, "probability": 100})
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def archive(key):
+        try:
+            barrier.wait()
+            settings_services.stage_archive(user=admin, stage=_stage(key))
+            outcomes.append("archived")
+        except DomainError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=archive, args=(key,)) for key in ("renewal_won", "renewal_upsold")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["archived", "refused"]
+    assert renewal.stages.filter(tier="won", is_archived=False).count() == 1

@@ -1,0 +1,95 @@
+"""The pipeline settings in a real browser: an admin reorders stages with the
+arrows on a desktop, and every settings page fits a 390 × 844 phone. Writes
+docs/screenshots/settings-stages-desktop.png."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from pipeline import defaults, services
+from pipeline.models import ExitCheck, LostReason, Pipeline, Stage
+from projects import services as project_services
+from tests.browser import log_in
+from tests.factories import TEST_PASSWORD, AdminFactory, CustomerFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def settings_data(db):
+    if not Pipeline.objects.exists():  # a transactional test before this one flushed the shipped rows
+        defaults.install(Pipeline=Pipeline, Stage=Stage, ExitCheck=ExitCheck, LostReason=LostReason)
+    AdminFactory(username="admin", display_name="管理员")
+    rep = UserFactory(username="rep", display_name="张伟")
+    for number, stage in enumerate(["prospect", "prospect", "need_confirmed", "lost"]):
+        project = project_services.project_create(
+            user=rep,
+            customer=CustomerFactory(owner=rep, name=f"杭州云帆{number}信息科技有限公司"),
+            data={"name": f"数字化平台第{number + 1}期", "opened_at": timezone.now() - timedelta(days=20)},
+        )
+        if stage != "prospect":
+            services.project_move(user=rep, project=project, stage=stage, lost_reason="price")
+    return Pipeline.objects.get(key="new_business")
+
+
+def _no_sideways_scroll(page):
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"{page.url} is {width}px wide in a {inner}px window"
+
+
+def _stage_names(page):
+    return [name.strip() for name in page.locator(".list-table td.name > a").all_inner_texts()]
+
+
+def test_admin_moves_a_stage_up_with_the_arrow(page_for, settings_data):
+    page = page_for(locale="zh-CN", viewport=DESKTOP)
+    log_in(page, "admin", TEST_PASSWORD)
+    page.goto(f"/settings/pipelines/{settings_data.pk}/")
+    assert page.locator(".list-table").is_visible()
+    assert _stage_names(page)[3:5] == ["合同/法务", "付款流程"]
+    payment = Stage.objects.get(key="payment")
+    page.locator(f".list-table form[action='/settings/stages/{payment.pk}/shift/'] button[value=up]").click()
+    page.wait_for_load_state("networkidle")
+    assert _stage_names(page)[3:5] == ["付款流程", "合同/法务"]
+    _no_sideways_scroll(page)
+    page.locator(f".list-table form[action='/settings/stages/{payment.pk}/shift/'] button[value=down]").click()
+    page.wait_for_load_state("networkidle")
+    assert _stage_names(page)[3:5] == ["合同/法务", "付款流程"]
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / "settings-stages-desktop.png"), full_page=False)
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_every_settings_page_fits_a_phone(page_for, settings_data, locale):
+    page = page_for(locale=locale, viewport=PHONE)
+    log_in(page, "admin", TEST_PASSWORD)
+    stage = Stage.objects.get(key="need_confirmed")
+    reason = LostReason.objects.get(key="price")
+    for path in [
+        "/settings/pipelines/",
+        f"/settings/pipelines/{settings_data.pk}/",
+        "/settings/pipelines/new/",
+        f"/settings/pipelines/{settings_data.pk}/stages/new/",
+        f"/settings/stages/{stage.pk}/",
+        "/settings/lost-reasons/",
+        f"/settings/lost-reasons/{reason.pk}/",
+        "/settings/changes/",
+    ]:
+        page.goto(path)
+        _no_sideways_scroll(page)
+    # On a phone the stages are cards, each with its arrows within reach.
+    page.goto(f"/settings/pipelines/{settings_data.pk}/")
+    assert page.locator(".list-cards").is_visible() and not page.locator(".list-table").is_visible()
+    cards = page.locator(".list-card")
+    assert cards.count() == 7
+    payment = Stage.objects.get(key="payment")
+    cards.nth(4).locator("button[value=up]").click()
+    page.wait_for_load_state("networkidle")
+    expected = payment.name_zh if locale == "zh-CN" else payment.name_en
+    assert page.locator(".list-card .card-title").nth(3).inner_text() == expected
