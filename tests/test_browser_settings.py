@@ -47,20 +47,36 @@ def _stage_names(page):
     return [name.strip() for name in page.locator(".list-table td.name > a").all_inner_texts()]
 
 
-def test_admin_moves_a_stage_up_with_the_arrow(page_for, settings_data):
+def _wait_for_stage(page, position, name):
+    """The arrows swap the list in place (htmx): wait until ``name`` stands at ``position``."""
+    page.wait_for_function(
+        "([position, name]) => (document.querySelectorAll('.list-table td.name > a')[position] || {})"
+        ".textContent?.trim() === name",
+        arg=[position, name],
+    )
+
+
+def test_admin_moves_a_stage_up_with_the_arrow_and_the_keyboard(page_for, settings_data):
     page = page_for(locale="zh-CN", viewport=DESKTOP)
     log_in(page, "admin", TEST_PASSWORD)
     page.goto(f"/settings/pipelines/{settings_data.pk}/")
     assert page.locator(".list-table").is_visible()
-    assert _stage_names(page)[3:5] == ["合同/法务", "付款流程"]
+    assert _stage_names(page)[2:5] == ["方案正式通过", "合同/法务", "付款流程"]
     payment = Stage.objects.get(key="payment")
-    page.locator(f".list-table form[action='/settings/stages/{payment.pk}/shift/'] button[value=up]").click()
-    page.wait_for_load_state("networkidle")
-    assert _stage_names(page)[3:5] == ["付款流程", "合同/法务"]
+    page.locator(f"#row-stage-{payment.pk}-up").click()
+    _wait_for_stage(page, 3, "付款流程")
+    assert _stage_names(page)[2:5] == ["方案正式通过", "付款流程", "合同/法务"]
+    # Only the list was swapped and the arrow kept the focus: Enter moves the stage on.
+    assert page.evaluate("document.activeElement.id") == f"row-stage-{payment.pk}-up"
+    page.keyboard.press("Enter")
+    _wait_for_stage(page, 2, "付款流程")
+    assert _stage_names(page)[2:5] == ["付款流程", "方案正式通过", "合同/法务"]
     _no_sideways_scroll(page)
-    page.locator(f".list-table form[action='/settings/stages/{payment.pk}/shift/'] button[value=down]").click()
-    page.wait_for_load_state("networkidle")
-    assert _stage_names(page)[3:5] == ["合同/法务", "付款流程"]
+    for position in (3, 4):
+        page.locator(f"#row-stage-{payment.pk}-down").click()
+        _wait_for_stage(page, position, "付款流程")
+    page.reload()
+    assert _stage_names(page)[2:5] == ["方案正式通过", "合同/法务", "付款流程"]
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOTS / "settings-stages-desktop.png"), full_page=False)
 
@@ -86,10 +102,11 @@ def test_every_settings_page_fits_a_phone(page_for, settings_data, locale):
     # On a phone the stages are cards, each with its arrows within reach.
     page.goto(f"/settings/pipelines/{settings_data.pk}/")
     assert page.locator(".list-cards").is_visible() and not page.locator(".list-table").is_visible()
-    cards = page.locator(".list-card")
-    assert cards.count() == 7
+    assert page.locator(".list-card").count() == 7
     payment = Stage.objects.get(key="payment")
-    cards.nth(4).locator("button[value=up]").click()
-    page.wait_for_load_state("networkidle")
+    page.locator(f"#card-stage-{payment.pk}-up").click()
     expected = payment.name_zh if locale == "zh-CN" else payment.name_en
-    assert page.locator(".list-card .card-title").nth(3).inner_text() == expected
+    page.wait_for_function(
+        "name => document.querySelectorAll('.list-card .card-title')[3].textContent.trim() === name", arg=expected
+    )
+    _no_sideways_scroll(page)

@@ -323,3 +323,17 @@ def test_history_of_the_stage_changes_keeps_its_tiers_after_the_settings_change(
     )
     assert _stage("need_confirmed").tier == "high_intent"
     assert StageChange.objects.filter(project=project, to_stage=stage).get().to_tier == "qualified"
+
+
+def test_an_arrow_refused_under_htmx_reloads_the_page_to_show_why(admin_client, admin):
+    stage = _stage("payment")
+    settings_services.stage_archive(user=admin, stage=stage)
+    response = admin_client.post(
+        reverse("pipeline:settings_stage_shift", args=[stage.pk]), {"direction": "up"}, HTTP_HX_REQUEST="true", **EN
+    )
+    assert response.status_code == 200
+    assert (
+        response["HX-Redirect"] == f"{reverse('pipeline:settings_pipeline', args=[stage.pipeline_id])}#stage-{stage.pk}"
+    )
+    page = admin_client.get(response["HX-Redirect"], **EN).content.decode()
+    assert "An archived stage has no place in the order" in page

@@ -9,7 +9,7 @@ JavaScript and on a phone."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -158,6 +158,8 @@ class SettingsButton(AdminOnlyPage, View):
         except DomainError as error:
             for message in error.messages:
                 messages.error(request, message)
+            if request.htmx:  # the swap would show only the list: load the whole page, message and all
+                return HttpResponse(headers={"HX-Redirect": self.back(subject)})
         else:
             if self.done and changed is not False:
                 messages.success(request, self.done % {"name": name})
