@@ -13,6 +13,7 @@ from pipeline.models import ExitCheck, LostReason, Pipeline, Stage
 from projects import services as project_services
 from tests.browser import log_in
 from tests.factories import TEST_PASSWORD, AdminFactory, CustomerFactory, UserFactory
+from tests.test_browser_accessibility import blocking_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,6 +37,21 @@ def settings_data(db):
         if stage != "prospect":
             services.project_move(user=rep, project=project, stage=stage, lost_reason="price")
     return Pipeline.objects.get(key="new_business")
+
+
+def _settings_paths(pipeline):
+    stage = Stage.objects.get(key="need_confirmed")
+    reason = LostReason.objects.get(key="price")
+    return [
+        "/settings/pipelines/",
+        f"/settings/pipelines/{pipeline.pk}/",
+        "/settings/pipelines/new/",
+        f"/settings/pipelines/{pipeline.pk}/stages/new/",
+        f"/settings/stages/{stage.pk}/",
+        "/settings/lost-reasons/",
+        f"/settings/lost-reasons/{reason.pk}/",
+        "/settings/changes/",
+    ]
 
 
 def _no_sideways_scroll(page):
@@ -85,18 +101,7 @@ def test_admin_moves_a_stage_up_with_the_arrow_and_the_keyboard(page_for, settin
 def test_every_settings_page_fits_a_phone(page_for, settings_data, locale):
     page = page_for(locale=locale, viewport=PHONE)
     log_in(page, "admin", TEST_PASSWORD)
-    stage = Stage.objects.get(key="need_confirmed")
-    reason = LostReason.objects.get(key="price")
-    for path in [
-        "/settings/pipelines/",
-        f"/settings/pipelines/{settings_data.pk}/",
-        "/settings/pipelines/new/",
-        f"/settings/pipelines/{settings_data.pk}/stages/new/",
-        f"/settings/stages/{stage.pk}/",
-        "/settings/lost-reasons/",
-        f"/settings/lost-reasons/{reason.pk}/",
-        "/settings/changes/",
-    ]:
+    for path in _settings_paths(settings_data):
         page.goto(path)
         _no_sideways_scroll(page)
     # On a phone the stages are cards, each with its arrows within reach.
@@ -110,3 +115,15 @@ def test_every_settings_page_fits_a_phone(page_for, settings_data, locale):
         "name => document.querySelectorAll('.list-card .card-title')[3].textContent.trim() === name", arg=expected
     )
     _no_sideways_scroll(page)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_settings_pages_have_no_serious_accessibility_violations(page_for, settings_data, viewport):
+    page = page_for(locale="zh-CN", viewport=viewport)
+    log_in(page, "admin", TEST_PASSWORD)
+    found = {}
+    for path in _settings_paths(settings_data):
+        assert page.goto(path).status == 200, path
+        if lines := blocking_violations(page):
+            found[path] = lines
+    assert not found, "\n".join(f"{path}: {line}" for path, lines in found.items() for line in lines)
