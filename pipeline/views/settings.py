@@ -5,7 +5,7 @@ changes"). Every write goes through ``pipeline.settings_services``.
 
 Admins only: for anyone else these pages do not exist (404, like an unknown id).
 Buttons are plain forms that post and come back, so everything works without
-JavaScript and on a phone."""
+JavaScript and on a phone; the reorder arrows add htmx to swap only the list."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -125,8 +125,9 @@ class PipelineDetailView(AdminOnlyPage, View):
         form = PipelineForm(request.POST, instance=pipeline)
         if form.is_valid():
             data = form.service_data()
-            if _saved(form, services.pipeline_update, user=request.user, pipeline=pipeline, data=data) is not None:
-                messages.success(request, _("Pipeline %(pipeline)s saved.") % {"pipeline": pipeline.name})
+            saved = _saved(form, services.pipeline_update, user=request.user, pipeline=pipeline, data=data)
+            if saved is not None:
+                messages.success(request, _("Pipeline %(pipeline)s saved.") % {"pipeline": saved.name})
                 return redirect("pipeline:settings_pipeline", pk=pipeline.pk)
         pipeline.refresh_from_db()
         return self.render(pipeline, form)
@@ -236,11 +237,11 @@ class StageUpdateView(AdminOnlyPage, View):
     def post(self, request, pk):
         stage = _stage(pk)
         form = StageForm(request.POST, instance=stage)
-        if form.is_valid() and _saved(
-            form, services.stage_update, user=request.user, stage=stage, data=form.service_data()
-        ):
-            messages.success(request, _("Stage %(stage)s saved.") % {"stage": stage.name})
-            return redirect(f"{reverse('pipeline:settings_pipeline', args=[stage.pipeline_id])}#stage-{stage.pk}")
+        if form.is_valid():
+            saved = _saved(form, services.stage_update, user=request.user, stage=stage, data=form.service_data())
+            if saved is not None:
+                messages.success(request, _("Stage %(stage)s saved.") % {"stage": saved.name})
+                return redirect(f"{reverse('pipeline:settings_pipeline', args=[stage.pipeline_id])}#stage-{stage.pk}")
         return self.render(_stage(pk), form)
 
     def render(self, stage, form, check_form=None):
