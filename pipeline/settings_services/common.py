@@ -1,0 +1,88 @@
+"""What every settings service shares: the change log (``record``), input
+cleaning, the order of a list, and the locks."""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+
+from pipeline.models import (
+    Pipeline,
+    SettingsAction,
+    SettingsChange,
+)
+from teams.errors import DomainError
+from teams.models import User
+
+ORDER_STEP = 10
+
+
+# --- the change log ---------------------------------------------------------------------------
+
+
+def field_values(instance, fields) -> dict:
+    return {name: getattr(instance, name) for name in fields}
+
+
+def record(*, user: User, kind: str, action: str, subject, pipeline=None, object_id=None, changes=()):
+    """Log one settings change; ``subject`` gives the names shown (a team gives its one name)."""
+    names = (subject.name_zh, subject.name_en) if hasattr(subject, "name_zh") else (str(subject),) * 2
+    return SettingsChange.objects.create(
+        by=user,
+        kind=kind,
+        action=action,
+        object_id=object_id if object_id is not None else subject.pk,
+        name_zh=names[0][:100],
+        name_en=names[1][:100],
+        pipeline=pipeline,
+        changes=[list(change) for change in changes],
+    )
+
+
+def record_diff(*, user, kind, subject, before: dict, pipeline=None) -> bool:
+    """Log the fields that differ from ``before``; nothing when none does."""
+    changes = [[name, old, getattr(subject, name)] for name, old in before.items() if getattr(subject, name) != old]
+    if changes:
+        record(user=user, kind=kind, action=SettingsAction.CHANGED, subject=subject, pipeline=pipeline, changes=changes)
+    return bool(changes)
+
+
+def created(instance, fields) -> list:
+    return [[name, None, getattr(instance, name)] for name in fields if getattr(instance, name) not in (None, "")]
+
+
+# --- shared rules -----------------------------------------------------------------------------
+
+
+def clean(data: dict, fields) -> dict:
+    """The given fields of ``data``, text stripped (a field left out keeps its value)."""
+    return {name: data[name].strip() if isinstance(data[name], str) else data[name] for name in fields if name in data}
+
+
+def refuse(message, field=NON_FIELD_ERRORS):
+    raise DomainError({field: [message]})
+
+
+def shifted(ids: list, pk, by: int) -> list:
+    """``ids`` with ``pk`` moved ``by`` places (-1 up, +1 down), kept within the list."""
+    ids = list(ids)
+    position = ids.index(pk)
+    target = min(max(position + by, 0), len(ids) - 1)
+    ids.insert(target, ids.pop(position))
+    return ids
+
+
+def renumber(model, rows: list) -> None:
+    """Give ``rows`` the orders 10, 20, 30… in list order, in one statement."""
+    for position, row in enumerate(rows, 1):
+        row.order = position * ORDER_STEP
+    model.objects.bulk_update(rows, ["order"])
+
+
+def lock_pipeline(pipeline: Pipeline) -> Pipeline:
+    """Every change of a pipeline's stages holds its row: the rules over several stages
+    (keep a won stage, one order) then see no half-done change of another admin."""
+    return Pipeline.objects.select_for_update().get(pk=pipeline.pk)
+
+
+def lock_pipelines() -> dict[int, Pipeline]:
+    """A change of the company default or of a kind reads every pipeline: hold them all
+    (always in id order, so two admins cannot deadlock)."""
+    return {pipeline.pk: pipeline for pipeline in Pipeline.objects.select_for_update().order_by("pk")}
