@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401  (each page module adds its routes below)
+from django.urls import path
+
+from pipeline.views import board
 
 app_name = "pipeline"
 
+# Each page module appends its routes.
 urlpatterns = []
+
+urlpatterns += [
+    path("board/", board.BoardView.as_view(), name="board"),
+    path("board/projects/<int:pk>/move/", board.BoardMoveView.as_view(), name="board_move"),
+]
