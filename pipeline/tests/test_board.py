@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pipeline import services
-from pipeline.models import ProjectState, StageChange
+from pipeline.models import ExitCheck, Pipeline, ProjectState, Stage, StageChange
 from pipeline.selectors.board_page import board_page
 from projects import services as project_services
 from projects.models import Project
@@ -392,3 +392,13 @@ def test_the_move_page_opens_with_the_stage_chosen(rep_client, reps_project, cli
     assert response.status_code == 200
     assert '<option value="lost" selected>' in response.content.decode()
     assert client_for("outsider_rep").get(_move_url(reps_project)).status_code == 404
+
+
+def test_a_flushed_database_gets_its_pipelines_back_for_a_starting_stage(rep):
+    # A flush (transactional browser tests, a reset demo) empties the shipped pipelines;
+    # a project starting in a named stage must not fail on that.
+    ExitCheck.objects.all().delete()
+    Stage.objects.all().delete()
+    Pipeline.objects.all().delete()
+    project = _project(rep, "清空后的项目", stage="need_confirmed")
+    assert _stage(project) == "need_confirmed"

@@ -46,27 +46,37 @@
   // Fetch the columns again, keeping what the user unfolded and where the strip was scrolled.
   function refresh(focusProject) {
     var columns = document.getElementById("board-columns");
-    if (!columns || !window.htmx) { window.location.reload(); return Promise.resolve(); }
+    if (!columns) { window.location.reload(); return Promise.resolve(); }
     var strip = columns.querySelector(".board-scroll");
     var left = strip ? strip.scrollLeft : 0;
     var unfolded = Array.prototype.map.call(
       columns.querySelectorAll(".board-column.closed:not(.collapsed)"),
       function (column) { return column.dataset.stage; }
     );
-    var url = window.location.pathname + window.location.search;
-    return window.htmx.ajax("GET", url, { target: "#board-columns", swap: "outerHTML" }).then(function () {
+    return fetch(window.location.pathname + window.location.search, {
+      credentials: "same-origin",
+      headers: { "HX-Request": "true", "HX-Target": "board-columns" }
+    }).then(function (response) {
+      return response.ok ? response.text() : Promise.reject(response.status);
+    }).then(function (html) {
+      var holder = document.createElement("div");
+      holder.innerHTML = html;
+      var fresh = holder.querySelector("#board-columns");
+      document.getElementById("board-columns").replaceWith(fresh);
+      if (window.htmx) { window.htmx.process(fresh); }
+      setup(fresh);
       unfolded.forEach(function (stage) {
         var column = columnFor(stage);
         if (column) { setCollapsed(column, false); }
       });
-      var fresh = document.querySelector("#board-columns .board-scroll");
-      if (fresh) { fresh.scrollLeft = left; }
+      var freshStrip = fresh.querySelector(".board-scroll");
+      if (freshStrip) { freshStrip.scrollLeft = left; }
       var card = focusProject && document.getElementById("card-" + focusProject);
       if (card) {
         card.scrollIntoView({ block: "nearest", inline: "nearest" });
         card.querySelector(".card-title").focus();
       }
-    });
+    }).catch(function () { window.location.reload(); });
   }
 
   function post(card, stage, extra) {
