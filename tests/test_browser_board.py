@@ -148,6 +148,33 @@ def test_a_stale_card_goes_back_and_shows_where_the_project_is_now(page_for, rep
     assert _stage(project) == "need_confirmed"
 
 
+def test_a_lead_narrows_the_board_with_the_filter_bar(page_for, rep, other_rep, lead, deals):
+    colleague = project_services.project_create(
+        user=other_rep,
+        customer=CustomerFactory(owner=other_rep, name="温州瓯江电气有限公司"),
+        data={"name": "配电监控系统"},
+    )
+    page = page_for(locale="en-US", viewport=DESKTOP)
+    log_in(page, "lead", TEST_PASSWORD)
+    page.goto("/board/")
+    assert _card(page, colleague).is_visible() and _card(page, deals["智慧园区一期"]).is_visible()
+    # Choosing a rep reloads the board in place (htmx) with that rep's projects only.
+    page.locator(".filter-bar select[name=owner]").select_option(str(other_rep.pk))
+    _card(page, deals["智慧园区一期"]).wait_for(state="detached")
+    assert _card(page, colleague).is_visible()
+    assert "owner=" in page.url
+    # Typing searches; a card's own "move to" select does not reload the board.
+    page.locator(".filter-bar select[name=owner]").select_option("")
+    page.locator(f"#card-{deals['智慧园区一期'].pk}").wait_for()
+    page.locator("#filter-search").fill("智慧")
+    _card(page, colleague).wait_for(state="detached")
+    card = _card(page, deals["智慧园区一期"])
+    card.locator(".move-to summary").click()
+    card.locator("select[name=stage]").select_option("prospect")
+    page.wait_for_timeout(500)
+    assert card.locator("select[name=stage]").input_value() == "prospect"  # the same element, not reloaded
+
+
 def test_board_screenshots_and_phone_layout(page_for, rep, deals):
     page = page_for(locale="zh-CN", viewport=DESKTOP)
     log_in(page, "rep", TEST_PASSWORD)
