@@ -179,9 +179,9 @@ class BoardMoveView(LoginRequiredMixin, View):
             target = services.stage_by_key(data["stage"])
             # Sent once the user has seen the warnings (or the reason question) and goes on.
             if not request.POST.get("confirm"):
-                asked = self.questions(project, target, data)
-                if asked is not None:
-                    return asked(form)
+                question = self.ask(project, form, target)
+                if question is not None:
+                    return question
             result = services.project_move(
                 user=request.user,
                 project=project,
@@ -198,14 +198,15 @@ class BoardMoveView(LoginRequiredMixin, View):
             return self.refused(project, form, errors=form.errors.get_json_data())
         return self.moved(project, target, result, data)
 
-    def questions(self, project, target, data):
-        """What to ask before moving: the warnings of the stage being left, or the
-        reason when the project is lost (the board's dialog asks it before posting;
-        the page asks here). None: nothing to ask."""
+    def ask(self, project, form, target):
+        """The question to answer before moving, or None: confirm the warnings of the
+        stage being left, or give the reason a project was lost (the board's dialog
+        asks it before posting; without JavaScript this page asks)."""
+        data = form.cleaned_data
         if project.version != data["version"]:
             return None  # the move answers with the conflict
         if target.is_lost and not data["lost_reason"] and not wants_json(self.request):
-            return lambda form: self.page(project, form, asking_reason=True)
+            return self.page(project, form, asking_reason=True)
         failing = services.exit_warnings(project=project, to_stage=target)
         if not failing or any(result.blocks for result in failing):
             return None  # nothing to confirm, or the move refuses with the blocking ones
@@ -214,8 +215,8 @@ class BoardMoveView(LoginRequiredMixin, View):
             "stage": quoted(project.state.stage.name)
         }
         if wants_json(self.request):
-            return lambda form: JsonResponse({"confirm": True, "detail": message, "warnings": warnings})
-        return lambda form: self.page(project, form, warnings=warnings, warning_message=message)
+            return JsonResponse({"confirm": True, "detail": message, "warnings": warnings})
+        return self.page(project, form, warnings=warnings, warning_message=message)
 
     def moved(self, project, target, result, data):
         message = _("%(project)s moved to %(stage)s.") % {"project": quoted(project.name), "stage": quoted(target.name)}
