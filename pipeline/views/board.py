@@ -47,12 +47,14 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, data, *, user):
         super().__init__(data)
+        # The team whose board an admin sees (the picked one, else the first); leads and reps have theirs.
+        self.team = None
         if user.is_admin:
             teams = Team.objects.visible_to(user).order_by("name", "id")
             self.fields["team"].queryset = teams
             self.fields["team"].empty_label = None
             chosen = teams.filter(pk=data.get("team")).first() if str(data.get("team", "")).isdigit() else None
-            team = board_team(user=user, team=chosen)
+            team = self.team = board_team(user=user, team=chosen)
             members = User.objects.filter(team=team) if team is not None else User.objects.none()
         else:
             members = User.objects.visible_to(user) if user.is_lead else User.objects.none()
@@ -93,7 +95,7 @@ class BoardView(LoginRequiredMixin, View):
         board = board_page(
             user=user,
             owner=form.value("owner"),
-            team=form.value("team"),
+            team=form.team,
             pipeline=form.value("pipeline"),
             search=form.value("q") or "",
             expand=request.GET.get("column") or None,
