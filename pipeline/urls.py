@@ -1,13 +1,10 @@
-from django.urls import path
-
-from pipeline.views import board
+from django.urls import path  # noqa: F401  (each page module adds its routes below)
 
 app_name = "pipeline"
 
-# Each page module appends its routes.
 urlpatterns = []
 
-urlpatterns += [
-    path("board/", board.BoardView.as_view(), name="board"),
-    path("board/projects/<int:pk>/move/", board.BoardMoveView.as_view(), name="board_move"),
-]
+# The Board: projects by stage, moved by drag or a card's "move to" menu.
+from pipeline.board_urls import urlpatterns as board_urlpatterns  # noqa: E402
+
+urlpatterns += board_urlpatterns
