@@ -57,13 +57,19 @@ def pipeline_for(*, owner: User, kind: str = "") -> Pipeline:
         if chosen is not None:
             return chosen.pipeline
     default = pipelines.filter(is_default=True).first() or pipelines.first()
-    if default is None and not Pipeline.objects.exists():
-        # A database emptied after migrating (a flush): the shipped pipelines come back.
-        defaults.install(Pipeline=Pipeline, Stage=Stage, ExitCheck=ExitCheck, LostReason=LostReason)
+    if default is None and _reinstall_defaults():
         default = Pipeline.objects.get(is_default=True)
     if default is None:
         raise DomainError({"stage": _("No pipeline is set up. Ask an admin to create one.")})
     return default
+
+
+def _reinstall_defaults() -> bool:
+    """A database emptied after migrating (a flush) gets the shipped pipelines back."""
+    if Pipeline.objects.exists():
+        return False
+    defaults.install(Pipeline=Pipeline, Stage=Stage, ExitCheck=ExitCheck, LostReason=LostReason)
+    return True
 
 
 def first_stage(pipeline: Pipeline) -> Stage:
@@ -77,6 +83,8 @@ def stage_by_key(key, *, field_name="stage") -> Stage:
     if isinstance(key, Stage):
         return key
     stage = Stage.objects.select_related("pipeline").filter(key=str(key or "").strip()).first()
+    if stage is None and _reinstall_defaults():
+        stage = Stage.objects.select_related("pipeline").filter(key=str(key or "").strip()).first()
     if stage is None:
         raise DomainError({field_name: _("Unknown stage “%(key)s”.") % {"key": key}})
     return stage

@@ -1,10 +1,10 @@
-from django.urls import path  # noqa: F401  (each page module adds its routes below)
+"""The pipeline's pages; each area keeps its routes in its own module."""
+
+from pipeline.board_urls import urlpatterns as board_urlpatterns
+from pipeline.settings_urls import urlpatterns as settings_urlpatterns
 
 app_name = "pipeline"
 
-urlpatterns = []
-
+# The Board: projects by stage, moved by drag or a card's "move to" menu.
 # Settings (admins): pipelines, stages, exit checks, lost reasons, the change log.
-from pipeline.settings_urls import urlpatterns as settings_urlpatterns  # noqa: E402
-
-urlpatterns += settings_urlpatterns
+urlpatterns = [*board_urlpatterns, *settings_urlpatterns]

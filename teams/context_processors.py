@@ -11,6 +11,7 @@ NAVIGATION = [
     ("home", {Role.REP: _("My day"), Role.LEAD: _("My team"), Role.ADMIN: _("Overview")}, ALL),
     ("accounts:customer_list", _("Customers"), ALL),
     ("projects:project_list", _("Projects"), ALL),
+    ("pipeline:board", _("Board"), ALL),
     ("projects:conflict_list", _("Conflicts"), (Role.LEAD, Role.ADMIN)),
     ("coaching:dashboard", _("Team dashboard"), (Role.LEAD, Role.ADMIN)),
     ("teams:team_list", _("Teams"), (Role.ADMIN,)),

@@ -9,6 +9,12 @@
   }
   document.addEventListener("DOMContentLoaded", sync);
   wide.addEventListener("change", sync);
+  // A filter bar that htmx swapped in (the board re-renders its own) follows the same rule.
+  document.addEventListener("htmx:load", function (event) {
+    event.detail.elt.querySelectorAll("details[data-open-wide]").forEach(function (details) {
+      details.open = wide.matches;
+    });
+  });
 })();
 
 // Cascading province → city → district selects (codes as values).

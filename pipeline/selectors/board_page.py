@@ -1,0 +1,211 @@
+"""The Board's read: a scope's projects by stage of one pipeline.
+
+A rep sees their own projects, a lead the team's (optionally one member's), an
+admin one team at a time. Open projects show in their stage; won and lost
+columns hold only projects closed in the last ``CLOSED_DAYS`` days. Each column
+carries its count, budget sum and weighted sum (budget × the stage's win
+probability) from one aggregate query, and at most ``CARDS_PER_COLUMN`` cards
+(taken per column by a window function), so the query count does not grow with
+the number of projects.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from pipeline.models import CLOSED_TIERS, OPEN_TIERS, Pipeline, Stage, TeamPipeline
+from projects.models import Project
+from teams.models import Team, User
+
+CLOSED_DAYS = 30
+CARDS_PER_COLUMN = 100
+
+
+@dataclass
+class BoardColumn:
+    stage: Stage
+    count: int = 0
+    budget: Decimal = Decimal("0")
+    cards: list = field(default_factory=list)
+
+    @property
+    def weighted(self) -> Decimal:
+        return self.budget * self.stage.probability / 100
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage.tier in CLOSED_TIERS
+
+    @property
+    def hidden(self) -> int:
+        """Cards of the column not on the board (beyond ``CARDS_PER_COLUMN``)."""
+        return self.count - len(self.cards)
+
+
+@dataclass
+class Board:
+    pipeline: Pipeline | None
+    columns: list[BoardColumn]
+    team: Team | None
+    owner: User | None
+    # The pipelines one may pick, and those holding projects of this scope (the
+    # picker is offered when there are several).
+    pipelines: list[Pipeline]
+    pipelines_in_use: list[Pipeline]
+    today: datetime.date
+
+    @cached_property
+    def stages(self) -> list[Stage]:
+        """The stages a project may be moved into from the board."""
+        return [column.stage for column in self.columns if not column.stage.is_archived]
+
+    @property
+    def total(self) -> int:
+        return sum(column.count for column in self.columns)
+
+
+def board_team(*, user: User, team: Team | None = None) -> Team | None:
+    """The team whose board ``user`` sees: a lead's own, an admin's pick (else the
+    first team), none for a rep (a rep's board is their own projects)."""
+    if user.is_admin:
+        return team or Team.objects.order_by("name", "id").first()
+    if user.is_lead:
+        return user.team
+    return None
+
+
+def board_projects(*, user: User, owner: User | None = None, team: Team | None = None, search: str = ""):
+    """The projects of the board's scope, open or closed within ``CLOSED_DAYS`` days,
+    always within what ``user`` may see."""
+    projects = Project.objects.visible_to(user)
+    if user.is_rep:
+        projects = projects.filter(owner=user)
+    else:
+        projects = projects.filter(team=board_team(user=user, team=team))
+        if owner is not None:
+            projects = projects.filter(owner=owner)
+    since = timezone.now() - datetime.timedelta(days=CLOSED_DAYS)
+    return projects.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=since)).search(search)
+
+
+def _chosen_pipeline(*, pipelines, in_use, requested, team_id):
+    by_key = {pipeline.key: pipeline for pipeline in pipelines}
+    if requested in by_key:
+        return by_key[requested]
+    team_default = None
+    if team_id is not None:
+        team_default = TeamPipeline.objects.filter(team_id=team_id).values_list("pipeline_id", flat=True).first()
+    company_default = next((pipeline.pk for pipeline in pipelines if pipeline.is_default), None)
+    for preferred in (team_default, company_default):
+        if preferred is not None and preferred in in_use:
+            return next(pipeline for pipeline in pipelines if pipeline.pk == preferred)
+    first_in_use = next((pipeline for pipeline in pipelines if pipeline.pk in in_use), None)
+    fallback = team_default or company_default
+    return first_in_use or next((p for p in pipelines if p.pk == fallback), None) or next(iter(pipelines), None)
+
+
+def board_page(
+    *,
+    user: User,
+    owner: User | None = None,
+    team: Team | None = None,
+    pipeline: str | None = None,
+    search: str = "",
+    expand: str | None = None,
+) -> Board:
+    """The board for ``user``: one column per active stage of the pipeline (plus
+    an archived stage that still holds projects), each with its figures and cards.
+    ``expand`` (a stage key) shows every card of that column.
+
+    Queries: the pipelines, the team's default pipeline (lead, admin, a rep in a
+    team), the per-stage figures, the stages, the cards — whatever the number of
+    projects."""
+    team = board_team(user=user, team=team)
+    projects = board_projects(user=user, owner=owner, team=team, search=search)
+    pipelines = list(Pipeline.objects.filter(is_archived=False).order_by("order", "id"))
+    figures = {
+        row["state__stage_id"]: row
+        for row in projects.order_by()
+        .values("state__stage_id", "state__stage__pipeline_id")
+        .annotate(count=Count("pk"), budget=Sum("budget"))
+    }
+    in_use = {row["state__stage__pipeline_id"] for row in figures.values()}
+    team_id = team.pk if team is not None else user.team_id
+    chosen = _chosen_pipeline(pipelines=pipelines, in_use=in_use, requested=pipeline, team_id=team_id)
+    board = Board(
+        pipeline=chosen,
+        columns=[],
+        team=team,
+        owner=owner,
+        pipelines=pipelines,
+        pipelines_in_use=[p for p in pipelines if p.pk in in_use],
+        today=timezone.localdate(),
+    )
+    if chosen is None:
+        return board
+    stages = list(
+        Stage.objects.filter(pipeline=chosen)
+        .filter(Q(is_archived=False) | Q(pk__in=list(figures)))
+        .order_by("order", "id")
+    )
+    columns = {stage.pk: BoardColumn(stage=stage) for stage in stages}
+    for stage_id, row in figures.items():
+        if stage_id in columns:
+            columns[stage_id].count = row["count"]
+            columns[stage_id].budget = row["budget"] or Decimal("0")
+    board.columns = list(columns.values())
+    if not any(column.count for column in board.columns):
+        return board
+    expanded = next((s.pk for s in stages if s.key == expand), None)
+    ranked = (
+        projects.filter(state__stage__in=[stage.pk for stage in stages])
+        .select_related("customer", "owner", "state")
+        .only(
+            "name",
+            "budget",
+            "next_contact_on",
+            "closed_at",
+            "version",
+            "customer__name",
+            "owner__username",
+            "owner__display_name",
+            "owner__first_name",
+            "owner__last_name",
+            "state__stage_id",
+            "state__tier",
+            "state__entered_at",
+        )
+        .annotate(
+            position=Window(
+                RowNumber(),
+                partition_by=[F("state__stage_id")],
+                # Open columns: what needs a contact first (none planned, then the most
+                # overdue); closed columns: the latest closed first.
+                order_by=[
+                    F("closed_at").desc(nulls_last=True),
+                    F("next_contact_on").asc(nulls_first=True),
+                    F("state__entered_at").asc(),
+                    F("pk").asc(),
+                ],
+            )
+        )
+    )
+    cards = ranked.filter(Q(position__lte=CARDS_PER_COLUMN) | Q(state__stage=expanded)).order_by(
+        "state__stage_id", "position"
+    )
+    now = timezone.now()
+    for project in cards:
+        state = project.state
+        state.stage = columns[state.stage_id].stage
+        project.days_in_stage = state.days_in_stage(now)
+        project.is_stale = state.is_stale(now)
+        project.is_overdue = (
+            state.tier in OPEN_TIERS and project.next_contact_on is not None and project.next_contact_on < board.today
+        )
+        columns[state.stage_id].cards.append(project)
+    return board
