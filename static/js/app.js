@@ -156,3 +156,12 @@
   document.addEventListener("DOMContentLoaded", function () { setup(document); });
   document.addEventListener("htmx:afterSwap", function (event) { setup(event.target); });
 })();
+
+// File fields (includes/form.html): show the chosen file's name in the page's language.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches(".file-pick input[type=file]")) { return; }
+  var name = input.parentNode.querySelector(".file-name");
+  var files = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+  name.textContent = files.length ? files.join(", ") : name.dataset.empty;
+});

@@ -20,6 +20,12 @@ def colon():
     return typography.colon()
 
 
+@register.simple_tag
+def list_separator():
+    """Between the names of an enumeration: "、" in Chinese, ", " in English."""
+    return typography.list_separator()
+
+
 @register.filter
 def bracketed(text):
     return typography.bracketed(text)
