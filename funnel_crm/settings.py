@@ -190,6 +190,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Dates and numbers per language: 2026年12月2日 in Chinese, 2026-12-02 in English.
+FORMAT_MODULE_PATH = ["funnel_crm.formats"]
 CURRENCY = "CNY"
 
 # --- Static files ---------------------------------------------------------

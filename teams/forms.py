@@ -7,22 +7,34 @@ from teams.validators import SANE_DATE_MAX, SANE_DATE_MIN
 
 
 class DateInput(forms.DateInput):
-    """The browser's date picker, limited to the range the models accept."""
+    """A date field, limited to the range the models accept.
+
+    The value travels as ISO (2026-12-02) whatever the language: it is what a
+    native ``<input type="date">`` accepts, and the locale's first input format
+    (2026/12/02 in Chinese) would leave the box empty. What the user sees
+    follows the UI language: ``data-picker`` makes static/js/app.js put the
+    vendored date picker (flatpickr) over the input, showing 2026年12月2日 or
+    2026-12-02, because Chromium draws native date inputs in the browser's
+    locale (mm/dd/yyyy on an English browser), not the page's ``lang``."""
 
     input_type = "date"
 
-    def __init__(self, attrs=None, format=None):
-        bounds = {"min": SANE_DATE_MIN.isoformat(), "max": SANE_DATE_MAX.isoformat()}
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        bounds = {"min": SANE_DATE_MIN.isoformat(), "max": SANE_DATE_MAX.isoformat(), "data-picker": "date"}
         super().__init__({**bounds, **(attrs or {})}, format=format)
 
 
 class DateTimeInput(forms.DateTimeInput):
-    """The browser's date-and-time picker, limited like :class:`DateInput`."""
+    """A date-and-time field, sent as ISO and shown like :class:`DateInput`."""
 
     input_type = "datetime-local"
 
     def __init__(self, attrs=None, format="%Y-%m-%dT%H:%M"):
-        bounds = {"min": f"{SANE_DATE_MIN.isoformat()}T00:00", "max": f"{SANE_DATE_MAX.isoformat()}T23:59"}
+        bounds = {
+            "min": f"{SANE_DATE_MIN.isoformat()}T00:00",
+            "max": f"{SANE_DATE_MAX.isoformat()}T23:59",
+            "data-picker": "datetime",
+        }
         super().__init__({**bounds, **(attrs or {})}, format=format)
 
 

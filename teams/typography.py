@@ -31,6 +31,11 @@ def quoted(text) -> str:
     return f"“{text}”"
 
 
+def list_separator() -> str:
+    """Between the items of an enumeration: "、" in Chinese, ", " in English."""
+    return "、" if _is_chinese() else ", "
+
+
 def join_nonempty(*parts, sep: str = " ") -> str:
     """Join the parts that have text, so an empty part leaves no dangling separator."""
     return sep.join(str(part).strip() for part in parts if part is not None and str(part).strip())

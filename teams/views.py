@@ -6,13 +6,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import CreateView, DeleteView, ListView, TemplateView, UpdateView
 
 from teams import services
 from teams.errors import DomainError
+from teams.filters import NO_TEAM, UserFilter
 from teams.forms import TeamForm, UserForm
 from teams.mixins import RoleRequiredMixin, ServiceFormMixin, VisibleObjectsMixin, add_domain_error
 from teams.models import Role, Team, User
@@ -62,19 +63,35 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context["teammates"] = (
                 User.objects.visible_to(user).filter(is_active=True).exclude(pk=user.pk).select_related("team")
             )
-        if user.is_admin:
-            context["team_count"] = Team.objects.count()
-            context["user_counts"] = User.objects.aggregate(
-                active=Count("pk", filter=Q(is_active=True)),
-                reps=Count("pk", filter=Q(is_active=True, role=Role.REP)),
-                leads=Count("pk", filter=Q(is_active=True, role=Role.LEAD)),
-                unassigned=Count("pk", filter=Q(is_active=True, team__isnull=True) & ~Q(role=Role.ADMIN)),
-            )
         sections = [section(self.request) for section in HOME_SECTIONS]
         context["sections"] = [section for section in sections if section]
         # The figures sections offer ({"value", "label", "url"}): shown together at the top, each a link.
         context["stats"] = [stat for section in context["sections"] for stat in section.get("stats", ())]
+        if user.is_admin:
+            context["stats"] = admin_stats() + context["stats"]
         return context
+
+
+def admin_stats() -> list[dict]:
+    """The admin's figures, each linking to the list that holds exactly that many rows."""
+    counts = User.objects.aggregate(
+        active=Count("pk", filter=Q(is_active=True)),
+        reps=Count("pk", filter=Q(is_active=True, role=Role.REP)),
+        leads=Count("pk", filter=Q(is_active=True, role=Role.LEAD)),
+        unassigned=Count("pk", filter=Q(is_active=True, role=Role.REP, team__isnull=True)),
+    )
+    users = reverse("teams:user_list")
+    return [
+        {"value": Team.objects.count(), "label": _("Teams"), "url": reverse("teams:team_list")},
+        {"value": counts["active"], "label": _("Active users"), "url": f"{users}?active=1"},
+        {"value": counts["leads"], "label": _("Active leads"), "url": f"{users}?role={Role.LEAD}&active=1"},
+        {"value": counts["reps"], "label": _("Active reps"), "url": f"{users}?role={Role.REP}&active=1"},
+        {
+            "value": counts["unassigned"],
+            "label": _("Reps without a team"),
+            "url": f"{users}?role={Role.REP}&team={NO_TEAM}&active=1",
+        },
+    ]
 
 
 class AdminOnly(RoleRequiredMixin, VisibleObjectsMixin):
@@ -154,25 +171,15 @@ class UserListView(AdminOnly, ListView):
         return [self.template_name]
 
     def get_queryset(self):
-        queryset = super().get_queryset().select_related("team")
-        params = self.request.GET
-        if query := params.get("q", "").strip():
-            queryset = queryset.filter(
-                Q(username__icontains=query) | Q(display_name__icontains=query) | Q(email__icontains=query)
-            )
-        if params.get("role") in Role.values:
-            queryset = queryset.filter(role=params["role"])
-        if params.get("team", "").isdigit():
-            queryset = queryset.filter(team_id=int(params["team"]))
-        if params.get("active") in {"1", "0"}:
-            queryset = queryset.filter(is_active=params["active"] == "1")
+        self.filterset = UserFilter(
+            self.request.GET or None, queryset=super().get_queryset().select_related("team"), request=self.request
+        )
+        queryset = self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
         return queryset.order_by("team__name", "role", "username")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["roles"] = Role.choices
-        context["teams"] = Team.objects.visible_to(self.request.user)
-        context["filters"] = self.request.GET
+        context["filter"] = self.filterset
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_string"] = query.urlencode()

@@ -1,1 +1,1 @@
-from tests.browser import browser, page_for  # noqa: F401  (fixtures)
+from tests.browser import browser, page_for, playwright  # noqa: F401  (fixtures)

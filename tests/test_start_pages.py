@@ -84,3 +84,19 @@ def test_rep_without_customers_is_told_what_to_do_next(rep_client):
     content = _in_english(rep_client).get("/").content.decode()
     assert "You have no customers yet" in content
     assert "No projects yet" in content
+
+
+def test_admin_home_figures_count_what_their_links_list(admin_client, rep, other_rep, lead, other_lead):
+    from tests.factories import UserFactory
+
+    UserFactory(username="loner", team=None)  # a rep without a team
+    UserFactory(username="gone", team=rep.team, is_active=False)
+    response = _in_english(admin_client).get("/")
+    stats = _stats(response)
+    teams, teams_url = stats["Teams"]
+    assert teams == len(admin_client.get(teams_url).context["object_list"]) == 2
+    for label in ["Active users", "Active leads", "Active reps", "Reps without a team"]:
+        value, url = stats[label]
+        assert value == _list_count(admin_client, url), label
+    assert (stats["Active leads"][0], stats["Reps without a team"][0]) == (2, 1)
+    assert response.content.decode().index('class="quick-actions"') < response.content.decode().index('class="stats')

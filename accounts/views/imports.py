@@ -83,6 +83,21 @@ class ImportStartView(LoginRequiredMixin, FormView):
         return redirect("accounts:import_detail", pk=customer_import.pk)
 
 
+def import_stats(counts: dict) -> list[dict]:
+    """The report's figures for includes/stats.html: what the file holds and how its rows fared."""
+    stats = [
+        {"value": counts.get("rows", 0), "label": _("rows")},
+        {"value": counts.get("customers", 0), "label": _("customers")},
+        {"value": counts.get("contacts", 0), "label": _("contacts")},
+        {"value": counts.get(importing.OK, 0), "label": _("rows ready")},
+        {"value": counts.get(importing.ERROR, 0), "label": _("rows with errors")},
+        {"value": counts.get(importing.DUPLICATE, 0), "label": _("possible duplicates")},
+    ]
+    if counts.get("warnings"):
+        stats.append({"value": counts["warnings"], "label": _("rows with warnings")})
+    return stats
+
+
 class ImportDetailView(VisibleObjectsMixin, DetailView):
     """The dry run's report: counts, every row's status, the commit button."""
 
@@ -104,6 +119,7 @@ class ImportDetailView(VisibleObjectsMixin, DetailView):
         context.update(
             report=report,
             counts=counts,
+            stats=import_stats(counts),
             show=show,
             page_obj=page,
             rows=page.object_list,

@@ -90,3 +90,84 @@
     if (first) { first.focus(); }
   });
 })();
+
+// Date inputs that follow the UI language. Chromium draws <input type="date"> in the
+// browser's locale (mm/dd/yyyy on an English browser showing a Chinese page), whatever
+// the page's lang says; so the inputs the server marks data-picker (teams/forms.py) get
+// the vendored flatpickr on top: the visible box shows 2026年12月2日 or 2026-12-02, the
+// submitted value stays ISO. flatpickr is loaded only on pages that have such an input.
+(function () {
+  var script = document.currentScript;
+  var chinese = /^zh/i.test(document.documentElement.lang || "");
+  var loading = null;
+  function load(src, css) {
+    return new Promise(function (resolve, reject) {
+      var el = document.createElement(css ? "link" : "script");
+      if (css) { el.rel = "stylesheet"; el.href = src; } else { el.src = src; }
+      el.onload = resolve; el.onerror = reject;
+      document.head.appendChild(el);
+    });
+  }
+  function assets() {
+    if (!loading) {
+      var d = script.dataset;
+      loading = Promise.all([load(d.pickerCss, true), load(d.pickerJs)]).then(function () {
+        return chinese ? load(d.pickerZh) : null;
+      });
+    }
+    return loading;
+  }
+  // Accepts what either language shows or a user types: 2026-12-02, 2026/12/2,
+  // 2026年12月2日, each optionally followed by a time (14:05).
+  function parse(text) {
+    var m = /(\d{4})\D+(\d{1,2})\D+(\d{1,2})(?:\D+(\d{1,2})\D(\d{1,2}))?/.exec(text || "");
+    if (!m) { return undefined; }
+    return new Date(+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0));
+  }
+  function attach(input) {
+    var withTime = input.dataset.picker === "datetime";
+    var locale = chinese ? Object.assign({}, window.flatpickr.l10ns.zh, { firstDayOfWeek: 1 }) : { firstDayOfWeek: 1 };
+    var picker = window.flatpickr(input, {
+      locale: locale,
+      enableTime: withTime,
+      time_24hr: true,
+      dateFormat: withTime ? "Y-m-d\\TH:i" : "Y-m-d",
+      altInput: true,
+      altInputClass: "picker-input",
+      altFormat: (chinese ? "Y年n月j日" : "Y-m-d") + (withTime ? " H:i" : ""),
+      allowInput: true,
+      disableMobile: true,  // the native mobile picker would bring the browser's locale back
+      parseDate: parse,
+      minDate: (input.getAttribute("min") || "").slice(0, 10) || null,
+      maxDate: (input.getAttribute("max") || "").slice(0, 10) || null,
+    });
+    var shown = picker.altInput;
+    if (!shown) { return; }
+    // The field's <label for> and its help and error texts belong to the box the user sees.
+    if (input.id) { shown.id = input.id; input.removeAttribute("id"); }
+    ["aria-describedby", "aria-invalid", "aria-label", "title"].forEach(function (name) {
+      if (input.hasAttribute(name)) { shown.setAttribute(name, input.getAttribute(name)); }
+    });
+    shown.setAttribute("autocomplete", "off");
+    if (window.matchMedia("(pointer: coarse)").matches) { shown.setAttribute("inputmode", "none"); }
+  }
+  function setup(scope) {
+    var inputs = Array.prototype.filter.call(
+      (scope || document).querySelectorAll("input[data-picker]"),
+      function (input) { return !input._flatpickr && input.type !== "hidden"; }
+    );
+    if (!inputs.length || !script) { return; }
+    assets().then(function () { inputs.forEach(attach); });
+  }
+  document.addEventListener("DOMContentLoaded", function () { setup(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { setup(event.target); });
+})();
+
+// File fields (includes/form.html): show the chosen file's name in the page's language.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches(".file-pick input[type=file]")) { return; }
+  var name = input.parentNode.querySelector(".file-name");
+  var files = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+  name.textContent = files.length ? files.join(", ") : name.dataset.empty;
+});

@@ -1,10 +1,12 @@
-"""Template tags of the design system (templates/README.md): typography that
-follows the UI language, the filter bar and its chips, form-field helpers."""
+"""Template tags of the design system (templates/README.md): typography, money
+and numbers that follow the UI language, the filter bar and its chips,
+form-field helpers."""
 
 from django import forms, template
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 
-from teams import typography
+from teams import formatting, typography
 
 register = template.Library()
 
@@ -16,6 +18,12 @@ BLANK_LABEL = "---------"
 @register.simple_tag
 def colon():
     return typography.colon()
+
+
+@register.simple_tag
+def list_separator():
+    """Between the names of an enumeration: "、" in Chinese, ", " in English."""
+    return typography.list_separator()
 
 
 @register.filter
@@ -38,6 +46,22 @@ def listed(items):
 def joined(*parts, sep=" "):
     """``{% joined object.region_name object.address %}``: the parts with text, no dangling separator."""
     return typography.join_nonempty(*parts, sep=sep)
+
+
+@register.filter
+def money(amount):
+    """``{{ project.budget|money }}``: "123.45万元" in Chinese, "¥1,234,500" in
+    English, the exact "¥1,234,500.00" on hover; "—" when there is no amount."""
+    short = formatting.money_short(amount)
+    if not short:
+        return "—"
+    return format_html('<span class="money" title="{}">{}</span>', formatting.money_exact(amount), short)
+
+
+@register.filter
+def number(value):
+    """``{{ count|number }}``: a count with thousands separators (1,234)."""
+    return formatting.number(value)
 
 
 @register.filter
