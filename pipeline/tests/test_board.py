@@ -119,10 +119,10 @@ def test_columns_carry_count_budget_and_weighted_sum(rep_client, rep):
     _project(rep, "二号", stage="need_confirmed", budget="200000.50")
     _project(rep, "三号", stage="need_confirmed")  # no budget yet: counted, adds nothing
     column = _column(rep_client.get(BOARD, **EN), "need_confirmed")
-    # need_confirmed wins 25 %: 1,200,000.50 × 0.25 = 300,000.125 → ¥300,000
+    # need_confirmed wins 25 %: 1,200,000.50 × 0.25 = 300,000.125 → ¥300,000.13 (|money: cents when not whole)
     assert "3 projects" in column
-    assert "Budget: ¥1,200,001" in column
-    assert "Weighted: ¥300,000" in column
+    assert "Budget: ¥1,200,000.50" in column
+    assert "Weighted: ¥300,000.13" in column
     assert "¥1,000,000" in column and "¥200,000.50" in column
 
 
