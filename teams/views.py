@@ -44,7 +44,9 @@ def lockout_response(request, original_response=None, credentials=None):
 
 # Callables (request) -> {"template": ..., ...context} | None that later apps
 # register to put their part of the start page (a rep's customers to complete,
-# conflicts...); teams knows nothing of them.
+# conflicts...); teams knows nothing of them. A section may offer figures
+# ("stats") and quick actions ("quick_actions": [{"url", "label", "icon",
+# optional "hx_get"/"hx_target" to open it in place}]).
 HOME_SECTIONS = []
 
 
@@ -74,6 +76,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context["sections"] = [section for section in sections if section]
         # The figures sections offer ({"value", "label", "url"}): shown together at the top, each a link.
         context["stats"] = [stat for section in context["sections"] for stat in section.get("stats", ())]
+        context["quick_actions"] = [
+            action for section in context["sections"] for action in section.get("quick_actions", ())
+        ]
         return context
 
 
