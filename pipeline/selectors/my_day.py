@@ -8,17 +8,28 @@ closed_at IS NULL`` is the predicate of the partial indexes
 ``project_owner_next_open`` / ``project_team_next_open`` (owner or team,
 next_contact_on), so the overdue, due-today and no-next-contact sections are
 range scans of those indexes and the stale section scans the scope's entries.
-The section's total comes with its rows (``COUNT(*) OVER ()``), so a capped
-section needs no second query to say how many there are.
+The section's total comes with its rows (a scalar subquery PostgreSQL runs
+once), so a capped section needs no second query to say how many there are.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, DateTimeField, DurationField, ExpressionWrapper, F, Q, QuerySet, Value, Window
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 
-from pipeline.models import OPEN_TIERS
 from projects.models import Project
 from teams.models import User
 
@@ -40,33 +51,32 @@ def open_projects(*, user: User) -> QuerySet:
     return Project.objects.visible_to(user).open()
 
 
-def section_q(key: str, *, today: datetime.date, now: datetime.datetime, prefix: str = "") -> Q:
-    """Which open projects belong to a section. ``prefix`` reaches the project
-    from another model (``projects__`` from a user) so counts and rows agree."""
+def section_q(key: str, *, today: datetime.date, now: datetime.datetime) -> Q:
+    """Which open projects belong to a section."""
     if key == "overdue":
-        return Q(**{f"{prefix}next_contact_on__lt": today})
+        return Q(next_contact_on__lt=today)
     if key == "today":
-        return Q(**{f"{prefix}next_contact_on": today})
+        return Q(next_contact_on=today)
     if key == "unplanned":
-        return Q(**{f"{prefix}next_contact_on__isnull": True})
+        return Q(next_contact_on__isnull=True)
     if key == "stale":
-        # ProjectState.is_stale in SQL: whole days in the stage > expected days, i.e.
-        # entered at or before now - (expected + 1) days.
+        # ProjectState.is_stale in SQL: whole days in the stage > expected days, i.e. entered
+        # at or before now - (expected + 1) days. Open projects (closed_at IS NULL) are exactly
+        # those in an open tier: the pipeline's moves keep the two together.
         expected = ExpressionWrapper(
-            (F(f"{prefix}state__stage__expected_days") + 1) * Value(datetime.timedelta(days=1)),
-            output_field=DurationField(),
+            (F("state__stage__expected_days") + 1) * Value(datetime.timedelta(days=1)), output_field=DurationField()
         )
-        stale_since = ExpressionWrapper(
-            Value(now, output_field=DateTimeField()) - expected, output_field=DateTimeField()
-        )
-        return Q(
-            **{
-                f"{prefix}state__stage__expected_days__isnull": False,
-                f"{prefix}state__tier__in": OPEN_TIERS,
-                f"{prefix}state__entered_at__lte": stale_since,
-            }
-        )
+        now_value = Value(now, output_field=DateTimeField())
+        stale_since = ExpressionWrapper(now_value - expected, output_field=DateTimeField())
+        return Q(state__stage__expected_days__isnull=False, state__entered_at__lte=stale_since)
     raise ValueError(f"unknown My day section {key!r}")
+
+
+def _count(projects: QuerySet) -> Subquery:
+    """``SELECT COUNT(id) …`` of ``projects`` as a subquery (correlated or not)."""
+    return Subquery(
+        projects.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"), output_field=IntegerField()
+    )
 
 
 def section_queryset(projects: QuerySet, key: str, *, today: datetime.date, now: datetime.datetime) -> QuerySet:
@@ -105,9 +115,10 @@ def section(
 ) -> Section:
     """One section: its first ``limit`` rows (``CAP``) and its total, in one query."""
     limit = limit or CAP
-    rows = list(
-        section_queryset(projects, key, today=today, now=now).annotate(section_total=Window(Count("pk")))[:limit]
-    )
+    # The total as an uncorrelated scalar subquery (PostgreSQL runs it once, on the index)
+    # rather than COUNT(*) OVER (), which would join every row of the section before the LIMIT.
+    total = _count(projects.filter(section_q(key, today=today, now=now)))
+    rows = list(section_queryset(projects, key, today=today, now=now).annotate(section_total=total)[:limit])
     return Section(key=key, rows=with_days(rows, today=today, now=now), total=rows[0].section_total if rows else 0)
 
 
@@ -119,16 +130,14 @@ def my_day(
 
 
 def member_counts(*, team, today: datetime.date, now: datetime.datetime) -> QuerySet:
-    """The team's active members, each with how many of their open projects of
-    the team are in each section (and open at all): one grouped query, the
-    busiest with overdue contacts first."""
-    in_team = Q(projects__team=team, projects__closed_at__isnull=True)
-    counts = {
-        key: Count("projects", filter=in_team & section_q(key, today=today, now=now, prefix="projects__"))
-        for key in SECTIONS
-    }
+    """The team's active members, each with how many of their open projects are
+    in each section (and open at all), the busiest with overdue contacts first:
+    one query, each count a subquery on the member's open projects (the
+    ``project_owner_next_open`` index; a project's team is its owner's)."""
+    mine = Project.objects.filter(owner=OuterRef("pk"), closed_at__isnull=True)
+    counts = {key: _count(mine.filter(section_q(key, today=today, now=now))) for key in SECTIONS}
     return (
         User.objects.filter(team=team, is_active=True)
-        .annotate(open_projects=Count("projects", filter=in_team), **counts)
+        .annotate(open_projects=_count(mine), **counts)
         .order_by("-overdue", "-today", "display_name", "id")
     )

@@ -52,11 +52,11 @@ class QuickPickDateInput(DateInput):
         picks = []
         for days, label, spoken in QUICK_PICKS:
             day = (self.today + datetime.timedelta(days=days)).isoformat()
-            picks.append((day, day, f"{spoken} {day}", label))
+            picks.append((day, day, label, spoken, day))
         buttons = format_html_join(
             "",
-            '<button type="button" class="outline secondary small" data-set-date="{}" title="{}" aria-label="{}">'
-            "{}</button>",
+            '<button type="button" class="outline secondary small" data-set-date="{}" title="{}">{}'
+            '<span class="visually-hidden"> ({}, {})</span></button>',
             picks,
         )
         return format_html(
@@ -111,7 +111,10 @@ class ActivityForm(forms.Form):
         self.user, self.customer, self.project = user, customer, project
         today = services.today()
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-        self.fields["contacts"].queryset = contacts_to_log(user=user, customer=customer, project=project)
+        people = self.fields["contacts"]
+        people.queryset = contacts_to_log(user=user, customer=customer, project=project)
+        if not people.queryset.exists():
+            people.help_text = _("No people of this customer are recorded yet; add them on the customer's page.")
         next_on = self.fields["next_contact_on"]
         next_on.widget = QuickPickDateInput(today=today)
         if project is not None and project.is_open:
