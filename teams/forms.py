@@ -7,11 +7,13 @@ from teams.validators import SANE_DATE_MAX, SANE_DATE_MIN
 
 
 class DateInput(forms.DateInput):
-    """The browser's date picker, limited to the range the models accept."""
+    """The browser's date picker, limited to the range the models accept. Its value
+    is always ISO (YYYY-MM-DD): the browser ignores any other, and the Chinese
+    locale's first input format (2026/12/10) would show an existing date as empty."""
 
     input_type = "date"
 
-    def __init__(self, attrs=None, format=None):
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
         bounds = {"min": SANE_DATE_MIN.isoformat(), "max": SANE_DATE_MAX.isoformat()}
         super().__init__({**bounds, **(attrs or {})}, format=format)
 
