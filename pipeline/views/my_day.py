@@ -36,7 +36,7 @@ SECTION_TEXT = {
     "today": (
         gettext_lazy("Due today"),
         gettext_lazy("Last contact"),
-        gettext_lazy("No contact is due today."),
+        gettext_lazy("Nothing is due today: a good moment for the stale projects below."),
     ),
     "stale": (
         gettext_lazy("Stale projects"),
