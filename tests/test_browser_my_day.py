@@ -15,7 +15,7 @@ from accounts.choices import BuyingRole
 from pipeline import services
 from pipeline.models import Activity, ProjectState, StageChange
 from projects.models import Project, Stakeholder
-from tests.browser import log_in
+from tests.browser import assert_no_sideways_scroll, log_in
 from tests.factories import TEST_PASSWORD, ContactFactory, CustomerFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,11 +32,6 @@ PROJECTS = [
     ("苏州工业园区新材料研究院", "新材料研究院实验室管理系统", None, 3),
     ("温州瓯江电气设备有限公司", "瓯江电气经销商门户", 12, 2),
 ]
-
-
-def _no_sideways_scroll(page):
-    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= inner, f"page is {width}px wide in a {inner}px window"
 
 
 @pytest.fixture
@@ -64,7 +59,7 @@ def test_rep_logs_a_contact_from_my_day_on_a_phone(page_for, rep_day):
     page = page_for(locale="zh-CN", viewport=PHONE)
     log_in(page, "rep", TEST_PASSWORD)
     page.goto("/")  # the rep's start page is My day
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     actions = page.locator(".quick-actions [role=button]")
     assert actions.count() == 3
     for index in range(3):  # within thumb reach, without scrolling
@@ -72,7 +67,7 @@ def test_rep_logs_a_contact_from_my_day_on_a_phone(page_for, rep_day):
         assert box["height"] >= 44 and box["y"] + box["height"] <= PHONE["height"], box
 
     page.goto("/my-day/")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     overdue = page.locator("#my-day-overdue")
     assert overdue.locator(".list-cards").is_visible() and not overdue.locator(".list-table").is_visible()
     assert overdue.locator(".list-card .card-title").all_inner_texts() == ["云帆客服中心升级", "港城MES二期"]
@@ -85,7 +80,7 @@ def test_rep_logs_a_contact_from_my_day_on_a_phone(page_for, rep_day):
     overdue.locator(".list-card").first.locator(".log-contact").click()
     dialog = page.locator("dialog#log-contact[open]")
     dialog.wait_for()
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     assert dialog.locator("h2").inner_text() == "记录跟进"
     # The summary has the focus: typing starts at once.
     page.keyboard.type("电话沟通：周主任确认预算已批，下周安排方案评审会。")
@@ -111,7 +106,7 @@ def test_rep_logs_a_contact_from_my_day_on_a_phone(page_for, rep_day):
     assert page.evaluate("window.__stayed") is True  # no page load happened
     assert overdue.locator(".list-card .card-title").all_inner_texts() == ["港城MES二期"]
     assert "已记录“云帆客服中心升级”的跟进" in page.locator("#my-day-status").inner_text()
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
 
     project = rep_day["云帆客服中心升级"]
     project.refresh_from_db()
@@ -128,7 +123,7 @@ def test_my_day_on_a_desktop_is_a_table_and_logs_from_a_row(page_for, rep_day):
     page = page_for(locale="zh-CN", viewport=DESKTOP)
     log_in(page, "rep", TEST_PASSWORD)
     page.goto("/my-day/")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     overdue = page.locator("#my-day-overdue")
     assert overdue.locator(".list-table").is_visible() and not overdue.locator(".list-cards").is_visible()
     page.screenshot(path=str(SCREENSHOTS / "my-day-desktop.png"), full_page=True)

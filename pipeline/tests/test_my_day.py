@@ -183,6 +183,42 @@ def test_anonymous_is_sent_to_log_in(client):
         assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
+# --- who may open what ---------------------------------------------------------------------------
+
+# rep's project (team A): rep, lead and admin may log on it; everyone else gets 404, as for an unknown id.
+MAY_LOG = {"rep", "lead", "admin"}
+PAGES = [
+    ("get", "/my-day/", None),
+    ("get", "/my-day/stale/", None),
+    ("get", "/activities/new/", None),
+    ("get", "/activities/new/?project={project}", "project"),
+    ("get", "/my-day/projects/{project}/log/", "project"),
+    ("post", "/my-day/projects/{project}/log/", "project"),
+    ("post", "/activities/new/?project={project}", "project"),
+    ("post", "/activities/new/?customer={customer}", "project"),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "target"), PAGES)
+@pytest.mark.parametrize("persona", [None, "rep", "other_rep", "outsider_rep", "lead", "other_lead", "admin"])
+def test_permission_matrix(client_for, rep, method, url, target, persona):
+    project = _project(rep, "权限矩阵项目", next_in=-1)
+    client = client_for(persona)
+    headers = HTMX if "/log/" in url else EN
+    call = getattr(client, method)
+    args = (_log_data(),) if method == "post" else ()
+    response = call(url.format(project=project.pk, customer=project.customer_id), *args, **headers)
+    if persona is None:
+        expected = 302  # to the login page
+    elif target is None or persona in MAY_LOG:
+        expected = 302 if method == "post" and "/log/" not in url else 200
+    else:
+        expected = 404
+    assert response.status_code == expected
+    stored = Activity.objects.exists()
+    assert stored == (method == "post" and persona in MAY_LOG)
+
+
 # --- logging a contact from a row --------------------------------------------------------------
 
 

@@ -198,35 +198,34 @@ def day_title(user) -> str:
     return _("My day") if user.is_rep else _("Team's day")
 
 
-class MyDayView(LoginRequiredMixin, TemplateView):
-    template_name = "pipeline/my_day.html"
+class DayPageView(LoginRequiredMixin, TemplateView):
+    """A My day page; the filter bar (htmx) swaps only its live part."""
 
     def get_template_names(self):
-        # The filter bar swaps only the live part.
         if self.request.htmx and not self.request.htmx.boosted:
             return [f"{self.template_name}#my-day-live"]
         return [self.template_name]
 
+    def day(self) -> Day:
+        return Day(self.request)
+
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "day": Day(self.request), "title": day_title(self.request.user)}
+        return {**super().get_context_data(**kwargs), "day": self.day(), "title": day_title(self.request.user)}
 
 
-class MyDaySectionView(LoginRequiredMixin, TemplateView):
+class MyDayView(DayPageView):
+    template_name = "pipeline/my_day.html"
+
+
+class MyDaySectionView(DayPageView):
     """Every row of one section, 50 a page."""
 
     template_name = "pipeline/my_day_section.html"
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return [f"{self.template_name}#my-day-live"]
-        return [self.template_name]
-
-    def get_context_data(self, **kwargs):
-        key = self.kwargs["section"]
-        if key not in my_day.SECTIONS:
+    def day(self) -> Day:
+        if self.kwargs["section"] not in my_day.SECTIONS:
             raise Http404
-        day = Day(self.request, list_key=key, page=self.request.GET.get("page"))
-        return {**super().get_context_data(**kwargs), "day": day, "title": day_title(self.request.user)}
+        return Day(self.request, list_key=self.kwargs["section"], page=self.request.GET.get("page"))
 
 
 class LogContactView(LoginRequiredMixin, View):
