@@ -391,6 +391,12 @@ def test_without_htmx_the_row_link_opens_the_standalone_page(rep_client, day):
     response = rep_client.get(_log_url(day["old"]))
     assert response.status_code == 302
     assert response["Location"].startswith(f"{reverse('pipeline:activity_create')}?project={day['old'].pk}&next=")
+    # A plain POST (no JavaScript) saves too, or shows the whole page with the errors.
+    refused = rep_client.post(_log_url(day["old"]), _log_data(summary=""), **EN)
+    assert "<html" in refused.content.decode() and not Activity.objects.exists()
+    saved = rep_client.post(_log_url(day["old"]), _log_data())
+    assert (saved.status_code, saved["Location"]) == (302, "/my-day/")
+    assert Activity.objects.count() == 1
 
 
 # --- the standalone page -----------------------------------------------------------------------

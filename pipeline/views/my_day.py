@@ -273,6 +273,14 @@ class LogContactView(LoginRequiredMixin, View):
 
     def render_form(self, form):
         project = form.project
+        if not self.request.htmx:  # a plain POST with errors: the standalone page, input kept
+            context = {
+                "form": form,
+                "project": project,
+                "customer": project.customer,
+                "cancel_url": Day(self.request).url,
+            }
+            return render(self.request, "pipeline/activity_form.html", context)
         query = self.request.GET.urlencode()
         context = {
             "form": form,
