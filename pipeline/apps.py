@@ -17,3 +17,10 @@ class PipelineConfig(AppConfig):
             PROJECT_CREATE_HOOKS.append(project_start_hook)
         if project_pipeline_merge not in PROJECT_MERGE_HOOKS:
             PROJECT_MERGE_HOOKS.append(project_pipeline_merge)
+
+        # My day leads the start page: a rep's day (a lead's: the team's, per rep) before the other sections.
+        from pipeline.home import my_day_section
+        from teams.views import HOME_SECTIONS
+
+        if my_day_section not in HOME_SECTIONS:
+            HOME_SECTIONS.insert(0, my_day_section)

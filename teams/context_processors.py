@@ -9,6 +9,7 @@ ALL = (Role.REP, Role.LEAD, Role.ADMIN)
 # later apps add their pages here without touching the layout.
 NAVIGATION = [
     ("home", {Role.REP: _("My day"), Role.LEAD: _("My team"), Role.ADMIN: _("Overview")}, ALL),
+    ("pipeline:my_day", _("Team's day"), (Role.LEAD, Role.ADMIN)),
     ("accounts:customer_list", _("Customers"), ALL),
     ("projects:project_list", _("Projects"), ALL),
     ("pipeline:board", _("Board"), ALL),

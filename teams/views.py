@@ -45,7 +45,9 @@ def lockout_response(request, original_response=None, credentials=None):
 
 # Callables (request) -> {"template": ..., ...context} | None that later apps
 # register to put their part of the start page (a rep's customers to complete,
-# conflicts...); teams knows nothing of them.
+# conflicts...); teams knows nothing of them. A section may offer figures
+# ("stats") and quick actions ("quick_actions": [{"url", "label", "icon",
+# optional "hx_get"/"hx_target" to open it in place}]).
 HOME_SECTIONS = []
 
 
@@ -69,6 +71,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context["stats"] = [stat for section in context["sections"] for stat in section.get("stats", ())]
         if user.is_admin:
             context["stats"] = admin_stats() + context["stats"]
+        context["quick_actions"] = [
+            action for section in context["sections"] for action in section.get("quick_actions", ())
+        ]
         return context
 
 

@@ -67,3 +67,8 @@ def log_in(page, username, password):
     form.locator("input[name=password]").fill(password)
     form.locator("button[type=submit]").click()
     page.wait_for_load_state("networkidle")
+
+
+def assert_no_sideways_scroll(page):
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"page is {width}px wide in a {inner}px window"

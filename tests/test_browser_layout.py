@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import log_in
+from tests.browser import assert_no_sideways_scroll, log_in
 from tests.factories import TEST_PASSWORD, CustomerFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,18 +40,13 @@ def rep_data(rep):
     return rep
 
 
-def _no_sideways_scroll(page):
-    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= inner, f"page is {width}px wide in a {inner}px window"
-
-
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 @pytest.mark.parametrize("path", ["/customers/", "/projects/"])
 def test_phone_lists_show_cards_and_fit_the_screen(page_for, rep_data, path, locale):
     page = page_for(locale=locale, viewport=PHONE)
     log_in(page, "rep", TEST_PASSWORD)
     page.goto(path)
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     assert page.locator(".list-cards").is_visible()
     assert not page.locator(".list-table").is_visible()
     assert page.locator(".list-card").count() == len(COMPANIES)
@@ -62,7 +57,7 @@ def test_phone_lists_show_cards_and_fit_the_screen(page_for, rep_data, path, loc
     assert not page.locator(".filter-fields select").first.is_visible()
     page.locator(".filter-sheet > summary").click()
     assert page.locator(".filter-fields select").first.is_visible()
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     if path == "/customers/" and locale == "zh-CN":
         page.locator(".filter-sheet > summary").click()
         page.screenshot(path=str(SCREENSHOTS / "customer-list-phone.png"), full_page=False)
@@ -73,7 +68,7 @@ def test_desktop_lists_show_a_table(page_for, rep_data, path):
     page = page_for(locale="zh-CN", viewport=DESKTOP)
     log_in(page, "rep", TEST_PASSWORD)
     page.goto(path)
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     assert page.locator(".list-table").is_visible()
     assert not page.locator(".list-cards").is_visible()
     assert page.locator(".list-table tbody tr").count() == len(COMPANIES)
@@ -103,14 +98,14 @@ def test_phone_header_stays_on_one_row_with_the_menu_open(page_for, rep_data):
     page.locator(".nav-toggle > summary").click()
     assert page.get_by_role("link", name="客户").first.is_visible()
     assert brand.bounding_box()["y"] == before["y"]
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
 
 
 def test_phone_customer_form_fits_and_marks_required_fields(page_for, rep):
     page = page_for(locale="zh-CN", viewport=PHONE)
     log_in(page, "rep", TEST_PASSWORD)
     page.goto("/customers/new/")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     name_label = page.locator("label[for=id_name]")
     assert "：" in name_label.inner_text()
     assert name_label.locator(".required-mark").is_visible()

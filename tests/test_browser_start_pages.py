@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from projects import services
-from tests.browser import log_in
+from tests.browser import assert_no_sideways_scroll, log_in
 from tests.factories import TEST_PASSWORD, CustomerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,11 +25,6 @@ COMPANIES = [
 ]
 
 
-def _no_sideways_scroll(page):
-    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= inner, f"page is {width}px wide in a {inner}px window"
-
-
 @pytest.fixture
 def colliding(rep, other_rep):
     """Each customer of the rep has a second project of a colleague: one conflict each."""
@@ -44,10 +39,10 @@ def test_rep_start_page_on_a_phone(page_for, colliding, locale):
     page = page_for(locale=locale, viewport=PHONE)
     log_in(page, "rep", TEST_PASSWORD)
     page.goto("/")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     actions = page.locator(".quick-actions [role=button]")
-    assert actions.count() == 2
-    for index in range(2):  # big enough for a thumb, visible without scrolling
+    assert actions.count() == 3  # new customer, new project, log contact (pipeline's My day)
+    for index in range(3):  # big enough for a thumb, visible without scrolling
         box = actions.nth(index).bounding_box()
         assert box["height"] >= 44 and box["y"] + box["height"] <= PHONE["height"], box
     figure = page.locator(".stat").first
@@ -63,12 +58,12 @@ def test_conflict_queue_on_a_phone_is_compact(page_for, colliding):
     page = page_for(locale="zh-CN", viewport=PHONE)
     log_in(page, "lead", TEST_PASSWORD)
     page.goto("/conflicts/")
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     cards = page.locator(".conflict-card")
     assert cards.count() == len(COMPANIES)
     # Folded: a card is a few lines, so a day's conflicts fit in a few screens.
     for card in cards.all():
         assert card.bounding_box()["height"] < 260, card.inner_text()
     cards.first.locator("summary").click()
-    _no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     page.screenshot(path=str(SCREENSHOTS / "conflict-queue-phone.png"), full_page=True)

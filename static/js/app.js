@@ -171,3 +171,41 @@ document.addEventListener("change", function (event) {
   var files = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
   name.textContent = files.length ? files.join(", ") : name.dataset.empty;
 });
+
+// My day: a row's "log contact" form opens in a <dialog> (htmx fills it); a saved
+// contact (event "contact-logged") closes it; quick picks fill in the next contact date.
+(function () {
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var dialog = event.detail.target;
+    if (dialog && dialog.tagName === "DIALOG" && dialog.childElementCount && !dialog.open) {
+      dialog.showModal();
+      var first = dialog.querySelector("[autofocus]");
+      if (first) { first.focus(); }
+    }
+  });
+  document.addEventListener("contact-logged", function () {
+    document.querySelectorAll("dialog[open]").forEach(function (dialog) { dialog.close(); });
+  });
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("[data-close-dialog]");
+    if (close && close.closest("dialog")) {
+      event.preventDefault();
+      close.closest("dialog").close();
+      return;
+    }
+    var pick = event.target.closest("[data-set-date]");
+    if (pick) {
+      var field = pick.closest(".field");
+      var input = field && field.querySelector("input[data-picker], input[type=date]");
+      if (input) {
+        // With the date picker on top, the visible box follows through the picker.
+        if (input._flatpickr) { input._flatpickr.setDate(pick.dataset.setDate, true); }
+        else { input.value = pick.dataset.setDate; }
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+        field.querySelectorAll("[data-set-date]").forEach(function (button) {
+          button.setAttribute("aria-pressed", String(button === pick));
+        });
+      }
+    }
+  });
+})();

@@ -68,3 +68,17 @@ def test_only_the_records_team_lead_and_admins_manage_it(personas, team, persona
 def test_a_record_without_a_team_is_managed_by_admins_only(personas):
     record = SimpleNamespace(team_id=None)
     assert [name for name, user in personas.items() if manages_team_of(user=user, record=record)] == ["admin"]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_date_pickers_carry_iso_values_in_every_language(language):
+    """<input type=date> accepts only YYYY-MM-DD; 2026/12/10 (the Chinese format) shows as empty."""
+    import datetime
+
+    from django.utils import translation
+
+    from teams.forms import DateInput, DateTimeInput
+
+    with translation.override(language):
+        assert 'value="2026-12-10"' in DateInput().render("on", datetime.date(2026, 12, 10))
+        assert 'value="2026-12-10T09:05"' in DateTimeInput().render("at", datetime.datetime(2026, 12, 10, 9, 5))

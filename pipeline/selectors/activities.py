@@ -1,0 +1,44 @@
+"""Reads behind logging a contact: whom it may be with, and on what it may be logged."""
+
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+
+from accounts.choices import BuyingRole
+from accounts.models import Contact, Customer
+from projects.models import Project, Stakeholder
+from teams.models import User
+
+# How many matches the "log a contact on…" picker offers at once.
+PICKER_LIMIT = 20
+
+
+def contacts_to_log(*, user: User, customer: Customer, project: Project | None = None) -> QuerySet:
+    """The customer's current people the user may see, the project's buying
+    committee first (decision makers leading), each with ``committee_role``."""
+    contacts = Contact.objects.visible_to(user).current().filter(customer=customer)
+    if project is None:
+        return contacts.annotate(committee_role=Value("")).order_by("name", "id")
+    role = Stakeholder.objects.filter(project=project, contact=OuterRef("pk")).values("role")[:1]
+    rank = Case(
+        *(When(committee_role=value, then=Value(index)) for index, value in enumerate(BuyingRole.values)),
+        default=Value(len(BuyingRole.values)),
+        output_field=IntegerField(),
+    )
+    return contacts.annotate(committee_role=Subquery(role)).order_by(rank, "name", "id")
+
+
+def projects_to_log(*, user: User, query: str = "") -> QuerySet:
+    """Open projects the user may log a contact on: matching ``query``, or without
+    one the next due first (admins, who may edit every project, must search)."""
+    projects = Project.objects.editable_by(user).open().select_related("customer")
+    if query:
+        return projects.search(query).order_by("name", "id")[:PICKER_LIMIT]
+    if user.is_admin:
+        return projects.none()
+    return projects.order_by("next_contact_on", "id")[:PICKER_LIMIT]
+
+
+def customers_to_log(*, user: User, query: str) -> QuerySet:
+    """Customers the user may log a contact on without a project (their own scope), matching ``query``."""
+    if not query:
+        return Customer.objects.none()
+    return Customer.objects.editable_by(user).search(query, user=user).order_by("name", "id")[:PICKER_LIMIT]

@@ -1,0 +1,143 @@
+"""My day: the open projects that need a contact now, in four sections —
+next contacts overdue (oldest first), due today, stale projects (longer in
+their stage than its expected days) and open projects with no next contact.
+
+Each section is ONE query over the open projects of the scope (a rep's own, a
+lead's team's): ``owner = … AND closed_at IS NULL`` or ``team = … AND
+closed_at IS NULL`` is the predicate of the partial indexes
+``project_owner_next_open`` / ``project_team_next_open`` (owner or team,
+next_contact_on), so the overdue, due-today and no-next-contact sections are
+range scans of those indexes and the stale section scans the scope's entries.
+The section's total comes with its rows (a scalar subquery PostgreSQL runs
+once), so a capped section needs no second query to say how many there are.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.utils import timezone
+
+from projects.models import Project
+from teams.models import User
+
+SECTIONS = ("overdue", "today", "stale", "unplanned")
+# Rows shown per section; the rest are one "show all" link away (a paginated list).
+CAP = 50
+
+ORDERING = {
+    "overdue": ("next_contact_on", "id"),  # the oldest promise first
+    "today": (F("last_contact_at").asc(nulls_first=True), "id"),  # the longest silence first
+    "stale": ("state__entered_at", "id"),  # the longest in its stage first
+    "unplanned": (F("last_contact_at").asc(nulls_first=True), "id"),
+}
+
+
+def open_projects(*, user: User) -> QuerySet:
+    """The open projects My day may show ``user``: a rep's own, a lead's team's,
+    an admin's all (the page narrows an admin to one team)."""
+    return Project.objects.visible_to(user).open()
+
+
+def section_q(key: str, *, today: datetime.date, now: datetime.datetime) -> Q:
+    """Which open projects belong to a section."""
+    if key == "overdue":
+        return Q(next_contact_on__lt=today)
+    if key == "today":
+        return Q(next_contact_on=today)
+    if key == "unplanned":
+        return Q(next_contact_on__isnull=True)
+    if key == "stale":
+        # ProjectState.is_stale in SQL: whole days in the stage > expected days, i.e. entered
+        # at or before now - (expected + 1) days. Open projects (closed_at IS NULL) are exactly
+        # those in an open tier: the pipeline's moves keep the two together.
+        expected = ExpressionWrapper(
+            (F("state__stage__expected_days") + 1) * Value(datetime.timedelta(days=1)), output_field=DurationField()
+        )
+        now_value = Value(now, output_field=DateTimeField())
+        stale_since = ExpressionWrapper(now_value - expected, output_field=DateTimeField())
+        return Q(state__stage__expected_days__isnull=False, state__entered_at__lte=stale_since)
+    raise ValueError(f"unknown My day section {key!r}")
+
+
+def _count(projects: QuerySet) -> Subquery:
+    """``SELECT COUNT(id) …`` of ``projects`` as a subquery (correlated or not)."""
+    return Subquery(
+        projects.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"), output_field=IntegerField()
+    )
+
+
+def section_queryset(projects: QuerySet, key: str, *, today: datetime.date, now: datetime.datetime) -> QuerySet:
+    """A section's projects in display order, with what a row shows."""
+    return (
+        projects.filter(section_q(key, today=today, now=now))
+        .select_related("customer", "owner", "state__stage")
+        .order_by(*ORDERING[key])
+    )
+
+
+@dataclass
+class Section:
+    key: str
+    rows: list = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.rows)
+
+
+def with_days(rows, *, today: datetime.date, now: datetime.datetime):
+    """Give each row the day counts it shows (how late, how long in the stage, since the last contact)."""
+    for project in rows:
+        project.days_overdue = (today - project.next_contact_on).days if project.next_contact_on else None
+        project.days_in_stage = project.state.days_in_stage(now)
+        project.expected_days = project.state.stage.expected_days
+        last = project.last_contact_at
+        project.days_since_contact = (today - timezone.localtime(last).date()).days if last else None
+    return rows
+
+
+def section(
+    projects: QuerySet, key: str, *, today: datetime.date, now: datetime.datetime, limit: int | None = None
+) -> Section:
+    """One section: its first ``limit`` rows (``CAP``) and its total, in one query."""
+    limit = limit or CAP
+    # The total as an uncorrelated scalar subquery (PostgreSQL runs it once, on the index)
+    # rather than COUNT(*) OVER (), which would join every row of the section before the LIMIT.
+    total = _count(projects.filter(section_q(key, today=today, now=now)))
+    rows = list(section_queryset(projects, key, today=today, now=now).annotate(section_total=total)[:limit])
+    return Section(key=key, rows=with_days(rows, today=today, now=now), total=rows[0].section_total if rows else 0)
+
+
+def my_day(
+    projects: QuerySet, *, today: datetime.date, now: datetime.datetime, limit: int | None = None
+) -> list[Section]:
+    """All four sections for the open projects of a scope (``open_projects``, maybe narrowed)."""
+    return [section(projects, key, today=today, now=now, limit=limit) for key in SECTIONS]
+
+
+def member_counts(*, team, today: datetime.date, now: datetime.datetime) -> QuerySet:
+    """The team's active members, each with how many of their open projects are
+    in each section (and open at all), the busiest with overdue contacts first:
+    one query, each count a subquery on the member's open projects (the
+    ``project_owner_next_open`` index; a project's team is its owner's)."""
+    mine = Project.objects.filter(owner=OuterRef("pk"), closed_at__isnull=True)
+    counts = {key: _count(mine.filter(section_q(key, today=today, now=now))) for key in SECTIONS}
+    return (
+        User.objects.filter(team=team, is_active=True)
+        .annotate(open_projects=_count(mine), **counts)
+        .order_by("-overdue", "-today", "display_name", "id")
+    )
