@@ -8,12 +8,14 @@ SECRET_KEY and ALLOWED_HOSTS. Every variable is listed in README.md.
 """
 
 import contextlib
+import datetime
 import os
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FUNNEL_VAR_DIR", BASE_DIR / "var"))
@@ -221,7 +223,13 @@ EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# A mail server that hangs must not hold a worker: the delivery fails and is retried.
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (one file per message).
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Funnel CRM <noreply@funnel-crm.local>")
+# Where e-mails and chat robots link to (the address users open the CRM at).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery ---------------------------------------------------------------
@@ -257,7 +265,31 @@ CELERY_BEAT_SCHEDULE = {
         "task": "teams.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=24),
     },
+    # Overdue next contacts, escalations and (from DIGEST_TIME on) the morning digests.
+    "reminder-pass": {
+        "task": "pipeline.tasks.reminder_pass_task",
+        "schedule": timedelta(minutes=15),
+    },
+    # State-driven: sends whatever delivery is pending and due (new, or a retry after its backoff).
+    "notification-deliveries": {
+        "task": "teams.tasks.deliveries_sweep",
+        "schedule": timedelta(minutes=1),
+    },
 }
+
+# --- Reminders ------------------------------------------------------------
+
+# The morning digests go out on the first reminder pass at or after this time (Asia/Shanghai).
+try:
+    DIGEST_TIME = datetime.time.fromisoformat(env("DIGEST_TIME", "08:00"))
+except ValueError as error:
+    raise ImproperlyConfigured(f"DIGEST_TIME must be a time like 08:00, not {env('DIGEST_TIME')!r}.") from error
+# A next contact overdue by more than this many days is escalated to the team's lead.
+ESCALATION_DAYS = int(env("ESCALATION_DAYS", "3"))
+if ESCALATION_DAYS < 1:
+    raise ImproperlyConfigured("ESCALATION_DAYS must be 1 or more.")
+# /healthz turns degraded when no reminder pass has finished for this long.
+REMINDER_PASS_STALE_AFTER = timedelta(hours=1)
 
 # --- REST API -------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from accounts import api_imports
 from funnel_crm.views import healthz
 from projects import api as projects_api
 from teams import api as teams_api
+from teams.notifications import api as notifications_api
 from teams.views import HomeView
 
 router = DefaultRouter()
@@ -21,6 +22,7 @@ router.register("procurement-items", projects_api.ProcurementItemViewSet, basena
 router.register("stakeholders", projects_api.StakeholderViewSet, basename="stakeholder")
 router.register("milestones", projects_api.MilestoneViewSet, basename="milestone")
 router.register("conflicts", projects_api.ConflictViewSet, basename="conflict")
+router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("auth/token/", teams_api.TokenView.as_view(), name="api-token"),
@@ -37,6 +39,7 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("teams.urls")),
+    path("", include("teams.notifications.urls")),
     path("", include("accounts.urls")),
     path("", include("projects.urls")),
     path("", include("pipeline.urls")),

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -30,14 +32,28 @@ def broker_ok():
         return False
 
 
+def reminders_status(body):
+    """When the last reminder pass finished; "degraded" when none has for an hour
+    (beat or the worker is not running). Not a reason for a 503: the site works."""
+    from pipeline.reminders import last_pass
+
+    run = last_pass()
+    body["reminders_last_pass"] = run.finished_at.isoformat() if run else None
+    fresh = run is not None and timezone.now() - run.finished_at <= settings.REMINDER_PASS_STALE_AFTER
+    body["reminders"] = "ok" if fresh else "degraded"
+    return fresh
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    """200 when the database and the Celery broker answer, else 503 naming the one down."""
+    """200 when the database and the Celery broker answer, else 503 naming the one
+    down; ``status`` "degraded" when they answer but no reminder pass finished lately."""
     checks = {"database": database_ok(), "broker": broker_ok()}
     body = {name: "ok" if ok else "down" for name, ok in checks.items()}
     healthy = all(checks.values())
-    body["status"] = "ok" if healthy else "down"
+    reminders_fresh = reminders_status(body) if checks["database"] else False
+    body["status"] = ("ok" if reminders_fresh else "degraded") if healthy else "down"
     return JsonResponse(body, status=200 if healthy else 503)
 
 

@@ -147,6 +147,8 @@ class Project(models.Model):
             models.Index(fields=["team", "-updated_at"], name="project_team_updated"),
             models.Index(fields=["customer", "closed_at"], name="project_customer_open"),
             models.Index(fields=["-updated_at", "-id"], name="project_updated"),
+            # The reminder pass: open projects whose next contact has passed, as an index scan.
+            models.Index(fields=["next_contact_on"], condition=Q(closed_at__isnull=True), name="project_next_open"),
             # My day: a rep's (a lead's team's) open projects by next contact, as an index scan.
             models.Index(
                 fields=["owner", "next_contact_on"], condition=Q(closed_at__isnull=True), name="project_owner_next_open"

@@ -29,6 +29,8 @@ from projects.models import (
 )
 from teams.errors import DomainError, collect_errors, validated
 from teams.models import User
+from teams.notifications.models import NotificationKind
+from teams.notifications.services import notify
 from teams.ownership import check_owner, manages_team_of, record_hand_over
 from teams.typography import bracketed
 from teams.versioning import check_version
@@ -139,7 +141,23 @@ def project_detect_conflicts(*, project: Project) -> list[Conflict]:
             else:
                 recorded.append(_record(ConflictKind.SHARED_CUSTOMER, project, other))
     _retire_shared_customer(project, specific)
-    return [conflict for conflict in recorded if conflict is not None]
+    recorded = [conflict for conflict in recorded if conflict is not None]
+    for conflict in recorded:
+        _notify_conflict(conflict)
+    return recorded
+
+
+def _notify_conflict(conflict: Conflict) -> None:
+    """Each owner hears of a new conflict on their project (the other side named
+    by its owner only, as the project page does)."""
+    a, b = conflict.project_a, conflict.project_b
+    for mine, other in ((a, b), (b, a)):
+        notify(
+            user=mine.owner,
+            kind=NotificationKind.CONFLICT,
+            target=mine,
+            data={"project": mine.name, "other": other.owner.name},
+        )
 
 
 def _retire_shared_customer(project, others):

@@ -138,3 +138,14 @@ class User(AbstractUser):
             current_lead = Team.objects.filter(pk=self.team_id).values_list("lead_id", flat=True).first()
             if current_lead not in (None, self.pk):
                 raise ValidationError({"team": _("This team already has a lead.")})
+
+
+# Notifications live in their own module; importing them here lets Django find them.
+from teams.notifications.models import (  # noqa: E402,F401
+    Delivery,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    TaskRun,
+    TeamWebhook,
+)

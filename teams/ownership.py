@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from teams.errors import DomainError
 from teams.models import Role, User
+from teams.notifications.models import NotificationKind
+from teams.notifications.services import notify
 
 
 def owner_choices(*, user: User):
@@ -56,4 +58,10 @@ def record_hand_over(*, user: User, record, to_user: User, reason: str):
     record._change_reason = reason
     record.save()
     record.refresh_from_db()
+    notify(
+        user=to_user,
+        kind=NotificationKind.HANDOVER,
+        target=record,
+        data={"record": str(record), "by": user.name, "reason": reason},
+    )
     return record

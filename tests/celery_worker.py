@@ -19,15 +19,22 @@ def test_database_url():
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def new_queue():
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
 @contextmanager
-def celery_worker():
-    """Yield the name of a queue served by a fresh worker process; stop it afterwards."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+def celery_worker(*, queue=None, env=None, name=None):
+    """Yield the name of a queue served by a fresh worker process; stop it afterwards.
+    ``env`` adds settings for that worker (e.g. its e-mail backend); several workers
+    may serve one ``queue``. The process is ``celery_worker.process`` while it runs."""
+    queue = queue or new_queue()
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "DATABASE_CONN_MAX_AGE": "0",
+        **(env or {}),
     }
     worker = subprocess.Popen(
         [
@@ -45,7 +52,7 @@ def celery_worker():
             "-Q",
             queue,
             "-n",
-            f"{queue}@%h",
+            f"{name or queue}@%h",
         ],
         cwd=BASE_DIR,
         env=env,
@@ -53,6 +60,7 @@ def celery_worker():
         stderr=subprocess.STDOUT,
         text=True,
     )
+    celery_worker.process = worker
     try:
         yield queue
     finally:

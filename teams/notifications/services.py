@@ -1,0 +1,193 @@
+"""Creating notifications (exactly once per user, kind, target and due date),
+reading them, and preferences. Delivery is a separate step
+(``teams.notifications.delivery``), queued when the transaction commits."""
+
+import datetime
+import logging
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from teams.errors import validated
+from teams.models import User
+from teams.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryState,
+    Notification,
+    NotificationPreference,
+    TeamWebhook,
+)
+
+log = logging.getLogger(__name__)
+
+
+def preferences_for(user: User) -> NotificationPreference:
+    preference = getattr(user, "_notification_preference", None)
+    if preference is None:
+        preference, _created = NotificationPreference.objects.get_or_create(user=user)
+        user._notification_preference = preference
+    return preference
+
+
+def _deliveries_for(notification: Notification, user: User) -> list[Delivery]:
+    deliveries = []
+    preference = preferences_for(user)
+    if preference.wants_email(notification.kind):
+        if user.email:
+            deliveries.append(Delivery(notification=notification, channel=Channel.EMAIL))
+        else:
+            log.warning("notification %s: user %s opted in to e-mail but has no address", notification.pk, user.pk)
+            deliveries.append(
+                Delivery(
+                    notification=notification,
+                    channel=Channel.EMAIL,
+                    state=DeliveryState.SKIPPED,
+                    last_error="no e-mail address",
+                )
+            )
+    if user.team_id is not None:
+        for webhook in _team_webhooks(user.team_id):
+            if notification.kind in (webhook.kinds or []):
+                deliveries.append(Delivery(notification=notification, channel=Channel.WEBHOOK, webhook=webhook))
+    return deliveries
+
+
+def _team_webhooks(team_id):
+    return list(TeamWebhook.objects.filter(team_id=team_id, is_active=True))
+
+
+def _queue(delivery_ids):
+    if not delivery_ids:
+        return
+    from teams.tasks import deliver_notification
+
+    def send():
+        for pk in delivery_ids:
+            deliver_notification.delay(pk)
+
+    # A broker that is down must not undo the notification: the sweep sends it later.
+    transaction.on_commit(send, robust=True)
+
+
+def notify(
+    *,
+    user: User,
+    kind: str,
+    target=None,
+    due_on: datetime.date | None = None,
+    data: dict | None = None,
+) -> Notification | None:
+    """Tell ``user`` about ``target``. With ``due_on``, at most once per (user, kind,
+    target, due date), guaranteed by the database: a second call answers None.
+    Inactive users are not told anything."""
+    if not user.is_active:
+        return None
+    notification = Notification(user=user, kind=kind, due_on=due_on, data=data or {})
+    if target is not None:
+        notification.target_type = ContentType.objects.get_for_model(target)
+        notification.target_id = target.pk
+    validated(notification, exclude=["user", "target_type"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            notification.save()
+    except IntegrityError:
+        return None  # already told: another run, worker or retry got there first
+    deliveries = Delivery.objects.bulk_create(_deliveries_for(notification, user))
+    _queue([d.pk for d in deliveries if d.state == DeliveryState.PENDING])
+    return notification
+
+
+def notify_many(*, kind: str, rows: list[dict]) -> list[Notification]:
+    """Bulk ``notify`` for a pass over many targets (the reminder pass): rows of
+    {user, target, due_on, data}. Rows already notified are skipped by the
+    database (ON CONFLICT DO NOTHING on the uniqueness constraint); answers the
+    notifications created now, whose deliveries are queued."""
+    rows = [row for row in rows if row["user"].is_active]
+    if not rows:
+        return []
+    content_types = {}
+    candidates = []
+    for row in rows:
+        target = row["target"]
+        model = type(target)
+        if model not in content_types:
+            content_types[model] = ContentType.objects.get_for_model(target)
+        candidates.append(
+            Notification(
+                user=row["user"],
+                kind=kind,
+                target_type=content_types[model],
+                target_id=target.pk,
+                due_on=row["due_on"],
+                data=row.get("data") or {},
+            )
+        )
+    if connection.vendor == "postgresql":
+        created = _insert_new_postgresql(candidates)
+    else:
+        created = []
+        for candidate in candidates:
+            try:
+                with transaction.atomic():
+                    candidate.save()
+                created.append(candidate)
+            except IntegrityError:
+                continue
+    users = {row["user"].pk: row["user"] for row in rows}
+    deliveries = []
+    for notification in created:
+        deliveries += _deliveries_for(notification, users[notification.user_id])
+    deliveries = Delivery.objects.bulk_create(deliveries, batch_size=1_000)
+    _queue([d.pk for d in deliveries if d.state == DeliveryState.PENDING])
+    return created
+
+
+def _insert_new_postgresql(candidates: list[Notification]) -> list[Notification]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, in batches: the rows that are new."""
+    created = []
+    table = Notification._meta.db_table
+    columns = ["user_id", "kind", "target_type_id", "target_id", "due_on", "data", "created_at"]
+    now = timezone.now()
+    from psycopg2.extras import Json, execute_values
+
+    for start in range(0, len(candidates), 1_000):
+        batch = candidates[start : start + 1_000]
+        values = [(n.user_id, n.kind, n.target_type_id, n.target_id, n.due_on, Json(n.data), now) for n in batch]
+        with connection.cursor() as cursor:
+            returned = execute_values(
+                cursor.cursor,
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s "  # noqa: S608 (our own table and columns)
+                "ON CONFLICT (user_id, kind, target_type_id, target_id, due_on) WHERE due_on IS NOT NULL "
+                "DO NOTHING RETURNING id, user_id, target_id",
+                values,
+                fetch=True,
+            )
+        by_key = {(n.user_id, n.target_id): n for n in batch}
+        for pk, user_id, target_id in returned:
+            notification = by_key[(user_id, target_id)]
+            notification.pk, notification.created_at = pk, now
+            created.append(notification)
+    return created
+
+
+def notification_read(*, user: User, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+    return notification
+
+
+def notifications_read_all(*, user: User) -> int:
+    return Notification.objects.visible_to(user).unread().update(read_at=timezone.now())
+
+
+def preferences_update(*, user: User, data: dict) -> NotificationPreference:
+    preference = preferences_for(user)
+    for field in ("email_kinds", "digest", "language", "quiet_from", "quiet_until"):
+        if field in data:
+            setattr(preference, field, data[field])
+    validated(preference, exclude=["user"])
+    preference.save()
+    return preference
