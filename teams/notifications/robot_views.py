@@ -16,6 +16,7 @@ from teams.notifications.services import robot_delete, robot_save
 
 
 class RobotForm(forms.ModelForm):
+    url = forms.URLField(label=gettext_lazy("webhook URL"), max_length=500, assume_scheme="https")
     kinds = forms.MultipleChoiceField(
         label=gettext_lazy("Post"),
         choices=NotificationKind.choices,
