@@ -19,8 +19,10 @@ class PipelineConfig(AppConfig):
             PROJECT_MERGE_HOOKS.append(project_pipeline_merge)
 
         # My day leads the start page: a rep's day (a lead's: the team's, per rep) before the other sections.
-        from pipeline.home import my_day_section
+        from pipeline.home import escalations_section, my_day_section
         from teams.views import HOME_SECTIONS
 
         if my_day_section not in HOME_SECTIONS:
             HOME_SECTIONS.insert(0, my_day_section)
+        if escalations_section not in HOME_SECTIONS:
+            HOME_SECTIONS.insert(1, escalations_section)

@@ -1,11 +1,16 @@
 """My day on the start page (registered in pipeline.apps): a rep's start page
 is their day; a lead's shows the team's day per rep."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from pipeline import services
 from pipeline.views.my_day import Day
+from projects.models import Project
 
 
 def my_day_section(request):
@@ -32,4 +37,32 @@ def log_contact_action(day: Day) -> dict:
         "icon": "✎",
         "hx_get": reverse("pipeline:my_day_log", args=[first.pk]),
         "hx_target": "#log-contact",
+    }
+
+
+ESCALATIONS_SHOWN = 10
+
+
+def escalations_section(request):
+    """A lead's start page: the team's next contacts overdue by more than
+    ESCALATION_DAYS (the ones the reminder pass escalated), oldest first."""
+    user = request.user
+    if not user.is_lead:
+        return None
+    today = services.today()
+    overdue = (
+        Project.objects.visible_to(user)
+        .open()
+        .filter(next_contact_on__lt=today - timedelta(days=settings.ESCALATION_DAYS))
+        .select_related("owner", "customer")
+        .order_by("next_contact_on", "pk")
+    )
+    rows = list(overdue[: ESCALATIONS_SHOWN + 1])
+    for project in rows:
+        project.days_overdue = (today - project.next_contact_on).days
+    return {
+        "template": "pipeline/includes/home_escalations.html",
+        "rows": rows[:ESCALATIONS_SHOWN],
+        "more": len(rows) > ESCALATIONS_SHOWN,
+        "days": settings.ESCALATION_DAYS,
     }

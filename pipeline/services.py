@@ -33,6 +33,8 @@ from projects.models import MAX_BUDGET, Conflict, Project, Resolution
 from projects.services import project_detect_conflicts, project_refresh_checklist
 from teams.errors import DomainError, collect_errors, validated
 from teams.models import User
+from teams.notifications.models import NotificationKind
+from teams.notifications.services import notify
 from teams.versioning import check_version
 
 
@@ -279,9 +281,23 @@ def project_move(
     locked.refresh_from_db()
     if was_open and locked.closed_at is not None:
         conflicts_retire(user=user, project=locked)
+        _tell_the_lead(project=locked, tier=target.tier, by=user)
     elif not was_open and locked.closed_at is None:
         project_detect_conflicts(project=locked)
     return MoveResult(project=locked, change=change, warnings=warnings)
+
+
+def _tell_the_lead(*, project: Project, tier: str, by: User) -> None:
+    """A project won or lost on a team reaches its lead (unless the lead closed it)."""
+    lead = project.team.lead if project.team_id else None
+    if lead is None or lead.pk == by.pk:
+        return
+    notify(
+        user=lead,
+        kind=NotificationKind.CLOSED,
+        target=project,
+        data={"project": project.name, "tier": tier, "rep": project.owner.name, "customer": project.customer.name},
+    )
 
 
 def conflicts_retire(*, user: User, project: Project) -> int:

@@ -255,3 +255,29 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_a_failing_server_recover
         assert wait_for(lambda: Delivery.objects.get(pk=delivery.pk).state == DeliveryState.SENT)
     assert len(_mail_files(env["EMAIL_FILE_PATH"])) == 1
     assert mail.outbox == []  # nothing went through this process: the workers sent it
+
+
+@override_settings(ESCALATION_DAYS=3)
+def test_the_leads_start_page_shows_the_escalated_next_contacts(rep, lead, client_for):
+    _overdue(rep, days=2, now=timezone.now(), name="还不算久")
+    _overdue(rep, days=5, now=timezone.now(), name="拖了五天")
+    page = client_for("lead").get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    section = page.split('id="home-escalations"')[1].split("</section>")[0]
+    assert "拖了五天" in section and "5 days overdue" in section
+    assert "还不算久" not in section
+    assert 'id="home-escalations"' not in client_for("rep").get("/").content.decode()
+
+
+def test_a_won_or_lost_project_reaches_the_teams_lead(rep, lead):
+    from pipeline.services import project_move
+
+    project = ProjectFactory(customer=CustomerFactory(owner=rep), name="赢下的项目")
+    project_move(user=rep, project=project, stage="won")
+    told = Notification.objects.get(kind=NotificationKind.CLOSED)
+    assert (told.user, told.target, told.data["tier"]) == (lead, project, "won")
+    from teams.notifications.texts import render
+
+    assert render(told)[0] == "Won: 赢下的项目"
+    lost = ProjectFactory(customer=CustomerFactory(owner=rep))
+    project_move(user=lead, project=lost, stage="lost", lost_reason="price")  # the lead closed it: no note
+    assert Notification.objects.filter(kind=NotificationKind.CLOSED).count() == 1

@@ -245,3 +245,6 @@ class TeamWebhook(models.Model):
         from teams.notifications.robots import check_webhook_url
 
         check_webhook_url(self.platform, self.url)
+        unknown = set(self.kinds or []) - set(NotificationKind.values)
+        if unknown:
+            raise ValidationError({"kinds": _("Unknown kinds: %(kinds)s.") % {"kinds": ", ".join(sorted(unknown))}})

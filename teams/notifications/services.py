@@ -191,3 +191,20 @@ def preferences_update(*, user: User, data: dict) -> NotificationPreference:
     validated(preference, exclude=["user"])
     preference.save()
     return preference
+
+
+def robot_save(*, user: User, team, data: dict, robot: TeamWebhook | None = None) -> TeamWebhook:
+    """Add (or change) a team's chat robot; a bad URL or an unknown kind is named."""
+    robot = robot or TeamWebhook(team=team)
+    for field in ("platform", "url", "secret", "kinds", "is_active"):
+        if field in data:
+            setattr(robot, field, data[field])
+    robot.url = (robot.url or "").strip()
+    robot.secret = (robot.secret or "").strip()
+    validated(robot, exclude=["team"])
+    robot.save()
+    return robot
+
+
+def robot_delete(*, user: User, robot: TeamWebhook) -> None:
+    robot.delete()

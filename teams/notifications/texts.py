@@ -35,7 +35,7 @@ TEXTS = {
         _("It collides with an open project of %(other)s; your lead will resolve it."),
     ),
     NotificationKind.CLOSED: (
-        _("%(project)s: %(outcome)s"),
+        {"won": _("Won: %(project)s"), "lost": _("Lost: %(project)s")},
         _("%(rep)s · %(customer)s"),
     ),
     NotificationKind.MENTION: (
@@ -51,6 +51,8 @@ def render(notification, *, visible: bool = True) -> tuple[str, str]:
     if not visible:
         return str(GONE[0]), str(GONE[1])
     title, body = TEXTS.get(notification.kind, ("%(kind)s", ""))
+    if isinstance(title, dict):  # one title per outcome (data["tier"])
+        title = title.get((notification.data or {}).get("tier"), next(iter(title.values())))
     values = defaultdict(lambda: "—", dict(notification.data or {}))
     values.setdefault("kind", notification.get_kind_display())
     return str(title) % values, str(body) % values

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams.notifications import views
+from teams.notifications import robot_views, views
 
 app_name = "notifications"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("notifications/settings/", views.PreferenceView.as_view(), name="preferences"),
     path("notifications/<int:pk>/", views.NotificationOpenView.as_view(), name="open"),
     path("notifications/<int:pk>/read/", views.NotificationReadView.as_view(), name="read"),
+    path("manage/teams/<int:pk>/robots/", robot_views.RobotsView.as_view(), name="robots"),
 ]

@@ -389,3 +389,32 @@ def test_unread_count_uses_the_partial_index(rep):
         plan = " ".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "notification_user_unread" in plan
+
+
+def test_admins_set_up_a_teams_robot_and_send_a_test(admin_client, team, robot_server, client_for):
+    url = f"/manage/teams/{team.pk}/robots/"
+    response = admin_client.post(
+        url, {"platform": "dingtalk", "url": "ftp://x", "kinds": ["overdue"]}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400 and "webhook address" in response.content.decode()
+    assert not TeamWebhook.objects.exists()
+    response = admin_client.post(
+        url,
+        {
+            "platform": "dingtalk",
+            "url": f"{robot_server}/dingtalk",
+            "secret": FakeRobot.secret,
+            "kinds": ["overdue"],
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    robot = TeamWebhook.objects.get()
+    admin_client.post(url, {"action": "test", "robot": robot.pk})
+    assert FakeRobot.received[-1]["signature_ok"]
+    # Reps and leads cannot reach it; nothing changes.
+    for persona in ("rep", "lead"):
+        assert client_for(persona).post(url, {"action": "delete", "robot": robot.pk}).status_code == 403
+    assert TeamWebhook.objects.count() == 1
+    admin_client.post(url, {"action": "delete", "robot": robot.pk})
+    assert not TeamWebhook.objects.exists()
