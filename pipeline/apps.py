@@ -17,3 +17,15 @@ class PipelineConfig(AppConfig):
             PROJECT_CREATE_HOOKS.append(project_start_hook)
         if project_pipeline_merge not in PROJECT_MERGE_HOOKS:
             PROJECT_MERGE_HOOKS.append(project_pipeline_merge)
+
+        # The project page: the pipeline's sections and the new-project form's fields.
+        from pipeline.project_forms import project_start_fields
+        from pipeline.views.project_sections import SECTIONS
+        from projects.forms import PROJECT_FORM_EXTENSIONS
+        from projects.views import PROJECT_SECTIONS
+
+        for section in SECTIONS.values():
+            if section not in PROJECT_SECTIONS:
+                PROJECT_SECTIONS.append(section)
+        if project_start_fields not in PROJECT_FORM_EXTENSIONS:
+            PROJECT_FORM_EXTENSIONS.append(project_start_fields)

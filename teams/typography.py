@@ -34,3 +34,8 @@ def quoted(text) -> str:
 def join_nonempty(*parts, sep: str = " ") -> str:
     """Join the parts that have text, so an empty part leaves no dangling separator."""
     return sep.join(str(part).strip() for part in parts if part is not None and str(part).strip())
+
+
+def listed(parts) -> str:
+    """Names in a row: "张伟、李娜" in Chinese, "Zhang Wei, Li Na" in English; empty parts left out."""
+    return ("、" if _is_chinese() else ", ").join(str(part).strip() for part in parts if str(part or "").strip())

@@ -28,6 +28,12 @@ def quoted(text):
     return typography.quoted(text)
 
 
+@register.filter
+def listed(parts):
+    """``{{ activity.contacts.all|listed }}``: "张伟、李娜" / "Zhang Wei, Li Na"."""
+    return typography.listed(parts)
+
+
 @register.simple_tag
 def joined(*parts, sep=" "):
     """``{% joined object.region_name object.address %}``: the parts with text, no dangling separator."""
