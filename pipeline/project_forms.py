@@ -121,7 +121,9 @@ class CompetitorStatusForm(forms.Form):
 
 def person_label(contact) -> str:
     label = " · ".join(part for part in (contact.name, contact.title) if part)
-    return f"{label}{bracketed(_('on the committee'))}" if contact.on_committee else label
+    if contact.on_committee:
+        label += bracketed(_("on the committee"))
+    return label
 
 
 class PeopleField(forms.MultipleChoiceField):
