@@ -11,6 +11,8 @@ from teams.forms import DateInput, DateTimeInput
 from teams.typography import bracketed
 
 MINUTE_FORMAT = "%Y-%m-%dT%H:%M"
+# A native date input reads ISO only; the Chinese locale's first format (2026/12/02) shows as empty.
+ISO_DATE = "%Y-%m-%d"
 
 
 class StageSelect(forms.Select):
@@ -90,7 +92,7 @@ class BudgetForm(forms.Form):
     budget = forms.CharField(
         label=_("New budget (CNY)"), max_length=30, widget=forms.TextInput(attrs={"inputmode": "decimal"})
     )
-    effective_on = forms.DateField(label=_("Effective"), required=False, widget=DateInput())
+    effective_on = forms.DateField(label=_("Effective"), required=False, widget=DateInput(format=ISO_DATE))
     reason = forms.CharField(
         label=_("Why"), max_length=500, required=False, help_text=_("Required when the budget drops.")
     )
@@ -141,8 +143,8 @@ class PeopleField(forms.MultipleChoiceField):
 
 
 class KeyDateForm(forms.Form):
-    due_on = forms.DateField(label=_("Planned"), widget=DateInput())
-    done_on = forms.DateField(label=_("Happened on"), required=False, widget=DateInput())
+    due_on = forms.DateField(label=_("Planned"), widget=DateInput(format=ISO_DATE))
+    done_on = forms.DateField(label=_("Happened on"), required=False, widget=DateInput(format=ISO_DATE))
 
     def __init__(self, *args, with_attendees=False, people=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -161,7 +163,7 @@ class ActivityForm(DefaultsToNow):
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices, widget=forms.RadioSelect)
     occurred_at = forms.DateTimeField(label=_("When"), required=False, widget=DateTimeInput())
     summary = forms.CharField(label=_("Summary"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
-    next_contact_on = forms.DateField(label=_("Next contact"), required=False, widget=DateInput())
+    next_contact_on = forms.DateField(label=_("Next contact"), required=False, widget=DateInput(format=ISO_DATE))
     move_to = forms.ChoiceField(label=_("Also move the project to"), required=False)
 
     def __init__(self, *args, project, people=(), stages=(), current=None, **kwargs):
@@ -208,7 +210,7 @@ def project_start_fields(*, user, customer) -> dict:
         ),
         "next_contact_on": forms.DateField(
             label=_("Next contact"),
-            widget=DateInput(),
+            widget=DateInput(format=ISO_DATE),
             help_text=_("Every open project needs a planned next contact."),
         ),
     }

@@ -439,6 +439,9 @@ def test_key_dates_are_planned_and_slips_counted(rep_client, project):
     assert milestone.due_on == first + timedelta(days=14)
     assert MilestoneChange.objects.filter(milestone=milestone, is_slip=True).count() == 2
     assert list(milestone.attendees.all()) == []  # the last save chose nobody
+    # The change form opens at the planned date, as ISO in Chinese too (a native date input reads nothing else).
+    zh = rep_client.get(project.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f'name="keydate-proposal_accepted-due_on" value="{milestone.due_on.isoformat()}"' in zh
 
 
 def test_people_of_another_customer_cannot_be_present(rep_client, project, rep):
