@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from pipeline import services
 from pipeline.models import Activity, BudgetChange, Competitor, StageChange
+from pipeline.tests.project_helpers import create_project as _create
+from pipeline.tests.project_helpers import log_contacts
 from projects import services as project_services
 from projects.models import Milestone, MilestoneChange, Project, Stakeholder
 from tests.factories import ContactFactory, CustomerFactory
@@ -27,14 +29,6 @@ SECTION_IDS = [
     "pipeline-activities",
     "pipeline-timeline",
 ]
-
-
-def _create(user, customer=None, **data):
-    customer = customer or CustomerFactory(owner=user)
-    opened = data.pop("opened_at", timezone.now() - timedelta(days=60))
-    return project_services.project_create(
-        user=user, customer=customer, data={"name": "智慧园区一期", "opened_at": opened, **data}
-    )
 
 
 @pytest.fixture
@@ -95,16 +89,8 @@ def _history(project, rep, people, *, moves, activities, competitors):
         stage = "need_confirmed" if (moves - i) % 2 else "prospect"
         at = timezone.now() - timedelta(days=190 - i * 5)
         services.project_move(user=rep, project=project, stage=stage, at=at)
-    for i in range(activities):
-        services.activity_log(
-            user=rep,
-            kind="call",
-            occurred_at=timezone.now() - timedelta(days=30 - i),
-            summary=f"第{i}次电话",
-            project=project,
-            contacts=people[:2],
-            next_contact_on=timezone.localdate() + timedelta(days=3),
-        )
+    moments = [timezone.now() - timedelta(days=30 - i) for i in range(activities)]
+    log_contacts(project, rep, moments, summary="第{i}次电话", kind="call", contacts=people[:2])
     for i in range(competitors):
         services.competitor_save(user=rep, project=project, data={"kind": "external", "name": f"竞品{i}"})
     for kind in ("proposal_accepted", "contract_review", "payment"):
@@ -526,15 +512,7 @@ def test_a_blocked_move_with_a_contact_is_named_on_the_move_and_nothing_is_store
 
 
 def test_the_contact_log_loads_more_by_its_cursor(rep_client, project, rep):
-    for i in range(25):
-        services.activity_log(
-            user=rep,
-            kind="message",
-            occurred_at=timezone.now() - timedelta(hours=25 - i),
-            summary=f"消息{i:02d}",
-            project=project,
-            next_contact_on=timezone.localdate(),
-        )
+    log_contacts(project, rep, [timezone.now() - timedelta(hours=25 - i) for i in range(25)], summary="消息{i:02d}")
     page = rep_client.get(project.get_absolute_url()).content.decode()
     page = page[page.index('id="pipeline-activities"') : page.index('id="pipeline-timeline"')]
     assert "消息24" in page and "消息05" in page and "消息04" not in page

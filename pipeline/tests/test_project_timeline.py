@@ -14,20 +14,14 @@ from django.utils import timezone
 from pipeline import services
 from pipeline.models import Activity, BudgetChange, Competitor, StageChange
 from pipeline.selectors.project import TimelineCursor, project_timeline
+from pipeline.tests.project_helpers import create_project as _create
+from pipeline.tests.project_helpers import log_contacts
 from projects import services as project_services
 from projects.models import Conflict, Milestone, MilestoneChange, OwnerChange, Resolution
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-def _create(user, customer=None, **data):
-    customer = customer or CustomerFactory(owner=user)
-    opened = data.pop("opened_at", timezone.now() - timedelta(days=60))
-    return project_services.project_create(
-        user=user, customer=customer, data={"name": "智慧园区一期", "opened_at": opened, **data}
-    )
 
 
 def _kinds(timeline):
@@ -139,24 +133,8 @@ def _history_with_ties(rep):
     for i in range(5):
         services.competitor_save(user=rep, project=project, data={"kind": "external", "name": f"竞品{i}"})
     Competitor.history.model.objects.filter(project_id=project.pk).update(history_date=moment)
-    for i in range(5):
-        services.activity_log(
-            user=rep,
-            kind="call",
-            occurred_at=moment,
-            summary=f"电话{i}",
-            project=project,
-            next_contact_on=timezone.localdate(),
-        )
-    for i in range(3):
-        services.activity_log(
-            user=rep,
-            kind="call",
-            occurred_at=day_end,
-            summary=f"晚间{i}",
-            project=project,
-            next_contact_on=timezone.localdate(),
-        )
+    log_contacts(project, rep, [moment] * 5, summary="电话{i}")
+    log_contacts(project, rep, [day_end] * 3, summary="晚间{i}")
     milestone = Milestone.objects.create(project=project, kind="payment", due_on=timezone.localdate())
     for i in range(4):
         MilestoneChange.objects.create(
@@ -205,15 +183,7 @@ def test_a_cursor_survives_the_link_and_a_bad_one_is_refused(rep_client, rep):
 
 def test_the_page_shows_fifty_events_and_loads_more(rep_client, rep):
     project = _create(rep)
-    for i in range(60):
-        services.activity_log(
-            user=rep,
-            kind="message",
-            occurred_at=timezone.now() - timedelta(hours=60 - i),
-            summary=f"消息{i}",
-            project=project,
-            next_contact_on=timezone.localdate(),
-        )
+    log_contacts(project, rep, [timezone.now() - timedelta(hours=60 - i) for i in range(60)])
     html = rep_client.get(project.get_absolute_url(), **EN).content.decode()
     timeline = html[html.index('id="pipeline-timeline"') : html.index('id="history"')]
     assert timeline.count('<li class="event ') == 50

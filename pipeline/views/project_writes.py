@@ -13,6 +13,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from pipeline import services
@@ -301,7 +302,8 @@ class ProjectListPageView(VisibleObjectsMixin, View):
 
     model = Project
     items_template = ""
-    page_template = ""
+    list_class = ""
+    title = ""
 
     def get(self, request, pk):
         project = get_object_or_404(self.get_queryset().select_related("customer"), pk=pk)
@@ -309,13 +311,16 @@ class ProjectListPageView(VisibleObjectsMixin, View):
             context = self.page(project, request.GET.get("before") or None)
         except ValueError:
             return HttpResponseBadRequest(_("This link is broken: open the project page again."))
-        context["project"] = project
-        return render(request, self.items_template if request.htmx else self.page_template, context)
+        if request.htmx:
+            return render(request, self.items_template, {"project": project, **context})
+        page = {"title": self.title, "items_template": self.items_template, "list_class": self.list_class}
+        return render(request, "pipeline/project_more.html", {"project": project, **page, **context})
 
 
 class ActivityPageView(ProjectListPageView):
     items_template = "pipeline/sections/activity_items.html"
-    page_template = "pipeline/project_activities.html"
+    list_class = "activity-list"
+    title = gettext_lazy("Contact log")
 
     def page(self, project, before):
         activities, next_before = project_activities(
@@ -326,7 +331,8 @@ class ActivityPageView(ProjectListPageView):
 
 class TimelinePageView(ProjectListPageView):
     items_template = "pipeline/sections/timeline_items.html"
-    page_template = "pipeline/project_changes.html"
+    list_class = "timeline"
+    title = gettext_lazy("What changed")
 
     def page(self, project, before):
         return {"timeline": project_timeline(project=project, before=TimelineCursor.parse(before) if before else None)}
