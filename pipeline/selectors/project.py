@@ -409,7 +409,7 @@ TIMELINE_SOURCES = (
 )
 
 
-def project_timeline(*, project: Project, before=None, limit: int = TIMELINE_PAGE) -> Timeline:
+def project_timeline(project: Project, before=None, limit: int = TIMELINE_PAGE) -> Timeline:
     """Everything that changed on the project, newest first: stage changes, budget
     changes, competitor changes, key-date changes (and slips), activities, owner
     changes, conflicts detected and resolved. One query per kind, each capped at

@@ -525,3 +525,12 @@ def test_the_contact_log_loads_more_by_its_cursor(rep_client, project, rep):
     plain = rep_client.get(more.group(1).replace("&amp;", "&"))
     assert plain.status_code == 200 and "<html" in plain.content.decode()
     assert rep_client.get(_url("project_activities", project), {"before": "x.y"}).status_code == 400
+
+
+@pytest.mark.parametrize("version", ["abc", "-1", "1.5"])
+def test_a_garbled_version_is_stale_not_an_error(rep_client, project, version):
+    response = rep_client.post(
+        _url("project_move", project), {"move-stage": "need_confirmed", "version": version}, **HTMX
+    )
+    assert response.status_code == 409
+    assert _fresh(project).state.stage.key == "prospect"

@@ -264,17 +264,19 @@ def test_five_hundred_events_render_fast(rep, rep_client):
     project = _five_hundred_events(rep)
     request = RequestFactory().get("/")
     request.user = rep
-    timings = []
+    wall, cpu = [], []
     for _i in range(7):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         timeline = project_timeline(project=project)
         render_to_string(
             "pipeline/sections/timeline.html",
             {"section": {"timeline": timeline}, "project": project},
             request,
         )
-        timings.append((time.perf_counter() - started) * 1000)
-    median = statistics.median(timings)
-    print(f"timeline of 500 events: median {median:.1f} ms over {len(timings)} runs")
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    # CPU time of this process too: on a busy shared machine the wall time mostly measures the queue.
+    median = statistics.median(wall)
+    print(f"timeline of 500 events: median {median:.1f} ms, {statistics.median(cpu):.1f} ms CPU over {len(wall)} runs")
     assert median < 600
     assert StageChange.objects.filter(project=project).count() + Activity.objects.filter(project=project).count() >= 400

@@ -43,7 +43,11 @@ from teams.mixins import EditableObjectsMixin, VersionedUpdateMixin, VisibleObje
 
 
 def _version(request):
-    return request.POST.get("version") or None
+    """The version the form was opened at; none sent: no check; garbage: stale."""
+    value = request.POST.get("version", "").strip()
+    if not value:
+        return None
+    return int(value) if value.isdigit() else 0
 
 
 class SectionWriteView(EditableObjectsMixin, VersionedUpdateMixin, View):
@@ -69,7 +73,8 @@ class SectionWriteView(EditableObjectsMixin, VersionedUpdateMixin, View):
         forget_reads(self.request)
         self.request.pipeline_state = {self.section: {"notice": notice, "warnings": list(warnings)}}
         parts = [render_section(self.request, project, self.section)]
-        parts += [render_section(self.request, project, name, oob=True) for name in (*also, *self.also_changes)]
+        others = dict.fromkeys(name for name in (*also, *self.also_changes) if name != self.section)
+        parts += [render_section(self.request, project, name, oob=True) for name in others]
         return HttpResponse("".join(parts))
 
     def refused(self, project, *, status=400, **state):
@@ -88,7 +93,8 @@ class SectionWriteView(EditableObjectsMixin, VersionedUpdateMixin, View):
 
 class StageMoveView(SectionWriteView):
     section = "stage"
-    also_changes = ("budget", "activities", "timeline")  # the budget's form carries the version too
+    # The budget's form carries the version too; the contact form offers the stages but the current one.
+    also_changes = ("budget", "activities", "timeline")
 
     def post(self, request, pk):
         project = self.get_project()
@@ -290,7 +296,8 @@ class ActivityLogView(SectionWriteView):
                             errors.setdefault("move_to", []).extend(errors.pop(name))
                 add_domain_error(form, error)
             else:
-                also = ("stage", "budget") if data["move_to"] else ()
+                # The next contact is an exit check; a move changes the stage and the version the budget carries.
+                also = ("stage", "budget") if data["move_to"] else ("stage",)
                 notice = _("%(kind)s logged.") % {"kind": activity.get_kind_display()}
                 return self.done(project, notice, also=also)
         return self.refused(project, form=form)
