@@ -43,11 +43,7 @@ from teams.mixins import EditableObjectsMixin, VersionedUpdateMixin, VisibleObje
 
 
 def _version(request):
-    """The version the form was opened at; none sent: no check; garbage: stale."""
-    value = request.POST.get("version", "").strip()
-    if not value:
-        return None
-    return int(value) if value.isdigit() else 0
+    return request.POST.get("version") or None
 
 
 class SectionWriteView(EditableObjectsMixin, VersionedUpdateMixin, View):
