@@ -44,11 +44,13 @@ def _state(request, name) -> dict:
     return getattr(request, "pipeline_state", {}).get(name, {})
 
 
-def _standing(request, project):
+def stage_standing(request, project):
+    """The stage, its days and failing exit checks (pipeline.selectors.project), read once per request."""
     return _memo(request, ("standing", project.pk), lambda: project_stage_standing(project=project))
 
 
-def _people(request, project):
+def customer_people(request, project):
+    """The customer's people the user may pick, read once per request (key dates, contact log)."""
     return _memo(request, ("people", project.pk), lambda: project_people(user=request.user, project=project))
 
 
@@ -71,7 +73,7 @@ def _version_context(state, version):
 
 
 def stage_section(request, project):
-    standing = _standing(request, project)
+    standing = stage_standing(request, project)
     state = _state(request, "stage")
     return {
         "template": "pipeline/sections/stage.html",
@@ -142,7 +144,7 @@ def key_dates_section(request, project):
                 initial=initial,
                 prefix=f"keydate-{key_date['kind']}",
                 with_attendees=with_attendees,
-                people=_people(request, project) if with_attendees else (),
+                people=customer_people(request, project) if with_attendees else (),
             )
         key_date["overdue"] = bool(milestone and milestone.done_on is None and milestone.due_on < timezone.localdate())
     return {
@@ -160,10 +162,10 @@ def activities_section(request, project):
     editable = can_edit(request, project)
     form = state.get("form")
     if form is None and editable:
-        standing = _standing(request, project)
+        standing = stage_standing(request, project)
         form = ActivityForm(
             project=project,
-            people=_people(request, project),
+            people=customer_people(request, project),
             stages=standing.stages,
             current=standing.state.stage,
             prefix="activity",

@@ -34,7 +34,7 @@ from pipeline.selectors.project import (
     project_key_dates,
     project_timeline,
 )
-from pipeline.views.project_sections import _people, _standing, forget_reads, render_section
+from pipeline.views.project_sections import customer_people, forget_reads, render_section, stage_standing
 from projects import services as project_services
 from projects.models import MilestoneKind, Project
 from projects.views import ProjectDetailView
@@ -94,7 +94,7 @@ class StageMoveView(SectionWriteView):
 
     def post(self, request, pk):
         project = self.get_project()
-        standing = _standing(request, project)
+        standing = stage_standing(request, project)
         form = MoveForm(request.POST, standing=standing, prefix="move")
         if form.is_valid():
             data = form.cleaned_data
@@ -238,7 +238,7 @@ class KeyDateSaveView(SectionWriteView):
             request.POST,
             prefix=f"keydate-{kind}",
             with_attendees=with_attendees,
-            people=_people(request, project) if with_attendees else (),
+            people=customer_people(request, project) if with_attendees else (),
         )
         if form.is_valid():
             milestone = next(
@@ -261,11 +261,11 @@ class ActivityLogView(SectionWriteView):
 
     def post(self, request, pk):
         project = self.get_project()
-        standing = _standing(request, project)
+        standing = stage_standing(request, project)
         form = ActivityForm(
             request.POST,
             project=project,
-            people=_people(request, project),
+            people=customer_people(request, project),
             stages=standing.stages,
             current=standing.state.stage,
             prefix="activity",
