@@ -108,7 +108,7 @@ WRITES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("write", "persona", "key"), write_matrix(WRITES))
+@pytest.mark.parametrize(("write", "persona", "key"), list(write_matrix(WRITES)))
 def test_section_write_permissions(world, client_for, write, persona, key):
     check_write(world, client_for(persona), write, persona, key)
 
