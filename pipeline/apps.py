@@ -26,3 +26,14 @@ class PipelineConfig(AppConfig):
             HOME_SECTIONS.insert(0, my_day_section)
         if escalations_section not in HOME_SECTIONS:
             HOME_SECTIONS.insert(1, escalations_section)
+        # The project page: the pipeline's sections and the new-project form's fields.
+        from pipeline.project_forms import project_start_fields
+        from pipeline.views.project_sections import SECTIONS
+        from projects.forms import PROJECT_FORM_EXTENSIONS
+        from projects.views import PROJECT_SECTIONS
+
+        for section in SECTIONS.values():
+            if section not in PROJECT_SECTIONS:
+                PROJECT_SECTIONS.append(section)
+        if project_start_fields not in PROJECT_FORM_EXTENSIONS:
+            PROJECT_FORM_EXTENSIONS.append(project_start_fields)

@@ -14,7 +14,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -397,7 +397,7 @@ class Threat(models.TextChoices):
 
 
 class CompetitorStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("competitor status", "Active")
     ELIMINATED = "eliminated", _("Eliminated")
     WON = "won", _("Won the deal")
 
@@ -443,7 +443,7 @@ class ActivityKind(models.TextChoices):
     VISIT = "visit", _("Visit")
     MEETING = "meeting", _("Meeting")
     MESSAGE = "message", _("Message")
-    EMAIL = "email", _("E-mail")
+    EMAIL = "email", pgettext_lazy("activity kind", "E-mail")
 
 
 class ActivityQuerySet(models.QuerySet):

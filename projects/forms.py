@@ -8,6 +8,12 @@ from projects.selectors import committee_candidates
 from teams.forms import DateInput, DateTimeInput
 from teams.ownership import owner_choices
 
+# Later apps add fields to the new-project form (the pipeline: starting stage, budget,
+# next contact). Each is a callable ``(*, user, customer) -> {name: form field}``; the
+# cleaned values go into the ``data`` that ``project_create`` hands to its
+# PROJECT_CREATE_HOOKS, whose errors name the same fields. Registered in ``AppConfig.ready``.
+PROJECT_FORM_EXTENSIONS = []
+
 
 class ProjectForm(forms.ModelForm):
     class Meta:
@@ -54,6 +60,12 @@ class ProjectForm(forms.ModelForm):
             )
             if self.instance.pk:
                 del self.fields["owner"]  # owners change through a transfer, with a reason
+        self.extension_fields = []
+        if not self.instance.pk:
+            for extension in PROJECT_FORM_EXTENSIONS:
+                for name, field in extension(user=user, customer=customer).items():
+                    self.fields[name] = field
+                    self.extension_fields.append(name)
 
     def clean(self):
         cleaned = super().clean()
@@ -73,6 +85,8 @@ class ProjectForm(forms.ModelForm):
         data["funding_source"] = data["funding_source"] or ""
         if self.cleaned_data.get("opened_at"):
             data["opened_at"] = self.cleaned_data["opened_at"]
+        for name in self.extension_fields:
+            data[name] = self.cleaned_data.get(name)
         return data
 
 

@@ -29,6 +29,7 @@ from projects.models import (
     ChecklistItem,
     Conflict,
     Milestone,
+    MilestoneKind,
     ProcurementItem,
     Project,
     Resolution,
@@ -204,7 +205,8 @@ def project_context(request, project, **forms):
         "items": items,
         "procurement_total": sum((item.total for item in items), 0),
         "chain": chain,
-        "milestones": list(project.milestones.all()),
+        # The key dates of the customer's process have their own section (the pipeline's).
+        "milestones": list(project.milestones.filter(kind=MilestoneKind.OTHER)),
         "lines": lines,
         "score": checklist.score(lines),
         "conflicts": conflicts,

@@ -41,6 +41,6 @@ def join_nonempty(*parts, sep: str = " ") -> str:
     return sep.join(str(part).strip() for part in parts if part is not None and str(part).strip())
 
 
-def listed(items) -> str:
-    """Items in a run: "华东一组、华南二组" in Chinese, "East 1, South 2" in English."""
-    return ("、" if _is_chinese() else ", ").join(str(item) for item in items if str(item).strip())
+def listed(parts) -> str:
+    """Names in a row: "张伟、李娜" in Chinese, "Zhang Wei, Li Na" in English; empty parts left out."""
+    return ("、" if _is_chinese() else ", ").join(str(part).strip() for part in parts if str(part or "").strip())

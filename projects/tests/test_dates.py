@@ -68,7 +68,13 @@ def test_project_page_shows_the_range_beside_the_date(rep_client, rep, value):
     customer = CustomerFactory(owner=rep)
     response = rep_client.post(
         f"{reverse('projects:project_create')}?customer={customer.pk}",
-        {"name": "ERP", "kind": "new", "start_on": value, "opened_at": f"{value}T09:00"},
+        {
+            "name": "ERP",
+            "kind": "new",
+            "start_on": value,
+            "opened_at": f"{value}T09:00",
+            "next_contact_on": "2030-01-01",
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200

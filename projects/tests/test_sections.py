@@ -44,3 +44,47 @@ def test_a_section_answering_none_is_left_out(registered_sections, rep_client, r
     content = rep_client.get(project.get_absolute_url()).content.decode()
     assert 'id="budget"' not in content
     assert '<section id="pipeline-timeline">进度</section>' in content
+
+
+# --- the new-project form's extension hook ---
+
+
+def _extra_fields(*, user, customer):
+    from django import forms
+
+    return {"sponsor": forms.CharField(label="发起部门", max_length=20)}
+
+
+class _RecordingHook:
+    def __init__(self):
+        self.seen = []
+
+    def check(self, *, data):
+        pass
+
+    def apply(self, *, user, project, data):
+        self.seen.append(data.get("sponsor"))
+
+
+@pytest.fixture
+def form_extension():
+    from projects import forms, services
+
+    hook = _RecordingHook()
+    forms.PROJECT_FORM_EXTENSIONS.append(_extra_fields)
+    services.PROJECT_CREATE_HOOKS.append(hook)
+    yield hook
+    forms.PROJECT_FORM_EXTENSIONS.remove(_extra_fields)
+    services.PROJECT_CREATE_HOOKS.remove(hook)
+
+
+def test_a_form_extension_adds_fields_whose_values_reach_the_create_hooks(form_extension, rep_client, rep):
+    from django.urls import reverse
+
+    customer = CustomerFactory(owner=rep)
+    url = f"{reverse('projects:project_create')}?customer={customer.pk}"
+    assert 'name="sponsor"' in rep_client.get(url).content.decode()
+    missing = rep_client.post(url, {"name": "ERP 升级", "kind": "new", "next_contact_on": "2030-01-01"})
+    assert "sponsor" in missing.context["form"].errors and form_extension.seen == []
+    rep_client.post(url, {"name": "ERP 升级", "kind": "new", "next_contact_on": "2030-01-01", "sponsor": "财务部"})
+    assert form_extension.seen == ["财务部"]

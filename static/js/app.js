@@ -17,6 +17,16 @@
   });
 })();
 
+// A refused inline form comes back as 400 (bad input) or 409 (stale version) with the
+// form and its errors: swap it in like a success (htmx 2 drops 4xx responses by default).
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var status = event.detail.xhr.status;
+  if (status === 400 || status === 409) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
 // Cascading province → city → district selects (codes as values).
 (function () {
   var cache = null;

@@ -37,9 +37,9 @@ def quoted(text):
 
 
 @register.filter
-def listed(items):
-    """``{{ names|listed }}``: "华东一组、华南二组" / "East 1, South 2"."""
-    return typography.listed(items or ())
+def listed(parts):
+    """``{{ activity.contacts.all|listed }}``: "张伟、李娜" / "Zhang Wei, Li Na"."""
+    return typography.listed(parts)
 
 
 @register.simple_tag

@@ -19,6 +19,12 @@ def test_no_version_sent_or_the_current_one_passes():
     check_version(current=3, expected="3", current_data={"name": "甲"})  # as a form posts it
 
 
+@pytest.mark.parametrize("garbled", ["abc", "-1", "1.5", ""])
+def test_a_garbled_version_is_stale_not_a_crash(garbled):
+    with pytest.raises(ConflictError):
+        check_version(current=1, expected=garbled, current_data={})
+
+
 def test_a_stale_version_is_a_conflict_carrying_the_stored_version_and_values():
     with pytest.raises(ConflictError) as error:
         check_version(current=4, expected="3", current_data={"name": "乙", "scope": ""})

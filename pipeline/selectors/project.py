@@ -1,0 +1,425 @@
+"""Reads behind the project page's pipeline sections: where the project stands
+and what leaving its stage needs, its budget history, competitors, key dates,
+the contact log, and the timeline of everything that changed.
+
+Each read costs one query (or a small fixed number), whatever the project's
+history holds; lists are capped and continue from a keyset cursor.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, When, Window
+from django.db.models.functions import Coalesce, Lag
+from django.utils import timezone
+
+from pipeline import exit_checks
+from pipeline.models import Activity, BudgetChange, Competitor, CompetitorKind, ProjectState, Stage, StageChange
+from projects.models import Conflict, Milestone, MilestoneChange, MilestoneKind, OwnerChange, Project, Stakeholder
+from projects.selectors import committee_candidates
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+MICROSECOND = datetime.timedelta(microseconds=1)
+# The customer's process in the order it happens.
+KEY_DATE_ORDER = [MilestoneKind.PROPOSAL_ACCEPTED, MilestoneKind.CONTRACT_REVIEW, MilestoneKind.PAYMENT]
+ACTIVITY_PAGE = 20
+TIMELINE_PAGE = 50
+
+
+def _micros(moment: datetime.datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
+
+
+def _moment(micros: int) -> datetime.datetime:
+    return EPOCH + datetime.timedelta(microseconds=micros)
+
+
+# --- stage ------------------------------------------------------------------------------------
+
+
+@dataclass
+class StageStanding:
+    state: ProjectState
+    stages: list[Stage]  # the pipeline's stages in order (an archived current one included)
+    days: int
+    stale: bool
+    failing: list[exit_checks.Result]  # what a forward move from here still lacks
+
+    @property
+    def blocked(self) -> bool:
+        return any(result.blocks for result in self.failing)
+
+
+def project_stage_standing(*, project: Project, now: datetime.datetime | None = None) -> StageStanding:
+    """The project's stage, tier and days in it, the pipeline's stages, and the
+    exit checks of the current stage that fail (two queries and one per exit check)."""
+    state = ProjectState.objects.select_related("stage__pipeline", "lost_reason").get(pk=project.pk)
+    stages = list(
+        Stage.objects.filter(pipeline_id=state.stage.pipeline_id)
+        .filter(Q(is_archived=False) | Q(pk=state.stage_id))
+        .order_by("order", "id")
+    )
+    failing = [] if state.stage.is_closed else exit_checks.evaluate(project, state.stage)
+    return StageStanding(
+        state=state, stages=stages, days=state.days_in_stage(now), stale=state.is_stale(now), failing=failing
+    )
+
+
+# --- budget -----------------------------------------------------------------------------------
+
+
+def project_budget_changes(*, project: Project) -> list[BudgetChange]:
+    """Every budget change of the project, oldest first (one query); those of a merged-away
+    project carry ``merged_from`` and are kept for the record, not counted."""
+    return list(
+        BudgetChange.objects.filter(project=project).select_related("by").order_by("effective_on", "recorded_at", "id")
+    )
+
+
+# --- competitors ------------------------------------------------------------------------------
+
+
+def project_competitors(*, project: Project) -> list[dict]:
+    """The competitors grouped by kind, every kind listed (one query): active ones
+    first, the most threatening first."""
+    threat_order = {"high": 0, "medium": 1, "low": 2}
+    status_order = {"active": 0, "won": 1, "eliminated": 2}
+    competitors = sorted(
+        Competitor.objects.filter(project=project),
+        key=lambda c: (status_order.get(c.status, 9), threat_order.get(c.threat, 9), c.name, c.pk),
+    )
+    return [
+        {"kind": kind, "label": label, "competitors": [c for c in competitors if c.kind == kind]}
+        for kind, label in CompetitorKind.choices
+    ]
+
+
+# --- key dates --------------------------------------------------------------------------------
+
+
+def project_key_dates(*, project: Project) -> list[dict]:
+    """The three key dates of the customer's process in order, each with its
+    milestone (or None), the people present and how often it slipped (two queries)."""
+    milestones = {
+        milestone.kind: milestone
+        for milestone in Milestone.objects.filter(project=project, kind__in=KEY_DATE_ORDER)
+        .annotate(slips=Count("changes", filter=Q(changes__is_slip=True)))
+        .prefetch_related("attendees")
+    }
+    return [
+        {"kind": kind, "label": kind.label, "milestone": milestones.get(kind)}
+        for kind in (MilestoneKind(value) for value in KEY_DATE_ORDER)
+    ]
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+def project_people(*, user, project: Project) -> list:
+    """The customer's people ``user`` may pick for a contact or a key date (the
+    project's committee first, marked ``on_committee``), without those who left
+    (one query)."""
+    on_committee = Exists(Stakeholder.objects.filter(project=project, contact=OuterRef("pk")))
+    return list(
+        committee_candidates(user=user, project=project)
+        .filter(has_left=False)
+        .annotate(on_committee=on_committee)
+        .order_by("-on_committee", "name", "id")
+    )
+
+
+# --- contact log ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityCursor:
+    """Where the next page of the contact log starts: before (occurred_at, id)."""
+
+    occurred_at: datetime.datetime
+    id: int
+
+    def __str__(self):
+        return f"{_micros(self.occurred_at)}.{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> "ActivityCursor":
+        """Raises ValueError for anything but a cursor this module wrote."""
+        micros, pk = str(text).split(".")
+        return cls(_moment(int(micros)), int(pk))
+
+
+def project_activities(
+    *, project: Project, before: ActivityCursor | None = None, limit: int = ACTIVITY_PAGE
+) -> tuple[list[Activity], ActivityCursor | None]:
+    """The project's contact log, newest first, ``limit`` at a time (two queries:
+    the activities with who logged them, and the people): the page and the cursor
+    of the next one (None at the end)."""
+    activities = Activity.objects.filter(project=project).select_related("by").prefetch_related("contacts")
+    if before is not None:
+        activities = activities.filter(
+            Q(occurred_at__lt=before.occurred_at) | Q(occurred_at=before.occurred_at, id__lt=before.id)
+        )
+    rows = list(activities.order_by("-occurred_at", "-id")[: limit + 1])
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], ActivityCursor(last.occurred_at, last.pk)
+
+
+# --- timeline ---------------------------------------------------------------------------------
+
+# Events at the same moment sort by kind (higher first), then by id: a total order, so
+# a cursor never skips or repeats an event.
+RANK = {
+    "conflict_resolved": 8,
+    "conflict_detected": 7,
+    "owner": 6,
+    "stage": 5,
+    "budget": 4,
+    "key_date": 3,
+    "competitor": 2,
+    "activity": 1,
+}
+COMPETITOR_TRACKED = ("kind", "name", "offering", "threat", "status", "notes")
+# A back-dated entry shows when it was recorded too; less than this apart is the same moment.
+RECORDED_LATER = datetime.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class TimelineCursor:
+    """Where the next page of the timeline starts: before (when, rank, id)."""
+
+    when: datetime.datetime
+    rank: int
+    id: int
+
+    def __str__(self):
+        return f"{_micros(self.when)}.{self.rank}.{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> "TimelineCursor":
+        """Raises ValueError for anything but a cursor this module wrote."""
+        micros, rank, pk = str(text).split(".")
+        return cls(_moment(int(micros)), int(rank), int(pk))
+
+    def key(self):
+        return (self.when, self.rank, self.id)
+
+
+@dataclass
+class Event:
+    """One entry of the timeline. ``row`` is the record it comes from; ``recorded``
+    is set when the change was recorded noticeably later than it took effect."""
+
+    kind: str
+    when: datetime.datetime
+    id: int
+    row: object
+    by: object = None
+    recorded: datetime.datetime | None = None
+    changes: list = field(default_factory=list)  # competitor edits: (label, before, after)
+
+    @property
+    def rank(self) -> int:
+        return RANK[self.kind]
+
+    @property
+    def cursor(self) -> TimelineCursor:
+        return TimelineCursor(self.when, self.rank, self.id)
+
+    @property
+    def merged_from(self):
+        return getattr(self.row, "merged_from", None)
+
+
+@dataclass
+class Timeline:
+    events: list[Event]
+    next_before: TimelineCursor | None  # None: nothing older
+
+
+def _ties(kind: str, cursor: TimelineCursor, pk: str = "id") -> Q | None:
+    """Of the rows at exactly the cursor's moment, those that sort before it (None: none do)."""
+    rank = RANK[kind]
+    if rank < cursor.rank:
+        return Q()
+    if rank > cursor.rank:
+        return None
+    return Q(**{f"{pk}__lt": cursor.id})
+
+
+def _before(name: str, kind: str, cursor: TimelineCursor | None, pk: str = "id") -> Q:
+    """Rows whose event (at the column ``name``) sorts before the cursor."""
+    if cursor is None:
+        return Q()
+    earlier = Q(**{f"{name}__lt": cursor.when})
+    ties = _ties(kind, cursor, pk)
+    return earlier if ties is None else earlier | (Q(**{name: cursor.when}) & ties)
+
+
+def _recorded(when, recorded):
+    return recorded if recorded is not None and recorded - when >= RECORDED_LATER else None
+
+
+def _end_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+
+
+def _budget_when(change: BudgetChange) -> datetime.datetime:
+    """A budget change sits on its effective day: at the moment it was recorded if
+    that was the same day, else at the very end of that day."""
+    return min(change.recorded_at, _end_of_day(change.effective_on))
+
+
+def _budget_before(cursor: TimelineCursor | None) -> Q:
+    """``_budget_when(row) < cursor`` in SQL: an earlier effective day, or the same day
+    recorded earlier (or, at the end of the day, recorded on a later day)."""
+    if cursor is None:
+        return Q()
+    local = timezone.localtime(cursor.when)
+    same_day = Q(recorded_at__lt=cursor.when)
+    ties = _ties("budget", cursor)
+    if ties is not None:
+        same_day |= Q(recorded_at=cursor.when) & ties
+        if local.time() == datetime.time.max:
+            same_day |= Q(recorded_at__gt=cursor.when) & ties
+    return Q(effective_on__lt=local.date()) | (Q(effective_on=local.date()) & same_day)
+
+
+def _stage_events(project, cursor, limit):
+    rows = (
+        StageChange.objects.filter(project=project)
+        .filter(_before("at", "stage", cursor))
+        .select_related("from_stage", "to_stage", "by", "lost_reason")
+        .order_by("-at", "-id")[:limit]
+    )
+    return [Event("stage", row.at, row.pk, row, row.by, _recorded(row.at, row.recorded_at)) for row in rows]
+
+
+def _budget_events(project, cursor, limit):
+    rows = (
+        BudgetChange.objects.filter(project=project)
+        .filter(_budget_before(cursor))
+        .select_related("by")
+        .order_by("-effective_on", "-recorded_at", "-id")[:limit]
+    )
+    events = []
+    for row in rows:
+        when = _budget_when(row)
+        recorded = row.recorded_at if timezone.localtime(row.recorded_at).date() != row.effective_on else None
+        events.append(Event("budget", when, row.pk, row, row.by, recorded))
+    return events
+
+
+def _competitor_events(project, cursor, limit):
+    """The competitors' history rows with the values before each change (a window over
+    each competitor's rows: the cursor keeps every older row, so each row still sees
+    its predecessor), so an edit shows what changed without a query per row."""
+    history = Competitor.history.model
+    labels = {name: Competitor._meta.get_field(name).verbose_name for name in COMPETITOR_TRACKED}
+    previous = {
+        f"previous_{name}": Window(Lag(name), partition_by=[F("id")], order_by=[F("history_date"), F("history_id")])
+        for name in COMPETITOR_TRACKED
+    }
+    # A competitor moved over by a project merge keeps its older history rows under the merged-away id.
+    mine = Q(project_id=project.pk) | Q(id__in=Competitor.objects.filter(project=project).values("pk"))
+    rows = (
+        history.objects.filter(mine)
+        .filter(_before("history_date", "competitor", cursor, pk="history_id"))
+        .annotate(**previous)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    events = []
+    for row in rows:
+        changes = []
+        if row.history_type == "~":
+            for name in COMPETITOR_TRACKED:
+                old, new = getattr(row, f"previous_{name}"), getattr(row, name)
+                if old is not None and old != new:
+                    changes.append((labels[name], _display(name, old), _display(name, new)))
+        events.append(Event("competitor", row.history_date, row.history_id, row, row.history_user, changes=changes))
+    return events
+
+
+def _display(name, value):
+    field_ = Competitor._meta.get_field(name)
+    return dict(field_.choices).get(value, value) if field_.choices else value
+
+
+def _key_date_events(project, cursor, limit):
+    rows = (
+        MilestoneChange.objects.filter(milestone__project=project)
+        .filter(_before("changed_at", "key_date", cursor))
+        .select_related("milestone", "changed_by")
+        .order_by("-changed_at", "-id")[:limit]
+    )
+    return [Event("key_date", row.changed_at, row.pk, row, row.changed_by) for row in rows]
+
+
+def _activity_events(project, cursor, limit):
+    rows = (
+        Activity.objects.filter(project=project)
+        .filter(_before("occurred_at", "activity", cursor))
+        .select_related("by")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+    return [
+        Event("activity", row.occurred_at, row.pk, row, row.by, _recorded(row.occurred_at, row.created_at))
+        for row in rows
+    ]
+
+
+def _owner_events(project, cursor, limit):
+    rows = (
+        OwnerChange.objects.filter(project=project)
+        .filter(_before("changed_at", "owner", cursor))
+        .select_related("from_user", "to_user", "changed_by")
+        .order_by("-changed_at", "-id")[:limit]
+    )
+    return [Event("owner", row.changed_at, row.pk, row, row.changed_by) for row in rows]
+
+
+def _conflict_events(project, cursor, limit):
+    """Each conflict is two events: detected (by the system) and, once handled,
+    resolved. Rows come newest event first, so the cap keeps the newest events."""
+    rows = Conflict.objects.filter(Q(project_a=project) | Q(project_b=project)).select_related("resolved_by")
+    if cursor is None:
+        latest = Coalesce("resolved_at", "created_at")
+    else:
+        # A resolution after the cursor is on an earlier page: such a row's latest event here is its detection.
+        rows = rows.filter(_before("created_at", "conflict_detected", cursor))
+        latest = Case(When(resolved_at__lt=cursor.when, then=F("resolved_at")), default=F("created_at"))
+    events = []
+    for row in rows.annotate(latest=latest).order_by("-latest", "-id")[:limit]:
+        events.append(Event("conflict_detected", row.created_at, row.pk, row))
+        if row.resolved_at is not None:
+            events.append(Event("conflict_resolved", row.resolved_at, row.pk, row, row.resolved_by))
+    return events
+
+
+TIMELINE_SOURCES = (
+    _stage_events,
+    _budget_events,
+    _competitor_events,
+    _key_date_events,
+    _activity_events,
+    _owner_events,
+    _conflict_events,
+)
+
+
+def project_timeline(project: Project, before=None, limit: int = TIMELINE_PAGE) -> Timeline:
+    """Everything that changed on the project, newest first: stage changes, budget
+    changes, competitor changes, key-date changes (and slips), activities, owner
+    changes, conflicts detected and resolved. One query per kind, each capped at
+    ``limit + 1`` rows, merged here; ``before`` (a cursor, or its text) continues
+    an earlier page. Raises ValueError for a cursor it did not write."""
+    cursor = TimelineCursor.parse(before) if isinstance(before, str) else before
+    events = [event for source in TIMELINE_SOURCES for event in source(project, cursor, limit + 1)]
+    if cursor is not None:
+        events = [event for event in events if (event.when, event.rank, event.id) < cursor.key()]
+    events.sort(key=lambda event: (event.when, event.rank, event.id), reverse=True)
+    if len(events) <= limit:
+        return Timeline(events, None)
+    return Timeline(events[:limit], events[limit - 1].cursor)

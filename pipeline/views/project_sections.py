@@ -1,0 +1,201 @@
+"""The pipeline's sections of the project page, registered in
+``projects.views.PROJECT_SECTIONS``: stage, budget, competitors, key dates,
+contact log and the timeline of changes. Each is a callable
+``(request, project) -> context`` rendered by its template in
+templates/pipeline/sections/; the writes (pipeline.views.project_writes)
+answer with the same sections, so a section looks the same after an htmx swap.
+
+A refused write leaves its bound form, conflict or notice in
+``request.pipeline_state[<section>]``; the section shows it instead of a blank
+form. Reads that several sections share (the stage standing, the customer's
+people, whether the user may edit) are made once per request.
+"""
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from pipeline.budget_chart import budget_chart
+from pipeline.project_forms import ActivityForm, BudgetForm, CompetitorForm, KeyDateForm, MoveForm
+from pipeline.selectors.project import (
+    project_activities,
+    project_budget_changes,
+    project_competitors,
+    project_key_dates,
+    project_people,
+    project_stage_standing,
+    project_timeline,
+)
+from projects.models import MilestoneKind, Project
+
+
+def _memo(request, key, compute):
+    cache = request.__dict__.setdefault("_pipeline_reads", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def forget_reads(request) -> None:
+    """After a write, the reads made before it are stale."""
+    request.__dict__.pop("_pipeline_reads", None)
+
+
+def _state(request, name) -> dict:
+    return getattr(request, "pipeline_state", {}).get(name, {})
+
+
+def stage_standing(request, project):
+    """The stage, its days and failing exit checks (pipeline.selectors.project), read once per request."""
+    return _memo(request, ("standing", project.pk), lambda: project_stage_standing(project=project))
+
+
+def customer_people(request, project):
+    """The customer's people the user may pick, read once per request (key dates, contact log)."""
+    return _memo(request, ("people", project.pk), lambda: project_people(user=request.user, project=project))
+
+
+def can_edit(request, project) -> bool:
+    """Whether the forms are offered: the pages show what the user may change (a
+    write outside ``editable_by`` answers 404 anyway)."""
+    return _memo(
+        request,
+        ("can_edit", project.pk),
+        lambda: Project.objects.editable_by(request.user).filter(pk=project.pk).exists(),
+    )
+
+
+def _version_context(state, version):
+    return {
+        "conflict": state.get("conflict"),
+        "conflict_rows": state.get("conflict_rows", []),
+        "version": state.get("version", version),
+    }
+
+
+def stage_section(request, project):
+    standing = stage_standing(request, project)
+    state = _state(request, "stage")
+    return {
+        "template": "pipeline/sections/stage.html",
+        "standing": standing,
+        "can_edit": can_edit(request, project),
+        "form": state.get("form") or MoveForm(standing=standing, prefix="move"),
+        "notice": state.get("notice"),
+        "warnings": state.get("warnings", []),
+        **_version_context(state, project.version),
+    }
+
+
+def budget_section(request, project):
+    state = _state(request, "budget")
+    changes = project_budget_changes(project=project)
+    procurement_total = project.procurement_total
+    return {
+        "template": "pipeline/sections/budget.html",
+        "changes": changes[::-1],
+        "chart": budget_chart(changes=changes, procurement_total=procurement_total, today=timezone.localdate()),
+        "procurement_total": procurement_total,
+        "can_edit": can_edit(request, project),
+        "form": state.get("form") or BudgetForm(prefix="budget"),
+        "notice": state.get("notice"),
+        **_version_context(state, project.version),
+    }
+
+
+def competitors_section(request, project):
+    state = _state(request, "competitors")
+    groups = project_competitors(project=project)
+    editing = state.get("editing")  # the competitor whose refused edit is shown
+    for group in groups:
+        for competitor in group["competitors"]:
+            if editing is not None and competitor.pk == editing:
+                competitor.form = state["form"]
+                competitor.conflict = _version_context(state, competitor.version)
+            else:
+                competitor.form = CompetitorForm(instance=competitor, prefix=f"competitor-{competitor.pk}")
+                competitor.conflict = {"version": competitor.version}
+    return {
+        "template": "pipeline/sections/competitors.html",
+        "groups": groups,
+        "count": sum(len(group["competitors"]) for group in groups),
+        "can_edit": can_edit(request, project),
+        "form": (state.get("form") if editing is None else None)
+        or CompetitorForm(prefix="competitor-new", initial={"kind": "external"}),
+        "notice": state.get("notice"),
+    }
+
+
+def key_dates_section(request, project):
+    state = _state(request, "key_dates")
+    key_dates = project_key_dates(project=project)
+    editable = can_edit(request, project)
+    for key_date in key_dates:
+        milestone = key_date["milestone"]
+        if state.get("kind") == key_date["kind"]:
+            key_date["form"] = state["form"]
+        elif editable:
+            with_attendees = key_date["kind"] == MilestoneKind.PROPOSAL_ACCEPTED
+            initial = {}
+            if milestone is not None:
+                initial = {"due_on": milestone.due_on, "done_on": milestone.done_on}
+                if with_attendees:
+                    initial["attendees"] = [str(contact.pk) for contact in milestone.attendees.all()]
+            key_date["form"] = KeyDateForm(
+                initial=initial,
+                prefix=f"keydate-{key_date['kind']}",
+                with_attendees=with_attendees,
+                people=customer_people(request, project) if with_attendees else (),
+            )
+        key_date["overdue"] = bool(milestone and milestone.done_on is None and milestone.due_on < timezone.localdate())
+    return {
+        "template": "pipeline/sections/key_dates.html",
+        "key_dates": key_dates,
+        "slips": sum(key_date["milestone"].slips for key_date in key_dates if key_date["milestone"]),
+        "can_edit": editable,
+        "notice": state.get("notice"),
+    }
+
+
+def activities_section(request, project):
+    state = _state(request, "activities")
+    activities, next_before = project_activities(project=project)
+    editable = can_edit(request, project)
+    form = state.get("form")
+    if form is None and editable:
+        standing = stage_standing(request, project)
+        form = ActivityForm(
+            project=project,
+            people=customer_people(request, project),
+            stages=standing.stages,
+            current=standing.state.stage,
+            prefix="activity",
+        )
+    return {
+        "template": "pipeline/sections/activities.html",
+        "activities": activities,
+        "next_before": next_before,
+        "can_edit": editable,
+        "form": form,
+        "notice": state.get("notice"),
+    }
+
+
+def timeline_section(request, project):
+    timeline = project_timeline(project=project)
+    return {"template": "pipeline/sections/timeline.html", "timeline": timeline}
+
+
+# In the order the page shows them; the key is the section's name in writes and states.
+SECTIONS = {
+    "stage": stage_section,
+    "budget": budget_section,
+    "competitors": competitors_section,
+    "key_dates": key_dates_section,
+    "activities": activities_section,
+    "timeline": timeline_section,
+}
+
+
+def render_section(request, project, name, *, oob=False) -> str:
+    section = SECTIONS[name](request, project)
+    return render_to_string(section["template"], {"section": section, "project": project, "oob": oob}, request)
