@@ -259,7 +259,8 @@ def test_a_budget_change_is_kept_with_who_when_and_why(rep_client, project, rep)
     response = _budget(rep_client, project, budget="1,350,000", effective_on=day.isoformat(), reason="扩容")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Budget saved." in html and "¥1,000,000.00 → ¥1,350,000.00" in html
+    assert "Budget saved." in html
+    assert re.search(r"¥1,000,000</span> → <span[^>]*>¥1,350,000<", html)
     change = BudgetChange.objects.filter(project=project).first()
     assert (change.old, change.new, change.effective_on, change.by, change.reason) == (
         Decimal("1000000"),
@@ -455,9 +456,9 @@ def test_other_milestones_stay_in_the_projects_timeline_section(rep_client, proj
     project_services.milestone_save(user=rep, project=project, data={"name": "立项评审", "due_on": "2027-01-05"})
     project_services.milestone_save(user=rep, project=project, data={"kind": "payment", "due_on": "2027-02-05"})
     html = rep_client.get(project.get_absolute_url(), **EN).content.decode()
-    milestones = re.search(r'<ul class="milestones">.*?</ul>', html, re.S).group(0)
+    milestones = re.search(r'<ul class="[^"]*milestones">.*?</ul>', html, re.S).group(0)
     assert "立项评审" in milestones and "2027" in milestones
-    assert milestones.count("<li>") == 1  # the payment is a key date, in its own section
+    assert milestones.count("<li") == 1  # the payment is a key date, in its own section
 
 
 # --- contact log -------------------------------------------------------------------------------------
