@@ -44,16 +44,19 @@ def today() -> datetime.date:
 # --- stages -----------------------------------------------------------------------------------
 
 
-def pipeline_for(*, owner: User, kind: str = "") -> Pipeline:
+def pipeline_for(*, owner: User | None = None, kind: str = "", team_id: int | None = None) -> Pipeline:
     """The pipeline a new project starts in: the one for its kind, else the
-    owner's team default, else the company default."""
+    owner's team default, else the company default. Without an owner, the
+    default of team ``team_id`` (the board of a team)."""
     pipelines = Pipeline.objects.filter(is_archived=False)
     if kind:
         for_kind = pipelines.filter(kind=kind).first()
         if for_kind is not None:
             return for_kind
-    if owner.team_id is not None:
-        chosen = TeamPipeline.objects.filter(team_id=owner.team_id, pipeline__is_archived=False).first()
+    if owner is not None:
+        team_id = owner.team_id
+    if team_id is not None:
+        chosen = TeamPipeline.objects.filter(team_id=team_id, pipeline__is_archived=False).first()
         if chosen is not None:
             return chosen.pipeline
     default = pipelines.filter(is_default=True).first() or pipelines.first()
