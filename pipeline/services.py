@@ -130,6 +130,8 @@ class ProjectStartHook:
                 # Still the moment of creation: the project starts in the chosen stage.
                 ProjectState.objects.filter(pk=project.pk).update(stage=stage, tier=stage.tier)
                 StageChange.objects.filter(project=project).update(to_stage=stage, to_tier=stage.tier)
+                # ``project.state`` is this object (cached when it was created): keep it true.
+                state.stage, state.tier = stage, stage.tier
         updates = {}
         if data.get("budget") not in (None, ""):
             amount = _check_amount(data["budget"])
@@ -416,9 +418,11 @@ def activity_log(
 
 
 @transaction.atomic
-def next_contact_set(*, user: User, project: Project, on: datetime.date | None) -> Project:
-    """Plan (or re-plan) the next contact without logging one."""
+def next_contact_set(*, user: User, project: Project, on: datetime.date | None, version: int | None = None) -> Project:
+    """Plan (or re-plan) the next contact without logging one. A stale ``version``
+    is refused (409) like every project write; planning does not count it up."""
     locked = _lock(project)
+    check_version(current=locked.version, expected=version, current_data={"next_contact_on": locked.next_contact_on})
     if on is None and locked.closed_at is None:
         raise DomainError({"next_contact_on": _("Plan the next contact: every open project needs one.")})
     if on is not None and on < today():
