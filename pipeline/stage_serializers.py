@@ -95,7 +95,7 @@ class PipelineSerializer(ChoiceNamesMixin, SettingsSerializer):
         model = Pipeline
         fields = ["key", "name", "name_zh", "name_en", "kind", "is_default", "order", "is_archived", "stages"]
         # One company default: the service takes the flag from the other pipeline.
-        validators = []
+        extra_kwargs = {"is_default": {"validators": []}}
 
     def create(self, validated_data):
         return stage_services.pipeline_save(user=_requester(self), data=validated_data)

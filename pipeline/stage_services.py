@@ -183,7 +183,9 @@ def stage_save(*, user: User, data: dict, stage: Stage | None = None, checks: li
         raise DomainError(errors)
     if stage.pk is not None:
         _check_pipeline_keeps_its_outcomes(
-            stage.pipeline_id, _active_outcomes(stage.pipeline_id), _active_outcomes(stage.pipeline_id, changed=stage)
+            stage.pipeline_id,
+            _active_outcomes(stage.pipeline_id),
+            _active_outcomes(stage.pipeline_id, without=stage, changed=stage),
         )
     stage.save()
     if occupied and stage.tier != before_tier:
