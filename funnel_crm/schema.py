@@ -99,7 +99,8 @@ class AutoSchema(SpectacularAutoSchema):
         serializer = force_instance(self.get_request_serializer())
         fields = serializer.fields if isinstance(serializer, serializers.Serializer) else {}
         if self.method == "POST":
-            return "confirm_duplicate" in fields
+            # An action on an existing record (a project's move) checks the version it carries.
+            return "confirm_duplicate" in fields or ("{" in self.path and "version" in fields)
         return "version" in fields
 
     def _map_basic_serializer(self, serializer, direction):

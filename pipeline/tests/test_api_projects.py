@@ -2,11 +2,14 @@
 key dates and lost reason on the project; ``move/``; ``history/``; and the
 list's query budget."""
 
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from pipeline import services
 from pipeline.models import BudgetChange, ExitCheck, ProjectState, Stage, StageChange
@@ -454,3 +457,35 @@ def test_the_list_costs_the_same_queries_for_10_or_200_rows(lead_api, rep, other
     assert all(row["payment_due_on"] == "2026-12-01" and row["stage_name"] for row in rows)
     assert sum(row["lost_reason"] == "price" for row in rows) == 6
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moves_at_once_one_moves_the_other_gets_409(personas):
+    """Two clients drag the same card with the version they both read: the
+    history holds exactly one move, the other client is told."""
+    rep = personas["rep"]
+    project = _create(rep)
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def move(stage):
+        api = APIClient()
+        api.force_authenticate(rep)
+        try:
+            barrier.wait()
+            response = api.post(f"/api/v1/projects/{project.pk}/move/", {"stage": stage, "version": 1}, format="json")
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move, args=(stage,)) for stage in ("need_confirmed", "contract_legal")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
+    moves = list(
+        StageChange.objects.filter(project=project).order_by("at", "id").values_list("to_stage__key", flat=True)
+    )
+    assert len(moves) == 2 and moves[0] == "prospect"
+    assert ProjectState.objects.get(pk=project.pk).stage.key == moves[-1]
