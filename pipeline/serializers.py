@@ -45,6 +45,8 @@ class ChangeableField(serializers.PrimaryKeyRelatedField):
     ("not found"), as the record's own URL would, instead of naming the field."""
 
     model = None
+    not_found = None
+    answers_not_found = True  # funnel_crm.schema documents the 404
 
     def get_queryset(self):
         return self.model.objects.editable_by(_requester(self))
@@ -54,18 +56,18 @@ class ChangeableField(serializers.PrimaryKeyRelatedField):
             return super().to_internal_value(data)
         except serializers.ValidationError as error:
             if error.get_codes() == ["does_not_exist"]:
-                raise exceptions.NotFound(
-                    _("%(record)s not found.") % {"record": self.model._meta.verbose_name.capitalize()}
-                ) from error
+                raise exceptions.NotFound(self.not_found) from error
             raise
 
 
 class ChangeableProjectField(ChangeableField):
     model = Project
+    not_found = _("Project not found.")
 
 
 class ChangeableCustomerField(ChangeableField):
     model = Customer
+    not_found = _("Customer not found.")
 
 
 class BlankAsNullChoiceField(serializers.ChoiceField):

@@ -39,6 +39,9 @@ def test_operations_are_grouped_by_resource(schema, path, tag):
         ("/api/v1/competitors/{id}/", "patch", {"400", "404", "409"}),
         ("/api/v1/stages/{key}/", "delete", {"401", "403", "404"}),
         ("/api/v1/board/", "get", {"400", "401"}),
+        # The project named in the body: one the requester may not change answers 404.
+        ("/api/v1/competitors/", "post", {"400", "404"}),
+        ("/api/v1/activities/", "post", {"400", "404"}),
     ],
 )
 def test_error_responses_are_documented(schema, path, method, codes):
