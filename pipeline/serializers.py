@@ -218,6 +218,7 @@ class PipelineProjectSerializer(ProjectSerializer):
         data = dict(validated_data)
         user = _requester(self)
         stage = data.pop("stage", None)
+        clears_budget = "budget" in data and data["budget"] is None and instance.budget is not None
         budget = data.pop("budget", None)
         reason = data.pop("budget_reason", "")
         effective_on = data.pop("budget_effective_on", None)
@@ -227,6 +228,8 @@ class PipelineProjectSerializer(ProjectSerializer):
         errors = {}
         if stage is not None and stage != instance.state.stage.key:
             errors["stage"] = [_("Use the move action to change the stage.")]
+        if clears_budget:
+            errors["budget"] = [_("A known budget is changed, not removed.")]
         changes_budget = budget is not None and budget != instance.budget
         changes_next = plans_next and next_on != instance.next_contact_on
         # Each write takes the version to check, and says how its errors name the fields.

@@ -173,6 +173,26 @@ def test_a_drop_with_its_reason_and_date_is_kept(rep_api, rep):
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"budget": "-1"}, "budget"),
+        ({"budget": "1000000000000.01"}, "budget"),
+        ({"budget": "abc"}, "budget"),
+        ({"budget": None}, "budget"),
+        ({"budget": "2000000", "budget_effective_on": "2999-01-01"}, "budget_effective_on"),
+        ({"budget": "2000000", "budget_reason": "x" * 501}, "budget_reason"),
+    ],
+)
+def test_bad_budget_changes_are_named_and_nothing_changes(rep_api, rep, body, field):
+    project = _create(rep, budget="1000000")
+    before = _stored(project)
+    response = rep_api.patch(f"/api/v1/projects/{project.pk}/", body, format="json")
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["errors"]
+    assert _stored(project) == before
+
+
 def test_the_same_budget_and_next_contact_change_nothing(rep_api, rep):
     project = _create(rep, budget="1000000", next_contact_on=_in_days(2))
     body = rep_api.get(f"/api/v1/projects/{project.pk}/").json()
