@@ -78,7 +78,7 @@ class AutoSchema(SpectacularAutoSchema):
         codes = ["400"]
         if self._requires_authentication():
             codes += ["401", "403"]
-        if "{" in self.path or self._is_paginated_list():
+        if "{" in self.path or self._is_paginated_list() or self._finds_a_record_named_in_the_body():
             codes.append("404")  # outside the scope, or a page past the last
         if self._may_conflict():
             codes.append("409")
@@ -92,6 +92,15 @@ class AutoSchema(SpectacularAutoSchema):
     def _requires_authentication(self):
         return not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
 
+    def _finds_a_record_named_in_the_body(self):
+        """Writes naming the record they act on in the body (an activity's project):
+        fields marked ``answers_not_found`` answer 404 for an id out of reach."""
+        if self.method not in ("POST", "PUT", "PATCH"):
+            return False
+        serializer = force_instance(self.get_request_serializer())
+        fields = serializer.fields if isinstance(serializer, serializers.Serializer) else {}
+        return any(getattr(field, "answers_not_found", False) for field in fields.values())
+
     def _may_conflict(self):
         """Writes that carry a ``version`` (optimistic locking) or may be refused as a duplicate."""
         if self.method not in ("POST", "PUT", "PATCH"):
@@ -99,7 +108,8 @@ class AutoSchema(SpectacularAutoSchema):
         serializer = force_instance(self.get_request_serializer())
         fields = serializer.fields if isinstance(serializer, serializers.Serializer) else {}
         if self.method == "POST":
-            return "confirm_duplicate" in fields
+            # An action on an existing record (a project's move) checks the version it carries.
+            return "confirm_duplicate" in fields or ("{" in self.path and "version" in fields)
         return "version" in fields
 
     def _map_basic_serializer(self, serializer, direction):

@@ -338,6 +338,11 @@ SPECTACULAR_SETTINGS = {
         "ProjectKindEnum": "projects.models.ProjectKind",
         "ConflictKindEnum": "projects.models.ConflictKind",
         "StanceEnum": "projects.models.Stance",
+        "TierEnum": "pipeline.models.Tier",
+        "MilestoneKindEnum": "projects.models.MilestoneKind",
+        "CompetitorKindEnum": "pipeline.models.CompetitorKind",
+        "ActivityKindEnum": "pipeline.models.ActivityKind",
+        "SeverityEnum": "pipeline.models.Severity",
     },
 }
 

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from accounts import api_imports
 from funnel_crm.views import healthz
+from pipeline import api as pipeline_api
 from projects import api as projects_api
 from teams import api as teams_api
 from teams.notifications import api as notifications_api
@@ -17,15 +18,22 @@ router.register("users", teams_api.UserViewSet, basename="user")
 router.register("teams", teams_api.TeamViewSet, basename="team")
 router.register("customers", accounts_api.CustomerViewSet, basename="customer")
 router.register("contacts", accounts_api.ContactViewSet, basename="contact")
-router.register("projects", projects_api.ProjectViewSet, basename="project")
+# The pipeline's projects viewset extends the projects app's with stage, budget and key dates.
+router.register("projects", pipeline_api.PipelineProjectViewSet, basename="project")
 router.register("procurement-items", projects_api.ProcurementItemViewSet, basename="procurement-item")
 router.register("stakeholders", projects_api.StakeholderViewSet, basename="stakeholder")
 router.register("milestones", projects_api.MilestoneViewSet, basename="milestone")
 router.register("conflicts", projects_api.ConflictViewSet, basename="conflict")
+router.register("pipelines", pipeline_api.PipelineViewSet, basename="pipeline")
+router.register("stages", pipeline_api.StageViewSet, basename="stage")
+router.register("lost-reasons", pipeline_api.LostReasonViewSet, basename="lost-reason")
+router.register("competitors", pipeline_api.CompetitorViewSet, basename="competitor")
+router.register("activities", pipeline_api.ActivityViewSet, basename="activity")
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("auth/token/", teams_api.TokenView.as_view(), name="api-token"),
+    path("board/", pipeline_api.BoardView.as_view(), name="api-board"),
     # Before the router, whose customers/<pk>/ would otherwise take "import".
     path("", include(api_imports.api_urlpatterns)),
     path("", include(router.urls)),

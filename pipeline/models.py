@@ -58,6 +58,21 @@ class Bilingual(models.Model):
         return self.name_zh if language.startswith("zh") else self.name_en
 
 
+class SettingsQuerySet(models.QuerySet):
+    """Pipelines, stages and lost reasons are the company's settings: everyone
+    signed in reads them (to pick a stage or a reason), only admins change them."""
+
+    def visible_to(self, user):
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self
+
+    def editable_by(self, user):
+        if not user.is_authenticated or not user.is_active or not user.is_admin:
+            return self.none()
+        return self
+
+
 class Pipeline(Bilingual):
     """One buying process, e.g. for new business or for renewals. Every pipeline's
     stages map onto the same tiers, so the funnel adds them up."""
@@ -73,6 +88,8 @@ class Pipeline(Bilingual):
     is_default = models.BooleanField(_("company default"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_archived = models.BooleanField(_("archived"), default=False)
+
+    objects = SettingsQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "id"]
@@ -101,7 +118,7 @@ class TeamPipeline(models.Model):
         return f"{self.team}: {self.pipeline}"
 
 
-class StageQuerySet(models.QuerySet):
+class StageQuerySet(SettingsQuerySet):
     def active(self):
         return self.filter(is_archived=False, pipeline__is_archived=False)
 
@@ -189,6 +206,8 @@ class LostReason(Bilingual):
     key = models.SlugField(_("key"), max_length=50, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = SettingsQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "id"]

@@ -46,16 +46,19 @@ def today() -> datetime.date:
 # --- stages -----------------------------------------------------------------------------------
 
 
-def pipeline_for(*, owner: User, kind: str = "") -> Pipeline:
+def pipeline_for(*, owner: User | None = None, kind: str = "", team_id: int | None = None) -> Pipeline:
     """The pipeline a new project starts in: the one for its kind, else the
-    owner's team default, else the company default."""
+    owner's team default, else the company default. Without an owner, the
+    default of team ``team_id`` (the board of a team)."""
     pipelines = Pipeline.objects.filter(is_archived=False)
     if kind:
         for_kind = pipelines.filter(kind=kind).first()
         if for_kind is not None:
             return for_kind
-    if owner.team_id is not None:
-        chosen = TeamPipeline.objects.filter(team_id=owner.team_id, pipeline__is_archived=False).first()
+    if owner is not None:
+        team_id = owner.team_id
+    if team_id is not None:
+        chosen = TeamPipeline.objects.filter(team_id=team_id, pipeline__is_archived=False).first()
         if chosen is not None:
             return chosen.pipeline
     default = pipelines.filter(is_default=True).first() or pipelines.first()
@@ -137,6 +140,8 @@ class ProjectStartHook:
                 # Still the moment of creation: the project starts in the chosen stage.
                 ProjectState.objects.filter(pk=project.pk).update(stage=stage, tier=stage.tier)
                 StageChange.objects.filter(project=project).update(to_stage=stage, to_tier=stage.tier)
+                # ``project.state`` is this object (cached when it was created): keep it true.
+                state.stage, state.tier = stage, stage.tier
         updates = {}
         if data.get("budget") not in (None, ""):
             amount = _check_amount(data["budget"])
@@ -438,9 +443,11 @@ def activity_log(
 
 
 @transaction.atomic
-def next_contact_set(*, user: User, project: Project, on: datetime.date | None) -> Project:
-    """Plan (or re-plan) the next contact without logging one."""
+def next_contact_set(*, user: User, project: Project, on: datetime.date | None, version: int | None = None) -> Project:
+    """Plan (or re-plan) the next contact without logging one. A stale ``version``
+    is refused (409) like every project write; planning does not count it up."""
     locked = _lock(project)
+    check_version(current=locked.version, expected=version, current_data={"next_contact_on": locked.next_contact_on})
     if on is None and locked.closed_at is None:
         raise DomainError({"next_contact_on": _("Plan the next contact: every open project needs one.")})
     if on is not None and on < today():

@@ -16,6 +16,16 @@ from accounts.choices import BuyingRole, CustomerLevel, DepartmentKind, Industry
 from accounts.models import Contact, Customer
 from accounts.serializers import ContactSerializer, CustomerSerializer
 from funnel_crm.api import error_body
+from pipeline.serializers import (
+    ActivitySerializer,
+    BoardColumnSerializer,
+    CompetitorSerializer,
+    HistoryEntrySerializer,
+    KeyDateChangeEntrySerializer,
+    PipelineProjectSerializer,
+    StageChangeEntrySerializer,
+)
+from pipeline.stage_serializers import ExitCheckSerializer, PipelineSerializer, StageSerializer
 from projects.models import ProjectKind, Stakeholder, Stance
 from projects.serializers import (
     ConflictSerializer,
@@ -50,6 +60,16 @@ def _label(choice, language):
         ProjectConflictSerializer,
         StakeholderSerializer,
         ConflictSerializer,
+        PipelineProjectSerializer,
+        HistoryEntrySerializer,
+        StageChangeEntrySerializer,
+        KeyDateChangeEntrySerializer,
+        CompetitorSerializer,
+        ActivitySerializer,
+        BoardColumnSerializer,
+        StageSerializer,
+        ExitCheckSerializer,
+        PipelineSerializer,
     ],
 )
 def test_every_choice_field_has_a_read_only_name_beside_it(serializer_class):

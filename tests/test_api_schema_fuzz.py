@@ -23,6 +23,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -35,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import Department
+from pipeline.models import Activity, Competitor
 from projects.models import Conflict, Milestone, ProcurementItem, Stakeholder
 from tests.factories import ContactFactory, CustomerFactory, ProjectFactory
 
@@ -76,6 +78,10 @@ def world(rep, other_rep, outsider_rep, lead, other_lead, admin):
         project_a=through_project,
         project_b=theirs,
     )
+    Competitor.objects.create(project=project, kind="external", name="某厂商")
+    Activity.objects.create(
+        project=project, customer=own, kind="call", occurred_at=timezone.now(), summary="电话", by=rep
+    )
     return {"own": own, "teammates": teammates}
 
 
@@ -93,9 +99,22 @@ def _real_ids():
         "stakeholders": "projects.Stakeholder",
         "milestones": "projects.Milestone",
         "conflicts": "projects.Conflict",
+        "competitors": "pipeline.Competitor",
+        "activities": "pipeline.Activity",
     }
     return {
         segment: sorted(apps.get_model(label).objects.values_list("pk", flat=True)) for segment, label in models.items()
+    }
+
+
+def _real_keys():
+    """Keys of the stored settings rows per first path segment (stages, pipelines, lost-reasons)."""
+    from django.apps import apps
+
+    models = {"stages": "pipeline.Stage", "pipelines": "pipeline.Pipeline", "lost-reasons": "pipeline.LostReason"}
+    return {
+        segment: sorted(apps.get_model(label).objects.values_list("key", flat=True))
+        for segment, label in models.items()
     }
 
 
@@ -139,7 +158,13 @@ def test_api_answers_as_documented(case, persona):
 
 
 def _use_real_ids(case):
-    """Half of the generated ids become ids of stored rows (chosen by the generated value)."""
+    """Half of the generated ids become ids of stored rows (chosen by the generated value);
+    generated keys of settings rows become stored keys half of the time too."""
+    key = (case.path_parameters or {}).get("key")
+    if isinstance(key, str) and len(key) % 2 == 0:
+        keys = _real_keys().get(case.operation.path.removeprefix("/api/v1/").split("/")[0])
+        if keys:
+            case.path_parameters["key"] = keys[len(key) // 2 % len(keys)]
     generated = (case.path_parameters or {}).get("id")
     if not isinstance(generated, int) or generated % 2:
         return
