@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from pipeline import services
 from pipeline.models import Activity, Competitor, ProjectState
+from pipeline.tests.api_support import in_days
 from projects import services as project_services
 from projects.models import Project
 from tests.factories import CustomerFactory
@@ -30,10 +31,6 @@ SEES = {
     "other_lead": {"outsider_rep"},
     "admin": set(OWNERS),
 }
-
-
-def _in_days(days):
-    return str(timezone.localdate() + timedelta(days=days))
 
 
 @dataclass
@@ -104,7 +101,7 @@ ENDPOINTS = [
         body=lambda w, t: {"budget": "1200000"},
     ),
     Endpoint(
-        "next contact", "patch", "/api/v1/projects/{project}/", 200, body=lambda w, t: {"next_contact_on": _in_days(9)}
+        "next contact", "patch", "/api/v1/projects/{project}/", 200, body=lambda w, t: {"next_contact_on": in_days(9)}
     ),
     Endpoint("competitor retrieve", "get", "/api/v1/competitors/{competitor}/", 200, writes=False),
     Endpoint(
@@ -133,7 +130,7 @@ ENDPOINTS = [
             "kind": "visit",
             "occurred_at": timezone.now().isoformat(),
             "summary": "上门拜访",
-            "next_contact_on": _in_days(5),
+            "next_contact_on": in_days(5),
         },
     ),
     Endpoint(
@@ -245,7 +242,7 @@ THROUGH_A_PROJECT = [
             "kind": "call",
             "occurred_at": timezone.now().isoformat(),
             "summary": "电话",
-            "next_contact_on": _in_days(2),
+            "next_contact_on": in_days(2),
         },
     ),
 ]

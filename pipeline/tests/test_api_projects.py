@@ -13,18 +13,12 @@ from rest_framework.test import APIClient
 
 from pipeline import services
 from pipeline.models import BudgetChange, ExitCheck, ProjectState, Stage, StageChange
+from pipeline.tests.api_support import EN, create_project, in_days
 from projects import services as project_services
 from projects.models import Project
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
-
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-def _create(user, name="智慧园区一期", customer=None, **data):
-    customer = customer or CustomerFactory(owner=user)
-    return project_services.project_create(user=user, customer=customer, data={"name": name, **data})
 
 
 def _stored(project):
@@ -41,10 +35,6 @@ def _stored(project):
     }
 
 
-def _in_days(days):
-    return timezone.localdate() + timedelta(days=days)
-
-
 # --- the project's pipeline fields --------------------------------------------------------------
 
 
@@ -59,7 +49,7 @@ def test_create_starts_in_the_stage_with_budget_and_next_contact(rep_api, rep):
             "opened_at": opened.isoformat(),
             "stage": "proposal_accepted",
             "budget": "1200000.50",
-            "next_contact_on": _in_days(3).isoformat(),
+            "next_contact_on": in_days(3).isoformat(),
         },
         format="json",
         **EN,
@@ -72,7 +62,7 @@ def test_create_starts_in_the_stage_with_budget_and_next_contact(rep_api, rep):
         "high_intent",
         "High intent",
     )
-    assert (body["budget"], body["next_contact_on"]) == ("1200000.50", _in_days(3).isoformat())
+    assert (body["budget"], body["next_contact_on"]) == ("1200000.50", in_days(3).isoformat())
     assert body["lost_reason"] is None and body["lost_reason_name"] is None
     assert body["last_contact_at"] is None
     for key_date in ("proposal_accepted_on", "contract_started_on", "payment_due_on", "paid_on"):
@@ -83,7 +73,7 @@ def test_create_starts_in_the_stage_with_budget_and_next_contact(rep_api, rep):
 
 
 def test_stage_names_follow_the_requesters_language(rep_api, rep):
-    project = _create(rep)
+    project = create_project(rep)
     url = f"/api/v1/projects/{project.pk}/"
     assert rep_api.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["stage_name"] == "潜客"
     assert rep_api.get(url, **EN).json()["stage_name"] == "Prospect"
@@ -111,7 +101,7 @@ def test_bad_start_data_is_named_and_nothing_is_created(rep_api, rep, data, fiel
 
 
 def test_key_dates_come_from_the_key_date_milestones(rep_api, rep):
-    project = _create(rep)
+    project = create_project(rep)
     for kind, due, done in [
         ("proposal_accepted", date(2026, 3, 1), date(2026, 3, 5)),
         ("contract_review", date(2026, 4, 1), date(2026, 4, 2)),
@@ -132,7 +122,7 @@ def test_key_dates_come_from_the_key_date_milestones(rep_api, rep):
 
 
 def test_a_higher_budget_is_a_budget_change(rep_api, rep):
-    project = _create(rep, budget="1000000")
+    project = create_project(rep, budget="1000000")
     response = rep_api.patch(f"/api/v1/projects/{project.pk}/", {"budget": "1500000", "version": 1}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["budget"] == "1500000.00"
@@ -146,7 +136,7 @@ def test_a_higher_budget_is_a_budget_change(rep_api, rep):
 
 
 def test_a_drop_without_a_reason_names_budget_reason_and_changes_nothing(rep_api, rep):
-    project = _create(rep, budget="1000000")
+    project = create_project(rep, budget="1000000")
     before = _stored(project)
     response = rep_api.patch(f"/api/v1/projects/{project.pk}/", {"budget": "800000"}, format="json", **EN)
     assert response.status_code == 400
@@ -156,8 +146,8 @@ def test_a_drop_without_a_reason_names_budget_reason_and_changes_nothing(rep_api
 
 
 def test_a_drop_with_its_reason_and_date_is_kept(rep_api, rep):
-    project = _create(rep, budget="1000000")
-    effective = _in_days(-10)
+    project = create_project(rep, budget="1000000")
+    effective = in_days(-10)
     response = rep_api.patch(
         f"/api/v1/projects/{project.pk}/",
         {"budget": "800000", "budget_reason": "范围缩小", "budget_effective_on": effective.isoformat()},
@@ -185,7 +175,7 @@ def test_a_drop_with_its_reason_and_date_is_kept(rep_api, rep):
     ],
 )
 def test_bad_budget_changes_are_named_and_nothing_changes(rep_api, rep, body, field):
-    project = _create(rep, budget="1000000")
+    project = create_project(rep, budget="1000000")
     before = _stored(project)
     response = rep_api.patch(f"/api/v1/projects/{project.pk}/", body, format="json")
     assert response.status_code == 400, response.json()
@@ -194,7 +184,7 @@ def test_bad_budget_changes_are_named_and_nothing_changes(rep_api, rep, body, fi
 
 
 def test_the_same_budget_and_next_contact_change_nothing(rep_api, rep):
-    project = _create(rep, budget="1000000", next_contact_on=_in_days(2))
+    project = create_project(rep, budget="1000000", next_contact_on=in_days(2))
     body = rep_api.get(f"/api/v1/projects/{project.pk}/").json()
     put = {key: body[key] for key in ("customer", "name", "scope", "kind", "budget", "next_contact_on", "stage")}
     response = rep_api.put(f"/api/v1/projects/{project.pk}/", put, format="json")
@@ -203,24 +193,24 @@ def test_the_same_budget_and_next_contact_change_nothing(rep_api, rep):
 
 
 def test_next_contact_is_planned_and_never_in_the_past(rep_api, rep):
-    project = _create(rep)
+    project = create_project(rep)
     response = rep_api.patch(
-        f"/api/v1/projects/{project.pk}/", {"next_contact_on": _in_days(5).isoformat()}, format="json"
+        f"/api/v1/projects/{project.pk}/", {"next_contact_on": in_days(5).isoformat()}, format="json"
     )
     assert response.status_code == 200
     project.refresh_from_db()
-    assert project.next_contact_on == _in_days(5)
+    assert project.next_contact_on == in_days(5)
     response = rep_api.patch(
-        f"/api/v1/projects/{project.pk}/", {"next_contact_on": _in_days(-1).isoformat()}, format="json"
+        f"/api/v1/projects/{project.pk}/", {"next_contact_on": in_days(-1).isoformat()}, format="json"
     )
     assert response.status_code == 400
     assert "next_contact_on" in response.json()["errors"]
     project.refresh_from_db()
-    assert project.next_contact_on == _in_days(5)
+    assert project.next_contact_on == in_days(5)
 
 
 def test_every_bad_field_at_once_and_nothing_half_saved(rep_api, rep):
-    project = _create(rep, budget="1000000", scope="旧范围")
+    project = create_project(rep, budget="1000000", scope="旧范围")
     before = _stored(project)
     response = rep_api.patch(
         f"/api/v1/projects/{project.pk}/",
@@ -233,7 +223,7 @@ def test_every_bad_field_at_once_and_nothing_half_saved(rep_api, rep):
 
 
 def test_the_stage_changes_only_through_move(rep_api, rep):
-    project = _create(rep)
+    project = create_project(rep)
     before = _stored(project)
     response = rep_api.patch(f"/api/v1/projects/{project.pk}/", {"stage": "need_confirmed"}, format="json")
     assert response.status_code == 400
@@ -245,7 +235,7 @@ def test_the_stage_changes_only_through_move(rep_api, rep):
     "change", [{"budget": "2000000"}, {"next_contact_on": "2099-01-01"}, {"scope": "改", "budget": "2000000"}]
 )
 def test_a_stale_version_answers_409_and_changes_nothing(rep_api, rep, change):
-    project = _create(rep, budget="1000000")
+    project = create_project(rep, budget="1000000")
     project_services.project_update(user=rep, project=project, data={"scope": "别人改的"}, version=1)
     before = _stored(project)
     response = rep_api.patch(f"/api/v1/projects/{project.pk}/", {**change, "version": 1}, format="json")
@@ -259,7 +249,7 @@ def test_a_stale_version_answers_409_and_changes_nothing(rep_api, rep, change):
 
 @pytest.fixture
 def project(rep):
-    return _create(rep, opened_at=timezone.now() - timedelta(days=60), budget="500000")
+    return create_project(rep, opened_at=timezone.now() - timedelta(days=60), budget="500000")
 
 
 def _move(api, project, **body):
@@ -366,7 +356,7 @@ def test_moves_may_skip_tiers(rep_api, project):
 
 def test_history_lists_every_kind_of_change_newest_first(api_for, rep, lead, other_rep):
     opened = timezone.now() - timedelta(days=30)
-    project = _create(rep, opened_at=opened, budget="1000000")
+    project = create_project(rep, opened_at=opened, budget="1000000")
     services.project_move(user=rep, project=project, stage="need_confirmed", at=opened + timedelta(days=5))
     services.budget_change(
         user=rep, project=project, amount="900000", reason="砍预算", effective_on=timezone.localdate() - timedelta(1)
@@ -419,7 +409,7 @@ def test_history_lists_every_kind_of_change_newest_first(api_for, rep, lead, oth
 
 
 def test_history_pages_cost_the_same_queries_however_long(rep_api, rep, django_assert_max_num_queries):
-    project = _create(rep, opened_at=timezone.now() - timedelta(days=300), budget="100")
+    project = create_project(rep, opened_at=timezone.now() - timedelta(days=300), budget="100")
     start = timezone.now() - timedelta(days=290)
     for n in range(30):
         services.project_move(
@@ -445,8 +435,8 @@ def test_history_pages_cost_the_same_queries_however_long(rep_api, rep, django_a
 
 
 def test_the_list_filters_by_stage_and_tier(rep_api, rep):
-    early = _create(rep, "早期项目")
-    late = _create(rep, "后期项目", stage="contract_legal")
+    early = create_project(rep, "早期项目")
+    late = create_project(rep, "后期项目", stage="contract_legal")
     ids = lambda params: {row["id"] for row in rep_api.get("/api/v1/projects/", params).json()["results"]}  # noqa: E731
     assert ids({"stage": "contract_legal"}) == {late.pk}
     assert ids({"tier": "prospect"}) == {early.pk}
@@ -458,7 +448,7 @@ def test_the_list_costs_the_same_queries_for_10_or_200_rows(lead_api, rep, other
     customer = CustomerFactory(owner=rep)
     for n in range(30):
         owner = rep if n % 2 else other_rep
-        project = _create(owner, f"项目{n}", customer=customer if n % 3 == 0 else None, budget=str(1000 + n))
+        project = create_project(owner, f"项目{n}", customer=customer if n % 3 == 0 else None, budget=str(1000 + n))
         project_services.milestone_save(
             user=owner, project=project, data={"kind": "payment", "due_on": date(2026, 12, 1)}
         )
@@ -484,7 +474,7 @@ def test_two_moves_at_once_one_moves_the_other_gets_409(personas):
     """Two clients drag the same card with the version they both read: the
     history holds exactly one move, the other client is told."""
     rep = personas["rep"]
-    project = _create(rep)
+    project = create_project(rep)
     barrier = threading.Barrier(2)
     statuses = []
 

@@ -8,22 +8,11 @@ from django.utils import timezone
 
 from pipeline import services
 from pipeline.models import Activity, Competitor, StageChange
-from projects import services as project_services
+from pipeline.tests.api_support import EN, create_project, in_days
 from projects.models import Project
 from tests.factories import ContactFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db
-
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-def _create(user, name="智慧园区一期", customer=None, **data):
-    customer = customer or CustomerFactory(owner=user)
-    return project_services.project_create(user=user, customer=customer, data={"name": name, **data})
-
-
-def _in_days(days):
-    return timezone.localdate() + timedelta(days=days)
 
 
 def _ago(hours):
@@ -34,7 +23,7 @@ def _ago(hours):
 
 
 def test_a_competitor_is_recorded_and_ticks_the_checklist(rep_api, rep):
-    project = _create(rep)
+    project = create_project(rep)
     response = rep_api.post(
         "/api/v1/competitors/",
         {
@@ -60,7 +49,7 @@ def test_a_competitor_is_recorded_and_ticks_the_checklist(rep_api, rep):
 
 
 def test_a_competitor_change_checks_its_version(rep_api, rep):
-    project = _create(rep)
+    project = create_project(rep)
     competitor = services.competitor_save(user=rep, project=project, data={"kind": "external", "name": "某厂商"})
     url = f"/api/v1/competitors/{competitor.pk}/"
     response = rep_api.patch(url, {"status": "eliminated", "version": 1}, format="json")
@@ -86,7 +75,7 @@ def test_a_competitor_change_checks_its_version(rep_api, rep):
     ],
 )
 def test_bad_competitors_are_named_and_nothing_stored(rep_api, rep, body, field):
-    project = _create(rep)
+    project = create_project(rep)
     data = {"project": project.pk, "kind": "external", "name": "某厂商", **body}
     response = rep_api.post("/api/v1/competitors/", data, format="json")
     assert response.status_code == 400
@@ -95,7 +84,7 @@ def test_bad_competitors_are_named_and_nothing_stored(rep_api, rep, body, field)
 
 
 def test_a_competitor_stays_on_its_project(rep_api, rep):
-    project, other = _create(rep), _create(rep, "二期")
+    project, other = create_project(rep), create_project(rep, "二期")
     competitor = services.competitor_save(user=rep, project=project, data={"kind": "external", "name": "某厂商"})
     response = rep_api.patch(f"/api/v1/competitors/{competitor.pk}/", {"project": other.pk}, format="json")
     assert response.status_code == 400
@@ -104,10 +93,10 @@ def test_a_competitor_stays_on_its_project(rep_api, rep):
 
 @pytest.mark.parametrize("resource", ["competitors", "activities"])
 def test_a_project_one_may_not_change_answers_404_and_nothing_is_stored(api_for, rep, outsider_rep, resource):
-    theirs = _create(outsider_rep)
+    theirs = create_project(outsider_rep)
     body = {
         "competitors": {"kind": "external", "name": "某厂商"},
-        "activities": {"kind": "call", "occurred_at": _ago(1), "summary": "电话", "next_contact_on": str(_in_days(1))},
+        "activities": {"kind": "call", "occurred_at": _ago(1), "summary": "电话", "next_contact_on": str(in_days(1))},
     }[resource]
     for project_id in (theirs.pk, 999_999):
         response = api_for("rep").post(f"/api/v1/{resource}/", {"project": project_id, **body}, format="json")
@@ -118,14 +107,16 @@ def test_a_project_one_may_not_change_answers_404_and_nothing_is_stored(api_for,
 
 
 def test_competitors_filter_by_project_kind_and_status(rep_api, rep, outsider_rep, django_assert_max_num_queries):
-    project, other = _create(rep), _create(rep, "二期")
+    project, other = create_project(rep), create_project(rep, "二期")
     for n in range(12):
         services.competitor_save(
             user=rep,
             project=project if n % 2 else other,
             data={"kind": ["external", "customer_internal", "our_own"][n % 3], "name": f"对手{n}", "status": "active"},
         )
-    services.competitor_save(user=outsider_rep, project=_create(outsider_rep), data={"kind": "external", "name": "外"})
+    services.competitor_save(
+        user=outsider_rep, project=create_project(outsider_rep), data={"kind": "external", "name": "外"}
+    )
     # 1 count, 2 the page.
     with django_assert_max_num_queries(2):
         assert rep_api.get("/api/v1/competitors/", {"page_size": 200}).json()["count"] == 12
@@ -139,7 +130,7 @@ def test_competitors_filter_by_project_kind_and_status(rep_api, rep, outsider_re
 
 
 def test_logging_a_contact_sets_the_projects_last_and_next_contact(rep_api, rep):
-    project = _create(rep)
+    project = create_project(rep)
     person = ContactFactory(customer=project.customer)
     occurred = timezone.now() - timedelta(hours=2)
     response = rep_api.post(
@@ -150,7 +141,7 @@ def test_logging_a_contact_sets_the_projects_last_and_next_contact(rep_api, rep)
             "occurred_at": occurred.isoformat(),
             "contacts": [person.pk],
             "summary": "拜访信息中心主任",
-            "next_contact_on": str(_in_days(7)),
+            "next_contact_on": str(in_days(7)),
         },
         format="json",
         **EN,
@@ -166,11 +157,11 @@ def test_logging_a_contact_sets_the_projects_last_and_next_contact(rep_api, rep)
     )
     assert "move_to" not in body
     project.refresh_from_db()
-    assert (project.last_contact_at, project.next_contact_on) == (occurred, _in_days(7))
+    assert (project.last_contact_at, project.next_contact_on) == (occurred, in_days(7))
 
 
 def test_logging_a_contact_may_move_the_project(rep_api, rep):
-    project = _create(rep, opened_at=timezone.now() - timedelta(days=10))
+    project = create_project(rep, opened_at=timezone.now() - timedelta(days=10))
     occurred = timezone.now() - timedelta(hours=1)
     response = rep_api.post(
         "/api/v1/activities/",
@@ -179,7 +170,7 @@ def test_logging_a_contact_may_move_the_project(rep_api, rep):
             "kind": "meeting",
             "occurred_at": occurred.isoformat(),
             "summary": "需求确认会",
-            "next_contact_on": str(_in_days(2)),
+            "next_contact_on": str(in_days(2)),
             "move_to": "need_confirmed",
         },
         format="json",
@@ -195,7 +186,7 @@ def _activity(project, **change):
         "kind": "call",
         "occurred_at": _ago(1),
         "summary": "电话沟通",
-        "next_contact_on": str(_in_days(1)),
+        "next_contact_on": str(in_days(1)),
         **change,
     }
 
@@ -217,7 +208,7 @@ def _activity(project, **change):
     ],
 )
 def test_bad_contact_logs_are_named_and_nothing_is_stored(rep_api, rep, change, field):
-    project = _create(rep)
+    project = create_project(rep)
     response = rep_api.post("/api/v1/activities/", _activity(project, **change), format="json")
     assert response.status_code == 400, response.json()
     assert field in response.json()["errors"], response.json()
@@ -227,7 +218,7 @@ def test_bad_contact_logs_are_named_and_nothing_is_stored(rep_api, rep, change, 
 
 
 def test_people_must_be_the_projects_customers(rep_api, rep):
-    project = _create(rep)
+    project = create_project(rep)
     stranger = ContactFactory(customer=CustomerFactory(owner=rep))
     response = rep_api.post("/api/v1/activities/", _activity(project, contacts=[stranger.pk]), format="json")
     assert response.status_code == 400
@@ -236,7 +227,7 @@ def test_people_must_be_the_projects_customers(rep_api, rep):
 
 
 def test_a_contact_on_the_customer_alone_counts_for_its_open_projects(rep_api, rep):
-    project = _create(rep)
+    project = create_project(rep)
     occurred = timezone.now() - timedelta(hours=3)
     response = rep_api.post(
         "/api/v1/activities/",
@@ -250,7 +241,7 @@ def test_a_contact_on_the_customer_alone_counts_for_its_open_projects(rep_api, r
 
 
 def test_customer_and_project_must_agree_and_one_is_needed(rep_api, rep):
-    project = _create(rep)
+    project = create_project(rep)
     body = _activity(project, customer=CustomerFactory(owner=rep).pk)
     response = rep_api.post("/api/v1/activities/", body, format="json")
     assert response.status_code == 400
@@ -275,7 +266,7 @@ def test_a_rep_who_sees_a_customer_through_a_project_logs_on_the_project_only(ap
     project = shared_world.projects["on_other_reps"]
     response = api.post(
         "/api/v1/activities/",
-        {"project": project.pk, "next_contact_on": str(_in_days(1)), **body},
+        {"project": project.pk, "next_contact_on": str(in_days(1)), **body},
         format="json",
     )
     assert response.status_code == 201
@@ -284,14 +275,14 @@ def test_a_rep_who_sees_a_customer_through_a_project_logs_on_the_project_only(ap
 
 
 def test_the_contact_log_is_not_rewritten(rep_api, rep):
-    project = _create(rep)
+    project = create_project(rep)
     activity = services.activity_log(
         user=rep,
         project=project,
         kind="call",
         occurred_at=timezone.now(),
         summary="电话",
-        next_contact_on=_in_days(1),
+        next_contact_on=in_days(1),
     )
     url = f"/api/v1/activities/{activity.pk}/"
     assert rep_api.patch(url, {"summary": "改"}, format="json").status_code == 405
@@ -300,7 +291,7 @@ def test_the_contact_log_is_not_rewritten(rep_api, rep):
 
 
 def test_activities_filter_and_cost_fixed_queries(rep_api, rep, django_assert_max_num_queries):
-    project, other = _create(rep), _create(rep, "二期")
+    project, other = create_project(rep), create_project(rep, "二期")
     people = [ContactFactory(customer=project.customer) for _ in range(3)]
     today = timezone.localdate()
     for n in range(20):
@@ -312,7 +303,7 @@ def test_activities_filter_and_cost_fixed_queries(rep_api, rep, django_assert_ma
             occurred_at=occurred,
             summary=f"第{n}次",
             contacts=people if n % 2 else [],
-            next_contact_on=_in_days(3),
+            next_contact_on=in_days(3),
         )
     services.activity_log(user=rep, customer=project.customer, kind="email", occurred_at=timezone.now(), summary="邮件")
     # 1 count, 2 the page (who logged it joined), 3 the page's people.

@@ -6,19 +6,10 @@ import pytest
 
 from pipeline import services
 from pipeline.models import ExitCheck, LostReason, Pipeline, ProjectState, Stage, StageChange
-from projects import services as project_services
+from pipeline.tests.api_support import EN, create_project
 from projects.models import ChecklistItem
-from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
-
-EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-def _create_project(user, **data):
-    return project_services.project_create(
-        user=user, customer=CustomerFactory(owner=user), data={"name": "智慧园区一期", **data}
-    )
 
 
 def _stage_state(key):
@@ -134,7 +125,7 @@ def test_an_admin_adds_a_stage_with_its_checklist(admin_api):
 
 
 def test_renaming_and_retiering_a_stage_leaves_history_and_carries_its_projects(admin_api, rep):
-    project = _create_project(rep)
+    project = create_project(rep)
     services.project_move(user=rep, project=project, stage="need_confirmed")
     response = admin_api.patch(
         "/api/v1/stages/need_confirmed/",
@@ -186,7 +177,7 @@ def test_bad_stage_changes_are_named_and_nothing_changes(admin_api, body, field)
 
 
 def test_a_stage_with_projects_keeps_its_outcome(admin_api, rep):
-    _create_project(rep, stage="need_confirmed")
+    create_project(rep, stage="need_confirmed")
     before = _stage_state("need_confirmed")
     response = admin_api.patch("/api/v1/stages/need_confirmed/", {"tier": "won"}, format="json")
     assert response.status_code == 400
@@ -195,7 +186,7 @@ def test_a_stage_with_projects_keeps_its_outcome(admin_api, rep):
 
 
 def test_a_stage_in_use_is_archived_not_deleted(admin_api, rep):
-    _create_project(rep)
+    create_project(rep)
     response = admin_api.delete("/api/v1/stages/prospect/", **EN)
     assert response.status_code == 400
     assert "archive" in response.json()["detail"]
@@ -205,7 +196,7 @@ def test_a_stage_in_use_is_archived_not_deleted(admin_api, rep):
 
 
 def test_a_stage_a_project_only_passed_through_is_in_use_too(admin_api, rep):
-    project = _create_project(rep)
+    project = create_project(rep)
     services.project_move(user=rep, project=project, stage="need_confirmed")
     services.project_move(user=rep, project=project, stage="prospect")
     assert admin_api.delete("/api/v1/stages/need_confirmed/").status_code == 400
@@ -268,7 +259,7 @@ def test_bad_pipeline_changes_are_named(admin_api, body, field):
 
 
 def test_a_pipeline_in_use_or_the_default_is_not_deleted(admin_api, rep):
-    _create_project(rep, kind="renewal")
+    create_project(rep, kind="renewal")
     assert admin_api.delete("/api/v1/pipelines/new_business/").status_code == 400
     assert admin_api.delete("/api/v1/pipelines/renewal/").status_code == 400
     assert Pipeline.objects.count() == 2
@@ -284,7 +275,7 @@ def test_lost_reasons_are_added_deactivated_and_kept_once_used(admin_api, rep):
         "/api/v1/lost-reasons/", {"key": "timing", "name_zh": "时机不对", "name_en": "Bad timing"}, format="json"
     )
     assert response.status_code == 201
-    project = _create_project(rep)
+    project = create_project(rep)
     services.project_move(user=rep, project=project, stage="lost", lost_reason="timing")
     assert admin_api.delete("/api/v1/lost-reasons/timing/").status_code == 400
     assert admin_api.patch("/api/v1/lost-reasons/timing/", {"is_active": False}, format="json").status_code == 200

@@ -10,17 +10,12 @@ from django.utils import timezone
 from pipeline import services
 from pipeline.models import Stage
 from pipeline.selectors.board import CLOSED_DAYS, board
-from projects import services as project_services
+from pipeline.tests.api_support import create_project
 from teams.errors import DomainError
-from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
 NEW_BUSINESS = ["prospect", "need_confirmed", "proposal_accepted", "contract_legal", "payment", "won", "lost"]
-
-
-def _create(user, name="智慧园区一期", **data):
-    return project_services.project_create(user=user, customer=CustomerFactory(owner=user), data={"name": name, **data})
 
 
 def _columns(result):
@@ -36,11 +31,11 @@ def deals(rep, other_rep, outsider_rep):
     """rep: two prospects and one deal at proposal_accepted; other_rep: one
     need_confirmed deal; outsider_rep (other team): one prospect."""
     return {
-        "rep_small": _create(rep, "小项目", budget="100000"),
-        "rep_plain": _create(rep, "无预算项目"),
-        "rep_big": _create(rep, "大项目", stage="proposal_accepted", budget="2000000"),
-        "other": _create(other_rep, "同组项目", stage="need_confirmed", budget="500000"),
-        "outsider": _create(outsider_rep, "外组项目", budget="300000"),
+        "rep_small": create_project(rep, "小项目", budget="100000"),
+        "rep_plain": create_project(rep, "无预算项目"),
+        "rep_big": create_project(rep, "大项目", stage="proposal_accepted", budget="2000000"),
+        "other": create_project(other_rep, "同组项目", stage="need_confirmed", budget="500000"),
+        "outsider": create_project(outsider_rep, "外组项目", budget="300000"),
     }
 
 
@@ -107,8 +102,8 @@ def test_an_admin_names_a_team_or_a_rep(admin, rep, outsider_rep, deals):
 
 
 def test_cards_long_in_their_stage_are_stale_and_come_first(rep):
-    old = _create(rep, "老项目", opened_at=timezone.now() - timedelta(days=45))
-    fresh = _create(rep, "新项目", opened_at=timezone.now() - timedelta(days=3))
+    old = create_project(rep, "老项目", opened_at=timezone.now() - timedelta(days=45))
+    fresh = create_project(rep, "新项目", opened_at=timezone.now() - timedelta(days=3))
     cards = _columns(board(user=rep))["prospect"]["cards"]
     assert [card["id"] for card in cards] == [old.pk, fresh.pk]
     # prospect expects 30 days.
@@ -116,9 +111,9 @@ def test_cards_long_in_their_stage_are_stale_and_come_first(rep):
 
 
 def test_closed_columns_show_only_recent_closings(rep):
-    long_ago = _create(rep, "早已赢单", opened_at=timezone.now() - timedelta(days=200))
+    long_ago = create_project(rep, "早已赢单", opened_at=timezone.now() - timedelta(days=200))
     services.project_move(user=rep, project=long_ago, stage="won", at=timezone.now() - timedelta(days=CLOSED_DAYS + 1))
-    recent = _create(rep, "刚输单", budget="400000")
+    recent = create_project(rep, "刚输单", budget="400000")
     services.project_move(user=rep, project=recent, stage="lost", lost_reason="price")
     columns = _columns(board(user=rep))
     assert [card["id"] for card in columns["lost"]["cards"]] == [recent.pk]
@@ -128,7 +123,7 @@ def test_closed_columns_show_only_recent_closings(rep):
 
 
 def test_an_archived_stage_shows_only_while_projects_sit_in_it(rep):
-    project = _create(rep, stage="need_confirmed")
+    project = create_project(rep, stage="need_confirmed")
     Stage.objects.filter(key__in=["need_confirmed", "payment"]).update(is_archived=True)
     columns = _columns(board(user=rep))
     assert "payment" not in columns
@@ -137,8 +132,8 @@ def test_an_archived_stage_shows_only_while_projects_sit_in_it(rep):
 
 
 def test_another_pipeline_by_key_and_an_unknown_key(rep):
-    renewal = _create(rep, "续约项目", kind="renewal")
-    _create(rep, "新业务项目")
+    renewal = create_project(rep, "续约项目", kind="renewal")
+    create_project(rep, "新业务项目")
     result = board(user=rep, pipeline="renewal")
     assert result["pipeline"]["key"] == "renewal"
     assert _card_ids(result) == {renewal.pk}
@@ -157,11 +152,11 @@ def test_the_board_costs_the_same_queries_for_few_or_many_projects(lead, rep, ot
         return len(captured.captured_queries), result
 
     for n in range(3):
-        _create(rep if n % 2 else other_rep, f"项目{n}", budget="1000")
+        create_project(rep if n % 2 else other_rep, f"项目{n}", budget="1000")
     few, result = count_queries()
     assert sum(column["count"] for column in result["columns"]) == 3
     for n in range(3, 40):
-        _create(rep if n % 2 else other_rep, f"项目{n}", budget="1000", stage="need_confirmed")
+        create_project(rep if n % 2 else other_rep, f"项目{n}", budget="1000", stage="need_confirmed")
     many, result = count_queries()
     assert sum(column["count"] for column in result["columns"]) == 40
     assert few == many
