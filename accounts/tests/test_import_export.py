@@ -222,7 +222,7 @@ def test_empty_file(rep, content):
 
 def test_header_only(rep):
     errors = file_errors(rep, csv_file([]))
-    assert errors == ["The file has only the header row (row 1) and no customers."]
+    assert errors == ["The file has only the header row (row 1) and no data rows."]
 
 
 def test_file_over_10_mb_is_refused_naming_the_limit(rep):
