@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from accounts import api_imports
 from funnel_crm.views import healthz
+from pipeline import api_imports as pipeline_api_imports
 from projects import api as projects_api
 from teams import api as teams_api
 from teams.views import HomeView
@@ -26,6 +27,7 @@ api_v1 = [
     path("auth/token/", teams_api.TokenView.as_view(), name="api-token"),
     # Before the router, whose customers/<pk>/ would otherwise take "import".
     path("", include(api_imports.api_urlpatterns)),
+    path("", include(pipeline_api_imports.api_urlpatterns)),
     path("", include(router.urls)),
 ]
 

@@ -178,10 +178,12 @@ def project_prepare(
     owner: User | None = None,
     lead_contact: Contact | None = None,
     procurement: list[dict] | None = None,
+    validate_constraints: bool = True,
 ) -> tuple[Project, list[ProcurementItem]]:
     """The unsaved project (and procurement items) ``project_create`` would save, checked by the same
     rules, the create hooks' included: a DomainError names every bad field at once. Writes nothing, so
-    an import's dry run checks its rows with it."""
+    an import's dry run checks its rows with it (``validate_constraints=False`` spares it the database's
+    round trip per check constraint)."""
     owner = owner or user
     project = Project(customer=customer, owner=owner, lead_contact=lead_contact)
     for field, value in data.items():
@@ -191,7 +193,12 @@ def project_prepare(
     errors = collect_errors(
         partial(check_owner, user=user, owner=owner),
         partial(_check_not_in_future, project),
-        partial(validated, project, exclude=["customer", "owner", "team", "lead_contact"]),
+        partial(
+            validated,
+            project,
+            exclude=["customer", "owner", "team", "lead_contact"],
+            validate_constraints=validate_constraints,
+        ),
         partial(_check_lead_contact, project),
         *[partial(validated, item, exclude=["project"], prefix=f"procurement.{i}.") for i, item in enumerate(items)],
         *[partial(hook.check, data=data) for hook in PROJECT_CREATE_HOOKS],

@@ -4,6 +4,7 @@ import are instances; pages and API views take one as their ``importer``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -21,7 +22,7 @@ from teams.errors import DomainError
 class SheetImporter:
     check_class: type[SheetCheck]
     model: type[SpreadsheetImport]  # where uploads are kept between the dry run and the commit
-    example: dict  # column key -> the template's example value
+    example: dict | Callable[[], dict]  # column key -> the template's example value
     title: str  # the template's sheet name, e.g. _("Customers"); translated when the file is written
     template_name: str  # the template's file name without extension, translated likewise
     group_key: str = "row"  # the report entry's key naming the first row of the record a row belongs to
@@ -76,7 +77,8 @@ class SheetImporter:
         return report
 
     def template_file(self, fmt: str) -> bytes:
-        return files.template_file(fmt=fmt, columns=self.columns, example=self.example, title=str(self.title))
+        example = self.example() if callable(self.example) else self.example
+        return files.template_file(fmt=fmt, columns=self.columns, example=example, title=str(self.title))
 
     def failed_rows_file(self, *, report: dict, content: bytes, fmt: str) -> bytes:
         return files.failed_rows_file(

@@ -1,6 +1,5 @@
 """Customer import (CSV/XLSX, dry run, all-or-nothing commit) and export (CSV/XLSX, visibility, filters)."""
 
-import csv
 import io
 import itertools
 from unittest import mock
@@ -14,7 +13,10 @@ from stdnum.cn import uscc
 from accounts import exporting, importing, services
 from accounts.models import Contact, Customer, CustomerImport, Department
 from teams.errors import DomainError
+from tests import sheets
 from tests.factories import ContactFactory, CustomerFactory, ProjectFactory
+from tests.sheets import named as _named
+from tests.sheets import page_download, read_csv, read_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -57,32 +59,11 @@ def good_row(n=1, **overrides) -> list[str]:
 
 
 def csv_file(rows, headers=HEADERS, encoding="utf-8-sig") -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buffer.getvalue().encode(encoding)
+    return sheets.csv_file(rows, headers, encoding)
 
 
 def xlsx_file(rows, headers=HEADERS) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for values in rows:
-        sheet.append(values)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def read_csv(content: bytes) -> list[list[str]]:
-    assert content.startswith(b"\xef\xbb\xbf"), "CSV downloads start with a UTF-8 BOM for Excel"
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-
-
-def read_xlsx(content: bytes) -> list[list[str]]:
-    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
-    return [["" if value is None else str(value) for value in values] for values in sheet.iter_rows(values_only=True)]
+    return sheets.xlsx_file(rows, headers)
 
 
 def check(user, content, filename="customers.csv"):
@@ -576,12 +557,6 @@ def exported_names(content: bytes, fmt: str) -> set[str]:
     return {r[0] for r in rows[1:]}
 
 
-def page_download(client, url) -> bytes:
-    response = client.get(url)
-    assert response.status_code == 200, response.content[:300]
-    return b"".join(response.streaming_content) if response.streaming else response.content
-
-
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize(
     ("persona", "expected"),
@@ -806,12 +781,6 @@ def test_api_export_errors_are_json(api_for):
     assert api_for(None).get("/api/v1/customers/export/?format=csv").status_code == 401
     response = api_for("rep").get("/api/v1/customers/export/?format=pdf", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and response.json()["errors"] == {"format": ["Use csv or xlsx."]}
-
-
-def _named(content: bytes, name: str):
-    file = io.BytesIO(content)
-    file.name = name
-    return file
 
 
 # --- pages ---------------------------------------------------------------------------------------------------------

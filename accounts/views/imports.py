@@ -78,13 +78,15 @@ class ImportPages:
     file_label: str
     back_url_name: str  # the list the imported records go to
     back_label: str
+    # The commit form's checkbox (and ``importer.commit`` option) that lets rows with duplicates through.
+    duplicates_option: str
 
     def url(self, name: str, *args) -> str:
         return reverse(f"{self.namespace}:{name}", args=args)
 
     def commit_options(self, request) -> dict:
         """What the commit form asks, as keyword arguments of ``importer.commit``."""
-        return {}
+        return {self.duplicates_option: checked(request, self.duplicates_option)}
 
     def success_message(self, report: dict) -> str:
         raise NotImplementedError
@@ -184,6 +186,7 @@ class ImportDetailView(ImportPageMixin, VisibleObjectsMixin, DetailView):
             start_url=self.pages.url("import_start"),
             commit_url=self.pages.url("import_commit", self.object.pk),
             failed_rows_url=self.pages.url("import_failed_rows", self.object.pk),
+            pages=self.pages,
         )
         return context
 
@@ -246,10 +249,7 @@ def row_decisions(data) -> dict[int, str]:
 
 class CustomerImportPages(ImportPages):
     def commit_options(self, request) -> dict:
-        return {
-            "check_options": {"decisions": row_decisions(request.POST)},
-            "confirm_duplicates": checked(request, "confirm_duplicates"),
-        }
+        return {**super().commit_options(request), "check_options": {"decisions": row_decisions(request.POST)}}
 
     def success_message(self, report: dict) -> str:
         counts = report["counts"]
@@ -272,6 +272,7 @@ CUSTOMER_IMPORT_PAGES = CustomerImportPages(
     file_label=gettext_lazy("Customer file"),
     back_url_name="accounts:customer_list",
     back_label=gettext_lazy("Back to customers"),
+    duplicates_option="confirm_duplicates",
 )
 
 
