@@ -46,3 +46,42 @@ def page_download(client, url) -> bytes:
     response = client.get(url)
     assert response.status_code == 200, response.content[:300]
     return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+# Every import's pages, for each persona, on an import ``rep`` uploaded: (persona, page, expected status).
+# Only the uploader commits; their team's lead and admins read the report and its failed rows; nobody
+# else learns the import exists.
+IMPORT_PAGE_MATRIX = [
+    ("rep", "detail", 200),
+    ("lead", "detail", 200),
+    ("other_rep", "detail", 404),
+    ("outsider_rep", "detail", 404),
+    ("other_lead", "detail", 404),
+    ("admin", "detail", 200),
+    (None, "detail", 302),
+    ("rep", "commit", 302),
+    ("lead", "commit", 403),
+    ("admin", "commit", 403),
+    ("other_rep", "commit", 404),
+    ("outsider_rep", "commit", 404),
+    (None, "commit", 302),
+    ("lead", "failed-rows", 200),
+    ("outsider_rep", "failed-rows", 404),
+    (None, "start", 302),
+    ("outsider_rep", "start", 200),
+    (None, "template", 302),
+    ("rep", "template", 200),
+]
+
+
+def import_page(client, *, start_url: str, pk: int, page: str):
+    """Open (or, for ``commit``, post to) one page of the import ``pk`` under ``start_url``."""
+    pages = {
+        "detail": f"{start_url}{pk}/",
+        "failed-rows": f"{start_url}{pk}/failed-rows/?format=csv",
+        "start": start_url,
+        "template": f"{start_url}template/?format=xlsx",
+    }
+    if page == "commit":
+        return client.post(f"{start_url}{pk}/commit/")
+    return client.get(pages[page])

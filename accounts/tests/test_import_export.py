@@ -15,8 +15,8 @@ from accounts.models import Contact, Customer, CustomerImport, Department
 from teams.errors import DomainError
 from tests import sheets
 from tests.factories import ContactFactory, CustomerFactory, ProjectFactory
+from tests.sheets import IMPORT_PAGE_MATRIX, import_page, page_download, read_csv, read_xlsx
 from tests.sheets import named as _named
-from tests.sheets import page_download, read_csv, read_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -823,35 +823,12 @@ def test_duplicates_need_the_checkbox_on_the_page(rep_client, rep, outsider_rep)
     assert Customer.objects.filter(owner=rep).count() == 1
 
 
-IMPORT_PAGE_MATRIX = [
-    # persona, page of rep's import, expected
-    ("rep", "detail", 200),
-    ("lead", "detail", 200),
-    ("other_rep", "detail", 404),
-    ("outsider_rep", "detail", 404),
-    ("other_lead", "detail", 404),
-    ("admin", "detail", 200),
-    (None, "detail", 302),
-    ("lead", "commit", 403),
-    ("outsider_rep", "commit", 404),
-    ("outsider_rep", "failed-rows", 404),
-    ("lead", "failed-rows", 200),
-]
-
-
 @pytest.mark.parametrize(("persona", "page", "expected"), IMPORT_PAGE_MATRIX)
 def test_import_pages_permission_matrix(client_for, rep, persona, page, expected):
     customer_import = upload(rep, csv_file([good_row(1)]))
-    url = f"/customers/import/{customer_import.pk}/"
-    client = client_for(persona)
-    if page == "detail":
-        response = client.get(url)
-    elif page == "commit":
-        response = client.post(url + "commit/")
-    else:
-        response = client.get(url + "failed-rows/?format=csv")
+    response = import_page(client_for(persona), start_url="/customers/import/", pk=customer_import.pk, page=page)
     assert response.status_code == expected
-    assert not Customer.objects.exists()
+    assert Customer.objects.count() == (1 if (persona, page) == ("rep", "commit") else 0)
 
 
 def test_template_and_bad_format_downloads(rep_client):

@@ -21,7 +21,7 @@ from teams.errors import DomainError
 from tests import sheets
 from tests.factories import CustomerFactory, ProjectFactory
 from tests.scenarios import CUSTOMERS, OWNER_OF
-from tests.sheets import named, page_download, read_csv, read_xlsx
+from tests.sheets import IMPORT_PAGE_MATRIX, import_page, named, page_download, read_csv, read_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -549,45 +549,10 @@ def test_page_shows_a_file_problem_beside_the_field_in_the_users_language(rep_cl
     assert not ProjectImport.objects.exists()
 
 
-IMPORT_PAGE_MATRIX = [
-    # persona, page of rep's import, expected
-    ("rep", "detail", 200),
-    ("lead", "detail", 200),
-    ("other_rep", "detail", 404),
-    ("outsider_rep", "detail", 404),
-    ("other_lead", "detail", 404),
-    ("admin", "detail", 200),
-    (None, "detail", 302),
-    ("rep", "commit", 302),
-    ("lead", "commit", 403),
-    ("admin", "commit", 403),
-    ("other_rep", "commit", 404),
-    ("outsider_rep", "commit", 404),
-    (None, "commit", 302),
-    ("lead", "failed-rows", 200),
-    ("outsider_rep", "failed-rows", 404),
-    (None, "start", 302),
-    ("outsider_rep", "start", 200),
-    (None, "template", 302),
-    ("rep", "template", 200),
-]
-
-
 @pytest.mark.parametrize(("persona", "page", "expected"), IMPORT_PAGE_MATRIX)
 def test_import_pages_permission_matrix(client_for, rep, customer, persona, page, expected):
     stored = upload(rep, csv_file([good_row(1)]))
-    url = f"/projects/import/{stored.pk}/"
-    client = client_for(persona)
-    if page == "detail":
-        response = client.get(url)
-    elif page == "commit":
-        response = client.post(url + "commit/")
-    elif page == "failed-rows":
-        response = client.get(url + "failed-rows/?format=csv")
-    elif page == "start":
-        response = client.get("/projects/import/")
-    else:
-        response = client.get("/projects/import/template/?format=xlsx")
+    response = import_page(client_for(persona), start_url="/projects/import/", pk=stored.pk, page=page)
     assert response.status_code == expected
     # Only the uploader's own commit stores anything.
     assert Project.objects.count() == (1 if (persona, page) == ("rep", "commit") else 0)
