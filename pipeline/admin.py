@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin import SpreadsheetImportAdmin
 from pipeline import exit_checks
 from pipeline.models import (
     Activity,
@@ -15,6 +16,7 @@ from pipeline.models import (
     ExitCheck,
     LostReason,
     Pipeline,
+    ProjectImport,
     ProjectState,
     Stage,
     StageChange,
@@ -111,3 +113,6 @@ class CompetitorAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
 class ActivityAdmin(ReadOnlyAdmin):
     list_display = ["occurred_at", "kind", "customer", "project", "by"]
     list_select_related = ["customer", "project", "by"]
+
+
+admin.site.register(ProjectImport, SpreadsheetImportAdmin)
