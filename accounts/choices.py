@@ -27,6 +27,7 @@ __all__ = [
     "DepartmentKind",
     "Industry",
     "choice_from_text",
+    "choice_names",
     "choice_text",
     "industry_from_text",
     "register_choice_aliases",
@@ -449,6 +450,11 @@ def choice_text(choices_cls, value) -> str:
     if not value:
         return ""
     return _chinese_labels(choices_cls).get(str(value)) or str(choices_cls(value).label)
+
+
+def choice_names(choices_cls) -> str:
+    """Every choice as files write it, for "accepted: …" (制造业、批发和零售业、…)."""
+    return "、".join(choice_text(choices_cls, value) for value in choices_cls.values)
 
 
 # Section code at the start, as in exports from the business registry: "C", "C39", "C39 计算机…", "I-软件…".

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
+from accounts.choices import choice_from_text, choice_names
 from accounts.importing.layout import ColumnSet
 from accounts.importing.reading import Table, cell_text
 from teams.errors import DomainError
@@ -105,6 +106,22 @@ class SheetCheck:
             self._owners.update({user.username.casefold(): user for user in choices})
             self._owners.setdefault(self.user.username.casefold(), self.user)
         return self._owners.get(text.casefold())
+
+    def choice(self, row: Row, key: str, text: str) -> str | None:
+        """A choice column's cell (``columns.choices``) as its stored value; anything else is an error on the
+        cell listing what the column accepts."""
+        choices_cls = self.columns.choices[key]
+        value = self.read_choice(choices_cls, text)
+        if value is None:
+            row.add_error(
+                self.header(key),
+                _("Unknown value “%(value)s”. Accepted: %(accepted)s.")
+                % {"value": text, "accepted": choice_names(choices_cls)},
+            )
+        return value
+
+    def read_choice(self, choices_cls, text: str) -> str | None:
+        return choice_from_text(choices_cls, text)
 
     def run(self) -> SheetCheck:
         raise NotImplementedError

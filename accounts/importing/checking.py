@@ -10,7 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
 from accounts import regions, services, zones
-from accounts.choices import DepartmentKind, Industry, choice_from_text, choice_text, industry_from_text
+from accounts.choices import DepartmentKind, Industry, industry_from_text
 from accounts.importing import duplicates
 from accounts.importing.base import DUPLICATE, ERROR, Row, SheetCheck
 from accounts.importing.columns import (
@@ -208,21 +208,15 @@ class Check(SheetCheck):
 
     def _customer_value(self, row: CustomerRow, key: str, text: str):
         if key in CHOICE_COLUMNS:
-            return self._choice(row, key, text)
+            return self.choice(row, key, text)
         if key == "website" and "://" not in text:
             return f"https://{text}"  # people write www.example.com
         return text
 
-    def _choice(self, row: CustomerRow, key: str, text: str):
-        choices_cls = CHOICE_COLUMNS[key]
-        value = industry_from_text(text) if choices_cls is Industry else choice_from_text(choices_cls, text)
-        if value is None:
-            accepted = "、".join(choice_text(choices_cls, choice) for choice in choices_cls.values)
-            row.add_error(
-                self.header(key),
-                _("Unknown value “%(value)s”. Accepted: %(accepted)s.") % {"value": text, "accepted": accepted},
-            )
-        return value
+    def read_choice(self, choices_cls, text: str) -> str | None:
+        if choices_cls is Industry:
+            return industry_from_text(text)  # also GB/T 4754 codes and division names
+        return super().read_choice(choices_cls, text)
 
     def _merge_region(self, group: Group, row: CustomerRow, cells: dict[str, str]) -> None:
         region_text = cells.get("region", "")
@@ -300,7 +294,7 @@ class Check(SheetCheck):
             if not text:
                 continue
             if key in CHOICE_COLUMNS:
-                value = self._choice(row, key, text)
+                value = self.choice(row, key, text)
                 if value is None:
                     continue
             elif key == "has_left":

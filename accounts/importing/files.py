@@ -13,7 +13,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from accounts.choices import choice_text
+from accounts.choices import choice_names
 from accounts.importing.base import OK, duplicate_text
 from accounts.importing.layout import ERRORS_HEADER, SOURCE_ROW_HEADER, Column, ColumnSet
 from accounts.importing.reading import FORMULA_STARTS, XLSX, cell_text, read_table
@@ -131,6 +131,4 @@ def template_file(*, fmt: str, columns: ColumnSet, example: dict, title: str) ->
 def accepted_values(columns: ColumnSet, column: Column) -> str:
     """The Chinese names a choice column accepts, for the template's guide."""
     choices_cls = columns.choices.get(column.key)
-    if choices_cls is None:
-        return ""
-    return "、".join(choice_text(choices_cls, value) for value in choices_cls.values)
+    return choice_names(choices_cls) if choices_cls else ""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.choices import choice_from_text, choice_text
+from accounts.choices import choice_text
 from accounts.importing import DUPLICATE, ERROR, OK, Row, SheetCheck
 from accounts.importing.layout import header_key
 from accounts.importing.values import amount_from_text, date_from_text, start_of_day
@@ -20,7 +20,7 @@ from pipeline.importing.columns import PROJECT_COLUMNS
 from pipeline.models import OPEN_TIERS, Pipeline, Stage
 from pipeline.services import pipeline_for
 from projects import services as project_services
-from projects.models import FundingSource, Project, ProjectKind
+from projects.models import Project, ProjectKind
 from projects.normalize import normalize_project_name
 from teams.errors import DomainError
 
@@ -39,7 +39,6 @@ FIELD_COLUMNS = {
     "funding_source": "funding_source",
     "scope": "scope",
 }
-CHOICE_COLUMNS = {"kind": ProjectKind, "funding_source": FundingSource}
 
 
 def _chunks(values, size=BATCH_SIZE):
@@ -114,18 +113,10 @@ class ProjectCheck(SheetCheck):
         row.data["name"] = cells.get("name", "")
         row.data["scope"] = cells.get("scope", "")
         self._customer(row, customers)
-        for key, choices_cls in CHOICE_COLUMNS.items():
-            if cells.get(key):
-                value = choice_from_text(choices_cls, cells[key])
-                if value is None:
-                    accepted = "、".join(choice_text(choices_cls, choice) for choice in choices_cls.values)
-                    row.add_error(
-                        self.header(key),
-                        _("Unknown value “%(value)s”. Accepted: %(accepted)s.")
-                        % {"value": cells[key], "accepted": accepted},
-                    )
-                else:
-                    row.data[key] = value
+        for key in self.columns.choices:
+            value = self.choice(row, key, cells[key]) if cells.get(key) else None
+            if value is not None:
+                row.data[key] = value
         self._owner(row, cells.get("owner", ""))
         self._stage(row, cells.get("stage", ""), stages, kind_given=bool(cells.get("kind")))
         self._dates(row, cells)

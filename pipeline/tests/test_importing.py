@@ -103,7 +103,7 @@ def test_open_deals_start_their_history_at_the_opened_date(rep, customer, fmt):
         good_row(2, stage="proposal_accepted", budget="1,200,000", opened_at=f"{OPENED:%Y/%m/%d}"),
         good_row(3, stage="Prospect", budget="", kind="", funding_source=""),
     ]
-    content = csv_file(rows) if fmt == "csv" else sheets.xlsx_file(rows)
+    content = csv_file(rows) if fmt == "csv" else sheets.xlsx_file(rows, HEADERS)
     stored = upload(rep, content, f"deals.{fmt}")
     assert [entry["status"] for entry in stored.report["rows"]] == ["ok"] * 3, stored.report["rows"]
 
@@ -230,7 +230,7 @@ def test_a_missing_next_contact_column_refuses_the_file(rep):
 
 def test_an_excel_date_cell_and_a_date_time_are_read(rep, customer):
     opened = datetime(OPENED.year, OPENED.month, OPENED.day, 9, 30)
-    content = sheets.xlsx_file([[*good_row(1)[:4], opened, 1_200_000, NEXT, *good_row(1)[7:]]])
+    content = sheets.xlsx_file([[*good_row(1)[:4], opened, 1_200_000, NEXT, *good_row(1)[7:]]], HEADERS)
     stored = upload(rep, content, "deals.xlsx")
     project = Project.objects.get(pk=commit(rep, stored)["created"][0])
     assert (timezone.localtime(project.opened_at).replace(tzinfo=None), project.next_contact_on) == (opened, NEXT)
