@@ -22,7 +22,7 @@ import random
 import sys
 from collections import Counter
 
-from import_bench import Phase, database_urls, drop_database, recreate_database, round_trip_ms, setup_django
+from import_bench import Phase, in_fresh_database, round_trip_ms
 
 TOPICS = ["数据中台", "智慧园区", "供应链协同", "客户服务平台", "财务共享", "安全运维", "私有云", "营销自动化"]
 PHASES = ["一期", "二期", "三期", "升级", "扩容", "运维服务"]
@@ -101,19 +101,7 @@ def as_file(rows, fmt):
 
 
 def main():
-    args = parse_args()
-    url, server_url = database_urls(args.db)
-    print(f"Database {args.db}: creating, migrating, seeding the demo team and {args.existing_teams} benchmark teams.")
-    recreate_database(server_url, args.db)
-    setup_django(url)
-    try:
-        run(args)
-    finally:
-        if args.keep:
-            print(f"Kept database {args.db}.")
-        else:
-            drop_database(server_url, args.db)
-            print(f"Dropped database {args.db}.")
+    in_fresh_database(parse_args(), run)
 
 
 def run(args):
