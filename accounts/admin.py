@@ -30,9 +30,13 @@ class ContactAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["customer", "department"]
 
 
-@admin.register(CustomerImport)
-class CustomerImportAdmin(admin.ModelAdmin):
+class SpreadsheetImportAdmin(admin.ModelAdmin):
+    """Any import's uploads: who, when, what came of it (the file itself stays out of the page)."""
+
     list_display = ["filename", "user", "status", "created_at", "committed_at"]
     list_filter = ["status"]
     readonly_fields = ["user", "filename", "status", "report", "created_at", "committed_at"]
     exclude = ["content"]
+
+
+admin.site.register(CustomerImport, SpreadsheetImportAdmin)

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts import exporting, importing
 from accounts.filters import CustomerFilter
-from accounts.models import Customer, CustomerImport
+from accounts.models import Customer, SpreadsheetImport
 from teams.errors import DomainError
 
 
@@ -24,7 +24,10 @@ def _row_numbers(help_text):
     )
 
 
-class ImportRequestSerializer(serializers.Serializer):
+class ImportFileSerializer(serializers.Serializer):
+    """What every import takes: the file, and whether to only check it. An import's own options are
+    fields of a subclass, handed on by :meth:`check_options` and :meth:`commit_options`."""
+
     file = serializers.FileField(
         allow_empty_file=True,  # the importer answers "the file is empty" itself, as on the page
         help_text=_("CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX; at most 10 MB and 20,000 rows."),
@@ -32,6 +35,24 @@ class ImportRequestSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(
         default=True, help_text=_("Only check the file (the default); false imports it, all or nothing.")
     )
+
+    def validate_file(self, upload):
+        try:
+            importing.check_size(upload.size)
+        except DomainError as error:
+            raise serializers.ValidationError(error.messages) from error
+        return upload
+
+    def check_options(self) -> dict:
+        """Keyword arguments of the importer's check (dry run and commit)."""
+        return {}
+
+    def commit_options(self) -> dict:
+        """Keyword arguments of the importer's commit besides the check's."""
+        return {}
+
+
+class ImportRequestSerializer(ImportFileSerializer):
     confirm_duplicates = serializers.BooleanField(
         default=False,
         help_text=_(
@@ -57,49 +78,37 @@ class ImportRequestSerializer(serializers.Serializer):
             )
         return attrs
 
-    def decisions(self) -> dict[int, str]:
+    def check_options(self) -> dict:
         data = self.validated_data
-        return {
+        decisions = {
             **dict.fromkeys(data["merge_rows"], importing.MERGE),
             **dict.fromkeys(data["separate_rows"], importing.SEPARATE),
         }
+        return {"decisions": decisions}
 
-    def validate_file(self, upload):
-        try:
-            importing.check_size(upload.size)
-        except DomainError as error:
-            raise serializers.ValidationError(error.messages) from error
-        return upload
+    def commit_options(self) -> dict:
+        return {"confirm_duplicates": self.validated_data["confirm_duplicates"]}
 
 
 class ImportResultSerializer(serializers.Serializer):
-    """Documentation only: what the import answers."""
+    """Documentation only: what an import answers."""
 
-    id = serializers.IntegerField(help_text=_("The stored import (its report page is /customers/import/{id}/)."))
-    status = serializers.ChoiceField(choices=CustomerImport.Status.choices)
-    created = serializers.ListField(child=serializers.IntegerField(), help_text=_("Ids of the new customers."))
+    id = serializers.IntegerField(help_text=_("The stored import; its report page is the import page's {id}/."))
+    status = serializers.ChoiceField(choices=SpreadsheetImport.Status.choices)
+    created = serializers.ListField(child=serializers.IntegerField(), help_text=_("Ids of the new records."))
     report = serializers.JSONField(
         help_text=_(
             "counts, and per row: row (as numbered in the spreadsheet), status ok/error/duplicate, "
-            "errors {column header: [messages]}, warnings {column header: [messages]} (imported anyway, "
-            "e.g. a development zone read as its district), duplicates [{reason, label, owner, visible}; "
-            "for reason file_same_company also row and choices (merge, separate)], decision."
+            "errors {column header: [messages]}, warnings {column header: [messages]} (imported anyway), "
+            "duplicates [{reason, label, owner, visible, …}] and what the import read from the row."
         )
     )
 
 
-class CustomerImportAPIView(APIView):
-    """Import customers with their contacts from a CSV or XLSX file (the template's columns).
-
-    ``dry_run`` (default true) checks every row and writes nothing. With
-    ``dry_run=false`` the file is imported all or nothing: 201 with the new
-    customers' ids, or 400 with the report naming each failed row and column.
-    """
-
-    parser_classes = [MultiPartParser, FormParser]
-
-    @extend_schema(
-        request={"multipart/form-data": ImportRequestSerializer},
+def import_schema(request_serializer):
+    """The OpenAPI description of an import endpoint taking ``request_serializer``."""
+    return extend_schema(
+        request={"multipart/form-data": request_serializer},
         responses={
             200: ImportResultSerializer,
             201: ImportResultSerializer,
@@ -111,46 +120,69 @@ class CustomerImportAPIView(APIView):
             ),
         },
     )
+
+
+class ImportAPIView(APIView):
+    """An import through the API (``importer``; ``request_serializer`` adds its options): ``dry_run``
+    (default true) checks every row and writes nothing; with ``dry_run=false`` the file is imported all
+    or nothing: 201 with the new records' ids, or 400 with the report naming each failed row and column."""
+
+    parser_classes = [MultiPartParser, FormParser]
+    importer: importing.SheetImporter = None
+    request_serializer = ImportFileSerializer
+
     def post(self, request):
-        serializer = ImportRequestSerializer(data=request.data)
+        serializer = self.request_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         content = upload.read()
         filename = upload.name[:255]
+        model = self.importer.model
         if serializer.validated_data["dry_run"]:
-            report = importing.dry_run(  # DomainError: 400
-                user=request.user, content=content, filename=filename, decisions=serializer.decisions()
+            report = self.importer.dry_run(  # DomainError: 400
+                user=request.user, content=content, filename=filename, **serializer.check_options()
             )
-            customer_import = CustomerImport.objects.create(
-                user=request.user, filename=filename, content=content, report=report
-            )
-            return Response(self._result(customer_import, report), status=status.HTTP_200_OK)
+            stored = model.objects.create(user=request.user, filename=filename, content=content, report=report)
+            return Response(self._result(stored, report), status=status.HTTP_200_OK)
         # The commit checks every row itself. A file it cannot read at all leaves no stored import behind.
         with transaction.atomic():
-            customer_import = CustomerImport.objects.create(user=request.user, filename=filename, content=content)
-            report = importing.commit(
+            stored = model.objects.create(user=request.user, filename=filename, content=content)
+            report = self.importer.commit(
                 user=request.user,
-                customer_import=customer_import,
-                confirm_duplicates=serializer.validated_data["confirm_duplicates"],
-                decisions=serializer.decisions(),
+                stored=stored,
+                check_options=serializer.check_options(),
+                **serializer.commit_options(),
             )
         if report["committed"]:
-            return Response(self._result(customer_import, report), status=status.HTTP_201_CREATED)
+            return Response(self._result(stored, report), status=status.HTTP_201_CREATED)
         lines = importing.problems(report, limit=100)
         detail = lines[0] if lines else str(_("Nothing was imported."))
         return Response(
-            {"detail": detail, "errors": {"file": lines}, **self._result(customer_import, report)},
+            {"detail": detail, "errors": {"file": lines}, **self._result(stored, report)},
             status=status.HTTP_400_BAD_REQUEST,
         )
 
     @staticmethod
-    def _result(customer_import, report):
-        return {
-            "id": customer_import.pk,
-            "status": customer_import.status,
-            "created": report.get("created", []),
-            "report": report,
-        }
+    def _result(stored, report):
+        return {"id": stored.pk, "status": stored.status, "created": report.get("created", []), "report": report}
+
+
+class CustomerImportAPIView(ImportAPIView):
+    """Import customers with their contacts from a CSV or XLSX file (the template's columns).
+
+    ``dry_run`` (default true) checks every row and writes nothing. With
+    ``dry_run=false`` the file is imported all or nothing: 201 with the new
+    customers' ids, or 400 with the report naming each failed row and column.
+    Per row the report also has the customer and contact it read, and for
+    duplicates of reason file_same_company the row and choices (merge, separate).
+    """
+
+    importer = importing.CUSTOMERS
+    request_serializer = ImportRequestSerializer
+
+    @import_schema(ImportRequestSerializer)
+    def post(self, request):
+        return super().post(request)
 
 
 class _IgnoreFormatParameter(DefaultContentNegotiation):

@@ -27,7 +27,10 @@ __all__ = [
     "DepartmentKind",
     "Industry",
     "choice_from_text",
+    "choice_names",
+    "choice_text",
     "industry_from_text",
+    "register_choice_aliases",
 ]
 
 
@@ -422,6 +425,36 @@ def choice_from_text(choices_cls: type[models.TextChoices], text) -> str | None:
     if not key:
         return None
     return _lookup_table(choices_cls).get(key)
+
+
+def register_choice_aliases(choices_cls: type[models.TextChoices], aliases: dict[str, str]) -> None:
+    """Let a later app's choices (a project's kind, its funding source) be read from and written to files
+    like the customer's: the Chinese names people type, the first of them the one files show."""
+    CHOICE_ALIASES[choices_cls] = {**CHOICE_ALIASES.get(choices_cls, {}), **aliases}
+    _lookup_table.cache_clear()
+    _chinese_labels.cache_clear()
+
+
+@functools.cache
+def _chinese_labels(choices_cls) -> dict[str, str]:
+    """Choice value -> its first Chinese alias (制造业, 重点, 决策者): what files show and the importer reads."""
+    labels: dict[str, str] = {}
+    for alias, value in CHOICE_ALIASES.get(choices_cls, {}).items():
+        if any("\u4e00" <= char <= "\u9fff" for char in alias):
+            labels.setdefault(str(value), alias)
+    return labels
+
+
+def choice_text(choices_cls, value) -> str:
+    """A stored choice as written in files: the Chinese name, else the label."""
+    if not value:
+        return ""
+    return _chinese_labels(choices_cls).get(str(value)) or str(choices_cls(value).label)
+
+
+def choice_names(choices_cls) -> str:
+    """Every choice as files write it, for "accepted: …" (制造业、批发和零售业、…)."""
+    return "、".join(choice_text(choices_cls, value) for value in choices_cls.values)
 
 
 # Section code at the start, as in exports from the business registry: "C", "C39", "C39 计算机…", "I-软件…".

@@ -305,16 +305,19 @@ class Contact(models.Model):
         return bool(self.mobile or self.landline or self.wechat)
 
 
-class CustomerImportQuerySet(VisibleQuerySet):
+class SpreadsheetImportQuerySet(VisibleQuerySet):
+    """An import is seen by who uploaded it, their team's lead and admins."""
+
     owner_field = "user"
     team_field = "user__team"
 
 
-class CustomerImport(models.Model):
-    """An uploaded customer file between its dry run and its commit.
+class SpreadsheetImport(models.Model):
+    """An uploaded file between its dry run and its commit (every import: customers, projects).
 
     The file is kept so the commit re-reads exactly what the dry run checked;
-    ``report`` is the dry run's per-row result.
+    ``report`` is the dry run's (or the commit's) per-row result; who uploaded
+    it and when it was imported stay recorded.
     """
 
     class Status(models.TextChoices):
@@ -332,15 +335,29 @@ class CustomerImport(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
 
-    objects = CustomerImportQuerySet.as_manager()
+    objects = SpreadsheetImportQuerySet.as_manager()
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
-        verbose_name = _("customer import")
-        verbose_name_plural = _("customer imports")
 
     def __str__(self):
         return self.filename
+
+    @property
+    def is_committed(self):
+        return self.status == self.Status.COMMITTED
+
+
+class CustomerImport(SpreadsheetImport):
+    """An uploaded customer file (``accounts.importing``)."""
+
+    class Meta(SpreadsheetImport.Meta):
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
+
+    def get_absolute_url(self):
+        return reverse("accounts:import_detail", args=[self.pk])
 
 
 class CustomerDisclosure(models.Model):

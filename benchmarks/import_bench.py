@@ -313,8 +313,8 @@ def round_trip_ms():
 # --------------------------------------------------------------------------- main
 
 
-def main():
-    args = parse_args()
+def in_fresh_database(args, run):
+    """``run(args)`` in the database ``args.db``, created fresh and dropped afterwards unless ``args.keep``."""
     url, server_url = database_urls(args.db)
     print(f"Database {args.db}: creating, migrating, seeding {args.existing_teams} benchmark teams.")
     recreate_database(server_url, args.db)
@@ -327,6 +327,10 @@ def main():
         else:
             drop_database(server_url, args.db)
             print(f"Dropped database {args.db}.")
+
+
+def main():
+    in_fresh_database(parse_args(), run)
 
 
 def run(args):

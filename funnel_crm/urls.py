@@ -8,6 +8,7 @@ from accounts import api as accounts_api
 from accounts import api_imports
 from funnel_crm.views import healthz
 from pipeline import api as pipeline_api
+from pipeline import api_imports as pipeline_api_imports
 from projects import api as projects_api
 from teams import api as teams_api
 from teams.notifications import api as notifications_api
@@ -36,6 +37,7 @@ api_v1 = [
     path("board/", pipeline_api.BoardView.as_view(), name="api-board"),
     # Before the router, whose customers/<pk>/ would otherwise take "import".
     path("", include(api_imports.api_urlpatterns)),
+    path("", include(pipeline_api_imports.api_urlpatterns)),
     path("", include(router.urls)),
 ]
 

@@ -8,6 +8,7 @@ or budget change."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin import SpreadsheetImportAdmin
 from pipeline.models import (
     Activity,
     BudgetChange,
@@ -15,6 +16,7 @@ from pipeline.models import (
     ExitCheck,
     LostReason,
     Pipeline,
+    ProjectImport,
     ProjectState,
     SettingsChange,
     Stage,
@@ -110,3 +112,6 @@ class CompetitorAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
 class ActivityAdmin(ReadOnlyAdmin):
     list_display = ["occurred_at", "kind", "customer", "project", "by"]
     list_select_related = ["customer", "project", "by"]
+
+
+admin.site.register(ProjectImport, SpreadsheetImportAdmin)

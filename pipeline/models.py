@@ -13,11 +13,13 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.models import SpreadsheetImport
 from accounts.validators import validate_no_control_chars
 from projects.models import MAX_BUDGET, Project, ProjectKind
 from teams.validators import validate_sane_date
@@ -538,3 +540,15 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class ProjectImport(SpreadsheetImport):
+    """An uploaded file of existing deals (``pipeline.importing``): who uploaded it, when it was imported,
+    and the report naming the projects it created."""
+
+    class Meta(SpreadsheetImport.Meta):
+        verbose_name = _("project import")
+        verbose_name_plural = _("project imports")
+
+    def get_absolute_url(self):
+        return reverse("pipeline:import_detail", args=[self.pk])

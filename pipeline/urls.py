@@ -5,6 +5,7 @@ from django.urls import path
 from pipeline.board_urls import urlpatterns as board_urlpatterns
 from pipeline.settings_urls import urlpatterns as settings_urlpatterns
 from pipeline.views import log_contact, my_day, project_writes
+from pipeline.views.importing import PROJECT_IMPORT_PAGES
 
 app_name = "pipeline"
 
@@ -48,4 +49,6 @@ urlpatterns = [
         name="project_activities",
     ),
     path("projects/<int:pk>/pipeline/changes/", project_writes.TimelinePageView.as_view(), name="project_changes"),
+    # Import of existing deals.
+    *PROJECT_IMPORT_PAGES.urlpatterns("projects/import/"),
 ]

@@ -188,6 +188,44 @@ def _lock_customer(customer_id: int) -> Customer:
 # --- projects ---------------------------------------------------------------------------------
 
 
+def project_prepare(
+    *,
+    user: User,
+    customer: Customer,
+    data: dict,
+    owner: User | None = None,
+    lead_contact: Contact | None = None,
+    procurement: list[dict] | None = None,
+    validate_constraints: bool = True,
+) -> tuple[Project, list[ProcurementItem]]:
+    """The unsaved project (and procurement items) ``project_create`` would save, checked by the same
+    rules, the create hooks' included: a DomainError names every bad field at once. Writes nothing, so
+    an import's dry run checks its rows with it (``validate_constraints=False`` spares it the database's
+    round trip per check constraint)."""
+    owner = owner or user
+    project = Project(customer=customer, owner=owner, lead_contact=lead_contact)
+    for field, value in data.items():
+        if field in PROJECT_FIELDS or field == "opened_at":
+            setattr(project, field, value)
+    items = [ProcurementItem(project=project, **item) for item in procurement or []]
+    errors = collect_errors(
+        partial(check_owner, user=user, owner=owner),
+        partial(_check_not_in_future, project),
+        partial(
+            validated,
+            project,
+            exclude=["customer", "owner", "team", "lead_contact"],
+            validate_constraints=validate_constraints,
+        ),
+        partial(_check_lead_contact, project),
+        *[partial(validated, item, exclude=["project"], prefix=f"procurement.{i}.") for i, item in enumerate(items)],
+        *[partial(hook.check, data=data) for hook in PROJECT_CREATE_HOOKS],
+    )
+    if errors:
+        raise DomainError(errors)
+    return project, items
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -201,23 +239,10 @@ def project_create(
     """Create a project on ``customer``. The caller decides whether the user may
     reach the customer: a rep may add a project to a customer found through the
     duplicate warning without seeing its other data."""
-    owner = owner or user
-    check_owner(user=user, owner=owner)
     customer = _lock_customer(customer.pk)
-    project = Project(customer=customer, owner=owner, lead_contact=lead_contact)
-    for field, value in data.items():
-        if field in PROJECT_FIELDS or field == "opened_at":
-            setattr(project, field, value)
-    items = [ProcurementItem(project=project, **item) for item in procurement or []]
-    errors = collect_errors(
-        partial(_check_not_in_future, project),
-        partial(validated, project, exclude=["customer", "owner", "team", "lead_contact"]),
-        partial(_check_lead_contact, project),
-        *[partial(validated, item, exclude=["project"], prefix=f"procurement.{i}.") for i, item in enumerate(items)],
-        *[partial(hook.check, data=data) for hook in PROJECT_CREATE_HOOKS],
+    project, items = project_prepare(
+        user=user, customer=customer, data=data, owner=owner, lead_contact=lead_contact, procurement=procurement
     )
-    if errors:
-        raise DomainError(errors)
     project._history_user = user
     project.save()
     for item in items:

@@ -109,6 +109,7 @@ def test_secondary_forms_have_no_serious_accessibility_violations(page_for, samp
         f"/customers/{customer.pk}/transfer/",
         f"/projects/{project.pk}/transfer/",
         "/customers/import/",
+        "/projects/import/",
         "/manage/teams/new/",
         f"/manage/teams/{rep.team_id}/edit/",
         "/manage/users/new/",

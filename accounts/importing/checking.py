@@ -7,31 +7,25 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from openpyxl.utils import get_column_letter
 
 from accounts import regions, services, zones
-from accounts.choices import DepartmentKind, Industry, choice_from_text, industry_from_text
+from accounts.choices import DepartmentKind, Industry, industry_from_text
 from accounts.importing import duplicates
+from accounts.importing.base import DUPLICATE, ERROR, Row, SheetCheck
 from accounts.importing.columns import (
     CHOICE_COLUMNS,
-    COLUMNS_BY_KEY,
     CONTACT_KEYS,
+    CUSTOMER_COLUMNS,
     CUSTOMER_KEYS,
     NO,
     REGION_KEYS,
     YES,
-    choice_text,
-    read_layout,
 )
-from accounts.importing.reading import Table, cell_text
+from accounts.importing.reading import Table
 from accounts.models import Contact, Customer, Department
 from accounts.normalize import normalize_company_name, normalize_credit_code
-from teams.ownership import owner_choices
 
-OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
 # What the user may decide for a row that the importer takes for the same company as an earlier row.
 MERGE, SEPARATE = "merge", "separate"
 DECISIONS = (MERGE, SEPARATE)
@@ -47,85 +41,42 @@ _SAME = {
 }
 
 
-def _add(messages_by_header: dict[str, list[str]], header: str, message) -> None:
-    messages = messages_by_header.setdefault(header, [])
-    if str(message) not in messages:
-        messages.append(str(message))
-
-
 @dataclass
-class Row:
-    number: int
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    warnings: dict[str, list[str]] = field(default_factory=dict)  # imported anyway, but the user should know
-    duplicates: list[dict] = field(default_factory=list)
+class CustomerRow(Row):
     customer_name: str = ""
     contact_name: str = ""
     credit_code: str = ""
     group: Group | None = None
-
-    def add_error(self, header: str, message) -> None:
-        _add(self.errors, header, message)
-
-    def add_warning(self, header: str, message) -> None:
-        _add(self.warnings, header, message)
-
-    @property
-    def status(self) -> str:
-        if self.errors:
-            return ERROR
-        return DUPLICATE if self.duplicates else OK
 
 
 @dataclass
 class Group:
     """One customer of the file: its merged values and the rows they came from."""
 
-    rows: list[Row]
+    rows: list[CustomerRow]
     credit_code: str
     normalized_name: str
     core_name: str = ""
     separated: bool = False  # split off an earlier row of the same company at the user's request
     data: dict = field(default_factory=dict)
     # model field -> (row, header) that gave the value, so an error lands on that cell
-    sources: dict[str, tuple[Row, str]] = field(default_factory=dict)
+    sources: dict[str, tuple[CustomerRow, str]] = field(default_factory=dict)
     owner: object = None
-    contacts: list[tuple[Row, dict]] = field(default_factory=list)
+    contacts: list[tuple[CustomerRow, dict]] = field(default_factory=list)
 
 
-class Check:
-    """Everything the dry run and the commit need to know about one file."""
+class Check(SheetCheck):
+    """The customer file: rows joined into customers, checked with the models' own rules."""
+
+    columns = CUSTOMER_COLUMNS
 
     def __init__(self, *, user, table: Table, filename: str, decisions: dict[int, str] | None = None):
-        self.user = user
+        super().__init__(user=user, table=table, filename=filename)
         # row number -> MERGE or SEPARATE, for rows offered as the same company as an earlier row
         self.decisions = decisions or {}
-        self.table = table
-        self.filename = filename
-        self.layout = read_layout(table)
-        self.rows: list[Row] = []
         self.groups: list[Group] = []
-        self._owners = None
 
     # -- parsing ---------------------------------------------------------------------------------------------------
-
-    def header(self, key: str) -> str:
-        return self.layout.headers.get(key) or COLUMNS_BY_KEY[key].header
-
-    def owner_for(self, text: str):
-        if self._owners is None:
-            self._owners = {}
-            choices = list(owner_choices(user=self.user))
-            names: dict[str, list] = {}
-            for user in choices:
-                names.setdefault(user.name.casefold(), []).append(user)
-            for key, users in names.items():
-                if len(users) == 1:
-                    self._owners[key] = users[0]
-            # Usernames win over display names.
-            self._owners.update({user.username.casefold(): user for user in choices})
-            self._owners.setdefault(self.user.username.casefold(), self.user)
-        return self._owners.get(text.casefold())
 
     def run(self) -> Check:
         by_code: dict[str, Group] = {}
@@ -140,25 +91,14 @@ class Check:
         duplicates.find_in_database(self)
         return self
 
-    def _read_row(self, number: int, values: list) -> tuple[Row, dict[str, str]]:
-        row = Row(number=number)
-        cells = {
-            column.key: cell_text(values[index]) if index < len(values) else ""
-            for index, column in self.layout.columns.items()
-        }
-        beyond = range(len(self.table.headers), len(values))
-        for index in (*self.layout.unnamed, *beyond):
-            if index < len(values) and cell_text(values[index]):
-                row.add_error(
-                    get_column_letter(index + 1),
-                    _("Column %(letter)s has no header, so this value cannot be imported.")
-                    % {"letter": get_column_letter(index + 1)},
-                )
+    def _read_row(self, number: int, values: list) -> tuple[CustomerRow, dict[str, str]]:
+        row = CustomerRow(number=number)
+        cells = self.read_cells(row, values)
         row.customer_name = cells.get("name", "")
         row.contact_name = cells.get("contact_name", "")
         return row, cells
 
-    def _place(self, row: Row, cells: dict[str, str], by_code: dict, by_name: dict) -> None:
+    def _place(self, row: CustomerRow, cells: dict[str, str], by_code: dict, by_name: dict) -> None:
         """Join the row to its customer (same credit code, else same name) or start a new one."""
         code = normalize_credit_code(cells.get("credit_code", ""))
         name = normalize_company_name(cells.get("name", ""))
@@ -197,7 +137,7 @@ class Check:
         if contact is not None:
             group.contacts.append((row, contact))
 
-    def _set(self, group: Group, row: Row, key: str, field_name: str, value, text: str) -> None:
+    def _set(self, group: Group, row: CustomerRow, key: str, field_name: str, value, text: str) -> None:
         """Take a customer value from this row, unless an earlier row of the customer gave another one."""
         same = _SAME.get(field_name, lambda a, b: a == b)
         if field_name not in group.data:
@@ -206,7 +146,7 @@ class Check:
         elif not same(group.data[field_name], value):
             self._differs(row, self.header(key), group.sources[field_name][0], text, field_name)
 
-    def _differs(self, row: Row, header: str, first_row: Row, text: str, field_name: str) -> None:
+    def _differs(self, row: CustomerRow, header: str, first_row: CustomerRow, text: str, field_name: str) -> None:
         """This row gives another value than an earlier row of the same customer.
 
         Merged at the user's request: the earlier row's value is kept. A different address or notes:
@@ -242,7 +182,7 @@ class Check:
                 % {"row": first_row.number, "value": text},
             )
 
-    def _merge_customer(self, group: Group, row: Row, cells: dict[str, str]) -> None:
+    def _merge_customer(self, group: Group, row: CustomerRow, cells: dict[str, str]) -> None:
         # The region first: a development zone in the district place moves into the address.
         self._merge_region(group, row, cells)
         for key in CUSTOMER_KEYS:
@@ -266,25 +206,19 @@ class Check:
             elif group.owner != owner:
                 self._differs(row, self.header("owner"), group.sources["owner"][0], owner_text, "owner")
 
-    def _customer_value(self, row: Row, key: str, text: str):
+    def _customer_value(self, row: CustomerRow, key: str, text: str):
         if key in CHOICE_COLUMNS:
-            return self._choice(row, key, text)
+            return self.choice(row, key, text)
         if key == "website" and "://" not in text:
             return f"https://{text}"  # people write www.example.com
         return text
 
-    def _choice(self, row: Row, key: str, text: str):
-        choices_cls = CHOICE_COLUMNS[key]
-        value = industry_from_text(text) if choices_cls is Industry else choice_from_text(choices_cls, text)
-        if value is None:
-            accepted = "、".join(choice_text(choices_cls, choice) for choice in choices_cls.values)
-            row.add_error(
-                self.header(key),
-                _("Unknown value “%(value)s”. Accepted: %(accepted)s.") % {"value": text, "accepted": accepted},
-            )
-        return value
+    def read_choice(self, choices_cls, text: str) -> str | None:
+        if choices_cls is Industry:
+            return industry_from_text(text)  # also GB/T 4754 codes and division names
+        return super().read_choice(choices_cls, text)
 
-    def _merge_region(self, group: Group, row: Row, cells: dict[str, str]) -> None:
+    def _merge_region(self, group: Group, row: CustomerRow, cells: dict[str, str]) -> None:
         region_text = cells.get("region", "")
         parts = [(key, cells.get(key, "")) for key in REGION_KEYS]
         if region_text:
@@ -311,7 +245,7 @@ class Check:
                 self._differs(row, header, group.sources[key][0], text, key)
                 return
 
-    def _separate_region(self, row: Row, parts: list[tuple[str, str]]):
+    def _separate_region(self, row: CustomerRow, parts: list[tuple[str, str]]):
         """省份 / 城市 / 区县 columns: codes as they are (the model validates them), names read level by level."""
         headers = [self.header(key) for key, _text in parts]
         given = [(key, text) for key, text in parts if text]
@@ -329,7 +263,7 @@ class Check:
                 return None, headers, None
         return codes, headers, zone
 
-    def _zone_found(self, row: Row, cells: dict[str, str], zone: zones.Zone, header: str) -> None:
+    def _zone_found(self, row: CustomerRow, cells: dict[str, str], zone: zones.Zone, header: str) -> None:
         """A development zone where the district belongs: its district if it has one, else only the city,
         with the zone's name kept at the start of the address. A warning either way, not an error."""
         if zone.district:
@@ -351,7 +285,7 @@ class Check:
             % {"zone": zone.text, "city": regions.full_name(zone.province, zone.city), "name": zone.name},
         )
 
-    def _contact(self, row: Row, cells: dict[str, str]) -> dict | None:
+    def _contact(self, row: CustomerRow, cells: dict[str, str]) -> dict | None:
         if not any(cells.get(key) for key in CONTACT_KEYS):
             return None
         contact: dict = {}
@@ -360,7 +294,7 @@ class Check:
             if not text:
                 continue
             if key in CHOICE_COLUMNS:
-                value = self._choice(row, key, text)
+                value = self.choice(row, key, text)
                 if value is None:
                     continue
             elif key == "has_left":
@@ -396,7 +330,7 @@ class Check:
         for row, data in group.contacts:
             self._validate_contact(row, data)
 
-    def _validate_contact(self, row: Row, data: dict) -> None:
+    def _validate_contact(self, row: CustomerRow, data: dict) -> None:
         headers = {target: self.header(key) for key, target in CONTACT_KEYS.items()}
         contact = Contact(**{k: v for k, v in data.items() if k in services.CONTACT_FIELDS})
         raw_mobile = data.get("mobile", "")
@@ -432,48 +366,42 @@ class Check:
     # -- results ----------------------------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        statuses = [row.status for row in self.rows]
         return {
-            "rows": len(self.rows),
+            **super().counts(),
             "customers": len(self.groups),
             "contacts": sum(len(group.contacts) for group in self.groups),
-            OK: statuses.count(OK),
-            ERROR: statuses.count(ERROR),
-            DUPLICATE: statuses.count(DUPLICATE),
-            "warnings": sum(1 for row in self.rows if row.warnings),
         }
 
     def blocked(self, *, confirm_duplicates: bool) -> bool:
         counts = self.counts()
         return bool(counts[ERROR] or (counts[DUPLICATE] and not confirm_duplicates))
 
-    def report(self) -> dict:
+    def row_entry(self, row: CustomerRow) -> dict:
         return {
-            "filename": self.filename,
-            "format": self.table.format,
-            "encoding": self.table.encoding,
-            "headers": self.table.headers,
-            "header_row": self.table.header_row,
-            "language": get_language(),
-            "checked_at": timezone.now().isoformat(),
-            "counts": self.counts(),
-            "committed": False,
-            "created": [],
-            "rows": [
-                {
-                    "row": row.number,
-                    "customer_row": row.group.rows[0].number,
-                    "status": row.status,
-                    "customer": row.customer_name,
-                    "contact": row.contact_name,
-                    "errors": row.errors,
-                    "warnings": row.warnings,
-                    "duplicates": row.duplicates,
-                    "decision": self.decisions.get(row.number, ""),
-                }
-                for row in self.rows
-            ],
+            **super().row_entry(row),
+            "customer_row": row.group.rows[0].number,
+            "customer": row.customer_name,
+            "contact": row.contact_name,
+            "decision": self.decisions.get(row.number, ""),
         }
+
+    # -- the commit -------------------------------------------------------------------------------------------------
+
+    def units(self, **options):
+        return self.groups
+
+    def create(self, group: Group, **options) -> int:
+        customer = services.customer_create(
+            user=self.user,
+            data={k: v for k, v in group.data.items() if k in services.CUSTOMER_FIELDS},
+            owner=group.owner,
+            contacts=[{k: v for k, v in c.items() if not k.startswith("_")} for _row, c in group.contacts],
+            # The check ran the same duplicate rules (find_duplicates for fuzzy names) a moment ago and the
+            # user confirmed what it found; an existing credit code is still refused by the service and
+            # the database.
+            confirm_duplicate=True,
+        )
+        return customer.pk
 
     def service_error(self, group: Group, error: ValidationError) -> None:
         """Put an error the service raised on the cells it names (``contacts.1.mobile`` -> that contact's row)."""

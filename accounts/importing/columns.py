@@ -1,37 +1,18 @@
-"""The import's columns: headers and their aliases, value spellings, the header row's layout."""
+"""The customer import's columns: headers and their aliases, value spellings, rules between headers."""
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
-from dataclasses import dataclass
-
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.utils import get_column_letter
 
 from accounts.choices import (
-    CHOICE_ALIASES,
     BuyingRole,
     CustomerLevel,
     CustomerSource,
     DepartmentKind,
     Industry,
 )
-from accounts.importing.reading import ImportFileError, Table
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str  # Chinese: the template's and the export's header
-    english: str  # accepted on import, shown in the English UI
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-    in_template: bool = True  # province/city/district are alternatives to the one region column
-    hint: str = ""
-
+from accounts.importing.layout import Column, ColumnSet
 
 COLUMNS: tuple[Column, ...] = (
     Column(
@@ -118,13 +99,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("has_left", "已离职", "Has left", ("离职", "是否离职"), hint=gettext_lazy("是 / 否; empty means 否.")),
     Column("contact_notes", "联系人备注", "Contact notes"),
 )
-COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
-TEMPLATE_COLUMNS = tuple(column for column in COLUMNS if column.in_template)
-
-# Columns this module adds to the failed-rows file; ignored when that file is imported again.
-ERRORS_HEADER, SOURCE_ROW_HEADER = "错误", "原行号"
-_IGNORED_HEADERS = (ERRORS_HEADER, "Errors", "Error", SOURCE_ROW_HEADER, "Source row")
-
 CUSTOMER_KEYS = ("name", "credit_code", "industry", "level", "source", "address", "website", "notes")
 REGION_KEYS = ("province", "city", "district")
 # Column key -> key of the contact dict ``services.customer_create`` takes.
@@ -153,114 +127,44 @@ YES = {"是", "y", "yes", "true", "1", "已离职", "离职", "√", "✓", "✔
 NO = {"否", "n", "no", "false", "0", "在职", "未离职", "×", "✗"}
 
 
-def header_key(text) -> str:
-    """NFKC, case-fold, a trailing "(必填)"-style remark dropped, only letters and digits kept."""
-    text = unicodedata.normalize("NFKC", str(text or "")).casefold().strip()
-    text = re.sub(r"[(\[【][^()\[\]【】]*[)\]】]\s*$", "", text)
-    return "".join(char for char in text if char.isalnum())
-
-
-@functools.cache
-def header_lookup() -> dict[str, Column | None]:
-    """Header key -> column; ``None`` for the columns the failed-rows file adds."""
-    table: dict[str, Column | None] = {header_key(text): None for text in _IGNORED_HEADERS}
-    for column in COLUMNS:
-        for text in (column.header, column.english, column.key, *column.aliases):
-            key = header_key(text)
-            if table.get(key, column) is not column:
-                raise AssertionError(f"Import header {text!r} is claimed twice")
-            table[key] = column
-    return table
-
-
-@functools.cache
-def _chinese_labels(choices_cls) -> dict[str, str]:
-    """Choice value -> its first Chinese alias (制造业, 重点, 决策者): what files show and the importer reads."""
-    labels: dict[str, str] = {}
-    for alias, value in CHOICE_ALIASES.get(choices_cls, {}).items():
-        if any("\u4e00" <= char <= "\u9fff" for char in alias):
-            labels.setdefault(str(value), alias)
-    return labels
-
-
-def choice_text(choices_cls, value) -> str:
-    """A stored choice as written in files: the Chinese name, else the label."""
-    if not value:
-        return ""
-    return _chinese_labels(choices_cls).get(str(value)) or str(choices_cls(value).label)
-
-
-# --------------------------------------------------------------------------- headers
-
-
-@dataclass
-class Layout:
-    columns: dict[int, Column]  # cell index -> column
-    headers: dict[str, str]  # column key -> the header as written in the file
-    unnamed: list[int]  # cell indexes without a header
-
-
-def read_layout(table: Table) -> Layout:
-    lookup = header_lookup()
-    columns: dict[int, Column] = {}
-    headers: dict[str, str] = {}
-    unnamed: list[int] = []
-    problems: list[str] = []
-    unknown: list[str] = []
-    for index, text in enumerate(table.headers):
-        if not text:
-            unnamed.append(index)
-            continue
-        key = header_key(text)
-        if key in lookup and lookup[key] is None:
-            continue
-        column = lookup.get(key)
-        if column is None:
-            unknown.append(text)
-            problems.append(
-                _("Unknown column “%(header)s” (column %(letter)s).")
-                % {"header": text, "letter": get_column_letter(index + 1)}
-            )
-        elif column.key in headers:
-            problems.append(
-                _("Columns “%(first)s” and “%(second)s” (column %(letter)s) both mean “%(header)s”; keep one.")
-                % {
-                    "first": headers[column.key],
-                    "second": text,
-                    "letter": get_column_letter(index + 1),
-                    "header": column.header,
-                }
-            )
-        else:
-            columns[index] = column
-            headers[column.key] = text
-    for column in COLUMNS:
-        if column.required and column.key not in headers:
-            problems.append(
-                _("The required column “%(header)s” (%(english)s) is missing; the first row must hold the headers.")
-                % {"header": column.header, "english": column.english}
-            )
-    contact_headers = [headers[key] for key in CONTACT_KEYS if key in headers and key != "contact_name"]
-    if contact_headers and "contact_name" not in headers:
-        problems.append(
-            _(
-                "The column “联系人姓名” (Contact name) is missing; it is needed when the file has contact columns "
-                "such as “%(header)s”."
-            )
-            % {"header": contact_headers[0]}
-        )
-    if unknown:
-        problems.append(
-            _("Accepted headers: %(headers)s (or their English names). Download the template to see them.")
-            % {"headers": "、".join(column.header for column in COLUMNS)}
-        )
-        if not headers:
-            problems.append(
+class CustomerColumns(ColumnSet):
+    def header_problems(self, headers: dict[str, str]) -> list[str]:
+        contact_headers = [headers[key] for key in CONTACT_KEYS if key in headers and key != "contact_name"]
+        if contact_headers and "contact_name" not in headers:
+            return [
                 _(
-                    "No header was recognised. If they look garbled, the file's encoding was not understood: "
-                    "save it as “CSV UTF-8” or .xlsx."
+                    "The column “联系人姓名” (Contact name) is missing; it is needed when the file has contact "
+                    "columns such as “%(header)s”."
                 )
-            )
-    if problems:
-        raise ImportFileError(problems)
-    return Layout(columns=columns, headers=headers, unnamed=unnamed)
+                % {"header": contact_headers[0]}
+            ]
+        return []
+
+
+CUSTOMER_COLUMNS = CustomerColumns(COLUMNS, choices=CHOICE_COLUMNS)
+COLUMNS_BY_KEY = CUSTOMER_COLUMNS.by_key
+TEMPLATE_COLUMNS = CUSTOMER_COLUMNS.template
+
+EXAMPLE_ROW = {
+    "name": "杭州示例科技有限公司",
+    "credit_code": "91330106MA2B3C4D5D",
+    "industry": "信息传输、软件和信息技术服务业",
+    "level": "重点",
+    "source": "展会",
+    "region": "浙江省-杭州市-西湖区",
+    "address": "文三路 100 号 8 楼",
+    "website": "https://www.example.com",
+    "notes": "示例行：导入前请删除",
+    "owner": "",
+    "contact_name": "张三",
+    "department": "采购部",
+    "department_kind": "采购",
+    "title": "采购经理",
+    "mobile": "13912345678",
+    "landline": "0571-88881234",
+    "email": "zhangsan@example.com",
+    "wechat": "zhangsan_2024",
+    "buying_role": "决策者",
+    "has_left": "否",
+    "contact_notes": "",
+}

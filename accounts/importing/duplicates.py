@@ -20,12 +20,6 @@ if TYPE_CHECKING:
     from accounts.importing.checking import Check
 
 
-def duplicate_text(duplicate: dict) -> str:
-    if "owner" in duplicate:
-        return _("%(reason)s, owner: %(owner)s") % {"reason": duplicate["label"], "owner": duplicate["owner"]}
-    return duplicate["label"]
-
-
 def find_in_database(check: Check) -> None:
     """Mark the rows whose customer or contact probably exists already (what the user may learn of it only)."""
     groups = check.groups

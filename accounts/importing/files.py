@@ -1,4 +1,4 @@
-"""Writing files: CSV and XLSX in the import template's format, the template, the failed rows."""
+"""Writing files: CSV and XLSX in an import template's format, the template, the failed rows (every import)."""
 
 from __future__ import annotations
 
@@ -13,19 +13,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from accounts.importing.checking import OK
-from accounts.importing.columns import (
-    CHOICE_COLUMNS,
-    COLUMNS,
-    ERRORS_HEADER,
-    SOURCE_ROW_HEADER,
-    TEMPLATE_COLUMNS,
-    Column,
-    choice_text,
-    header_key,
-    header_lookup,
-)
-from accounts.importing.duplicates import duplicate_text
+from accounts.choices import choice_names
+from accounts.importing.base import OK, duplicate_text
+from accounts.importing.layout import ERRORS_HEADER, SOURCE_ROW_HEADER, Column, ColumnSet
 from accounts.importing.reading import FORMULA_STARTS, XLSX, cell_text, read_table
 
 
@@ -92,14 +82,14 @@ def file_bytes(fmt: str, headers: list[str], rows: Iterable[Iterable], title: st
     return csv_bytes(headers, rows)
 
 
-def failed_rows_file(*, report: dict, content: bytes, fmt: str) -> bytes:
-    """The rows that failed, with every other row of the same customers, as typed in the uploaded file,
-    plus a 错误 column saying why and a 原行号 column with the row number in that file."""
+def failed_rows_file(*, report: dict, content: bytes, fmt: str, columns: ColumnSet, group_key: str = "row") -> bytes:
+    """The rows that failed, with every other row of the same record (``group_key``: the report entry's key
+    naming the record's first row), as typed in the uploaded file, plus a 错误 column saying why and a
+    原行号 column with the row number in that file."""
     table = read_table(content, report.get("filename", ""))
-    failed_customers = {row["customer_row"] for row in report["rows"] if row["status"] != OK}
-    by_number = {row["row"]: row for row in report["rows"] if row["customer_row"] in failed_customers}
-    lookup = header_lookup()
-    keep = [index for index, text in enumerate(table.headers) if not (text and lookup.get(header_key(text), 0) is None)]
+    failed = {row[group_key] for row in report["rows"] if row["status"] != OK}
+    by_number = {row["row"]: row for row in report["rows"] if row[group_key] in failed}
+    keep = [index for index, text in enumerate(table.headers) if not columns.is_ignored(text)]
     headers = [table.headers[index] for index in keep] + [ERRORS_HEADER, SOURCE_ROW_HEADER]
 
     def rows():
@@ -115,56 +105,30 @@ def failed_rows_file(*, report: dict, content: bytes, fmt: str) -> bytes:
     return file_bytes(fmt, headers, rows(), title=_("Failed rows"))
 
 
-EXAMPLE_ROW = {
-    "name": "杭州示例科技有限公司",
-    "credit_code": "91330106MA2B3C4D5D",
-    "industry": "信息传输、软件和信息技术服务业",
-    "level": "重点",
-    "source": "展会",
-    "region": "浙江省-杭州市-西湖区",
-    "address": "文三路 100 号 8 楼",
-    "website": "https://www.example.com",
-    "notes": "示例行：导入前请删除",
-    "owner": "",
-    "contact_name": "张三",
-    "department": "采购部",
-    "department_kind": "采购",
-    "title": "采购经理",
-    "mobile": "13912345678",
-    "landline": "0571-88881234",
-    "email": "zhangsan@example.com",
-    "wechat": "zhangsan_2024",
-    "buying_role": "决策者",
-    "has_left": "否",
-    "contact_notes": "",
-}
-
-
-def template_file(fmt: str) -> bytes:
-    """The import template: the headers and one example row; the XLSX has a second sheet explaining the columns."""
-    headers = [column.header for column in TEMPLATE_COLUMNS]
-    example = [[EXAMPLE_ROW.get(column.key, "") for column in TEMPLATE_COLUMNS]]
+def template_file(*, fmt: str, columns: ColumnSet, example: dict, title: str) -> bytes:
+    """An import template: the headers and one example row; the XLSX has a second sheet explaining the columns."""
+    headers = [column.header for column in columns.template]
+    example_rows = [[example.get(column.key, "") for column in columns.template]]
     if fmt != XLSX:
-        return csv_bytes(headers, example)
+        return csv_bytes(headers, example_rows)
     guide = [
         [
             column.header,
             column.english,
             _("yes") if column.required else "",
-            str(column.hint) if column.hint else _accepted_values(column),
+            str(column.hint) if column.hint else accepted_values(columns, column),
         ]
-        for column in COLUMNS
+        for column in columns.columns
     ]
     return xlsx_bytes(
         [
-            (_("Customers"), headers, example),
+            (title, headers, example_rows),
             (_("Columns"), [_("Header"), _("English header"), _("Required"), _("Notes")], guide),
         ]
     )
 
 
-def _accepted_values(column: Column) -> str:
-    choices_cls = CHOICE_COLUMNS.get(column.key)
-    if choices_cls is None:
-        return ""
-    return "、".join(choice_text(choices_cls, value) for value in choices_cls.values)
+def accepted_values(columns: ColumnSet, column: Column) -> str:
+    """The Chinese names a choice column accepts, for the template's guide."""
+    choices_cls = columns.choices.get(column.key)
+    return choice_names(choices_cls) if choices_cls else ""

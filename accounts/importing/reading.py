@@ -81,7 +81,7 @@ def read_table(content: bytes, filename: str = "") -> Table:
         raise ImportFileError(_("The file is empty."))
     if not table.rows:
         raise ImportFileError(
-            _("The file has only the header row (row %(row)d) and no customers.") % {"row": table.header_row}
+            _("The file has only the header row (row %(row)d) and no data rows.") % {"row": table.header_row}
         )
     return table
 
@@ -117,7 +117,7 @@ def _collect(rows: Iterable[tuple[int, list]]) -> Table | None:
                 header.pop()
             if len(header) > MAX_COLUMNS:
                 raise ImportFileError(
-                    _("The first row has %(count)d columns; a customer file has at most %(limit)d.")
+                    _("The first row has %(count)d columns; an import file has at most %(limit)d.")
                     % {"count": len(header), "limit": MAX_COLUMNS}
                 )
             continue

@@ -1,6 +1,5 @@
 """Customer import (CSV/XLSX, dry run, all-or-nothing commit) and export (CSV/XLSX, visibility, filters)."""
 
-import csv
 import io
 import itertools
 from unittest import mock
@@ -14,7 +13,10 @@ from stdnum.cn import uscc
 from accounts import exporting, importing, services
 from accounts.models import Contact, Customer, CustomerImport, Department
 from teams.errors import DomainError
+from tests import sheets
 from tests.factories import ContactFactory, CustomerFactory, ProjectFactory
+from tests.sheets import IMPORT_PAGE_MATRIX, import_page, page_download, read_csv, read_xlsx
+from tests.sheets import named as _named
 
 pytestmark = pytest.mark.django_db
 
@@ -57,32 +59,11 @@ def good_row(n=1, **overrides) -> list[str]:
 
 
 def csv_file(rows, headers=HEADERS, encoding="utf-8-sig") -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buffer.getvalue().encode(encoding)
+    return sheets.csv_file(rows, headers, encoding)
 
 
 def xlsx_file(rows, headers=HEADERS) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for values in rows:
-        sheet.append(values)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def read_csv(content: bytes) -> list[list[str]]:
-    assert content.startswith(b"\xef\xbb\xbf"), "CSV downloads start with a UTF-8 BOM for Excel"
-    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-
-
-def read_xlsx(content: bytes) -> list[list[str]]:
-    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
-    return [["" if value is None else str(value) for value in values] for values in sheet.iter_rows(values_only=True)]
+    return sheets.xlsx_file(rows, headers)
 
 
 def check(user, content, filename="customers.csv"):
@@ -222,7 +203,7 @@ def test_empty_file(rep, content):
 
 def test_header_only(rep):
     errors = file_errors(rep, csv_file([]))
-    assert errors == ["The file has only the header row (row 1) and no customers."]
+    assert errors == ["The file has only the header row (row 1) and no data rows."]
 
 
 def test_file_over_10_mb_is_refused_naming_the_limit(rep):
@@ -576,12 +557,6 @@ def exported_names(content: bytes, fmt: str) -> set[str]:
     return {r[0] for r in rows[1:]}
 
 
-def page_download(client, url) -> bytes:
-    response = client.get(url)
-    assert response.status_code == 200, response.content[:300]
-    return b"".join(response.streaming_content) if response.streaming else response.content
-
-
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize(
     ("persona", "expected"),
@@ -808,12 +783,6 @@ def test_api_export_errors_are_json(api_for):
     assert response.status_code == 400 and response.json()["errors"] == {"format": ["Use csv or xlsx."]}
 
 
-def _named(content: bytes, name: str):
-    file = io.BytesIO(content)
-    file.name = name
-    return file
-
-
 # --- pages ---------------------------------------------------------------------------------------------------------
 
 
@@ -854,35 +823,12 @@ def test_duplicates_need_the_checkbox_on_the_page(rep_client, rep, outsider_rep)
     assert Customer.objects.filter(owner=rep).count() == 1
 
 
-IMPORT_PAGE_MATRIX = [
-    # persona, page of rep's import, expected
-    ("rep", "detail", 200),
-    ("lead", "detail", 200),
-    ("other_rep", "detail", 404),
-    ("outsider_rep", "detail", 404),
-    ("other_lead", "detail", 404),
-    ("admin", "detail", 200),
-    (None, "detail", 302),
-    ("lead", "commit", 403),
-    ("outsider_rep", "commit", 404),
-    ("outsider_rep", "failed-rows", 404),
-    ("lead", "failed-rows", 200),
-]
-
-
 @pytest.mark.parametrize(("persona", "page", "expected"), IMPORT_PAGE_MATRIX)
 def test_import_pages_permission_matrix(client_for, rep, persona, page, expected):
     customer_import = upload(rep, csv_file([good_row(1)]))
-    url = f"/customers/import/{customer_import.pk}/"
-    client = client_for(persona)
-    if page == "detail":
-        response = client.get(url)
-    elif page == "commit":
-        response = client.post(url + "commit/")
-    else:
-        response = client.get(url + "failed-rows/?format=csv")
+    response = import_page(client_for(persona), start_url="/customers/import/", pk=customer_import.pk, page=page)
     assert response.status_code == expected
-    assert not Customer.objects.exists()
+    assert Customer.objects.count() == (1 if (persona, page) == ("rep", "commit") else 0)
 
 
 def test_template_and_bad_format_downloads(rep_client):

@@ -1,4 +1,10 @@
-"""Customer import (upload → dry-run report → commit) and the customer list's export."""
+"""Import pages (upload → dry-run report → commit, template and failed-rows downloads) for any
+:class:`~accounts.importing.SheetImporter`, the customer import's among them, and the customer list's export.
+
+An :class:`ImportPages` holds what differs between imports (the importer, the URL namespace, the
+templates, the commit's options, the success message); ``urlpatterns(prefix)`` routes its five pages."""
+
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -7,6 +13,7 @@ from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +23,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from accounts import exporting, importing
 from accounts.filters import CustomerFilter
-from accounts.models import Customer, CustomerImport
+from accounts.models import Customer
 from teams.errors import DomainError
 from teams.mixins import VisibleObjectsMixin, add_domain_error
 
@@ -38,12 +45,19 @@ def download(content: bytes, *, fmt: str, filename: str) -> HttpResponse:
     return response
 
 
+def checked(request, name: str) -> bool:
+    return request.POST.get(name) in {"on", "1", "true"}
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Customer file"),
         help_text=gettext_lazy("CSV (UTF-8 or GBK) or Excel .xlsx, at most 10 MB and 20,000 rows."),
         allow_empty_file=True,  # the importer says "the file is empty" itself, like for the API
     )
+
+    def __init__(self, *args, label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = label
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -54,33 +68,86 @@ class ImportForm(forms.Form):
         return upload
 
 
-class ImportStartView(LoginRequiredMixin, FormView):
+@dataclass(frozen=True)
+class ImportPages:
+    importer: importing.SheetImporter
+    namespace: str  # the app's URL namespace; the pages are named import_start, import_detail, …
+    detail_template: str  # extends imports/detail.html
+    title: str
+    intro: str  # what the file holds and what happens to it, above the upload form
+    file_label: str
+    back_url_name: str  # the list the imported records go to
+    back_label: str
+    # The commit form's checkbox (and ``importer.commit`` option) that lets rows with duplicates through.
+    duplicates_option: str
+
+    def url(self, name: str, *args) -> str:
+        return reverse(f"{self.namespace}:{name}", args=args)
+
+    def commit_options(self, request) -> dict:
+        """What the commit form asks, as keyword arguments of ``importer.commit``."""
+        return {self.duplicates_option: checked(request, self.duplicates_option)}
+
+    def success_message(self, report: dict) -> str:
+        raise NotImplementedError
+
+    def urlpatterns(self, prefix: str) -> list:
+        return [
+            path(prefix, ImportStartView.as_view(pages=self), name="import_start"),
+            path(f"{prefix}template/", ImportTemplateView.as_view(pages=self), name="import_template"),
+            path(f"{prefix}<int:pk>/", ImportDetailView.as_view(pages=self), name="import_detail"),
+            path(f"{prefix}<int:pk>/commit/", ImportCommitView.as_view(pages=self), name="import_commit"),
+            path(f"{prefix}<int:pk>/failed-rows/", ImportFailedRowsView.as_view(pages=self), name="import_failed_rows"),
+        ]
+
+
+class ImportPageMixin:
+    pages: ImportPages = None
+
+    @property
+    def importer(self):
+        return self.pages.importer
+
+    @property
+    def model(self):
+        return self.importer.model
+
+
+class ImportStartView(ImportPageMixin, LoginRequiredMixin, FormView):
     """Upload a file; the dry run checks it and the report page shows the result."""
 
     form_class = ImportForm
-    template_name = "accounts/import_start.html"
+
+    template_name = "imports/start.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "label": self.pages.file_label}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["columns"] = importing.COLUMNS
-        context["recent_imports"] = (
-            CustomerImport.objects.visible_to(self.request.user).select_related("user").defer("content", "report")[:10]
+        context.update(
+            columns=self.importer.columns.columns,
+            recent_imports=self.model.objects.visible_to(self.request.user)
+            .select_related("user")
+            .defer("content", "report")[:10],
+            max_rows=importing.MAX_ROWS,
+            template_url=self.pages.url("import_template"),
+            pages=self.pages,
         )
-        context["max_rows"] = importing.MAX_ROWS
         return context
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         content = upload.read()
         try:
-            report = importing.dry_run(user=self.request.user, content=content, filename=upload.name)
+            report = self.importer.dry_run(user=self.request.user, content=content, filename=upload.name)
         except DomainError as error:
             add_domain_error(form, error)
             return self.form_invalid(form)
-        customer_import = CustomerImport.objects.create(
+        stored = self.model.objects.create(
             user=self.request.user, filename=upload.name[:255], content=content, report=report
         )
-        return redirect("accounts:import_detail", pk=customer_import.pk)
+        return redirect(stored)
 
 
 def import_stats(counts: dict) -> list[dict]:
@@ -98,12 +165,16 @@ def import_stats(counts: dict) -> list[dict]:
     return stats
 
 
-class ImportDetailView(VisibleObjectsMixin, DetailView):
+class ImportDetailView(ImportPageMixin, VisibleObjectsMixin, DetailView):
     """The dry run's report: counts, every row's status, the commit button."""
 
-    queryset = CustomerImport.objects.select_related("user").defer("content")
-    template_name = "accounts/import_detail.html"
-    context_object_name = "customer_import"
+    context_object_name = "stored_import"
+
+    def get_template_names(self):
+        return [self.pages.detail_template]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("user").defer("content")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -125,13 +196,60 @@ class ImportDetailView(VisibleObjectsMixin, DetailView):
             rows=page.object_list,
             query_string=f"show={show}",
             is_uploader=is_uploader,
-            can_commit=is_uploader
-            and self.object.status != CustomerImport.Status.COMMITTED
-            and not counts.get(importing.ERROR),
-            committed=self.object.status == CustomerImport.Status.COMMITTED,
+            can_commit=is_uploader and not self.object.is_committed and not counts.get(importing.ERROR),
+            committed=self.object.is_committed,
             has_failed_rows=bool(counts.get(importing.ERROR) or counts.get(importing.DUPLICATE)),
+            start_url=self.pages.url("import_start"),
+            commit_url=self.pages.url("import_commit", self.object.pk),
+            failed_rows_url=self.pages.url("import_failed_rows", self.object.pk),
+            pages=self.pages,
         )
         return context
+
+
+class ImportCommitView(ImportPageMixin, VisibleObjectsMixin, SingleObjectMixin, View):
+    """Import everything in the checked file, or nothing."""
+
+    http_method_names = ["post"]
+
+    def get_queryset(self):
+        return super().get_queryset().defer("content")
+
+    def post(self, request, *args, **kwargs):
+        stored = self.get_object()
+        if stored.user_id != request.user.pk:
+            raise PermissionDenied
+        try:
+            report = self.importer.commit(user=request.user, stored=stored, **self.pages.commit_options(request))
+        except DomainError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(stored)
+        if report["committed"]:
+            messages.success(request, self.pages.success_message(report))
+        else:
+            first = importing.problems(report, limit=1)
+            messages.error(request, _("Nothing was imported. %(problem)s") % {"problem": first[0] if first else ""})
+        return redirect(stored)
+
+
+class ImportFailedRowsView(ImportPageMixin, VisibleObjectsMixin, SingleObjectMixin, View):
+    """The rows that need fixing, as a file with a 错误 column, to correct and upload again."""
+
+    def get(self, request, *args, **kwargs):
+        stored = self.get_object()
+        fmt = file_format(request)
+        content = self.importer.failed_rows_file(report=stored.report, content=bytes(stored.content), fmt=fmt)
+        stem = stored.filename.rsplit(".", 1)[0] or "import"
+        return download(content, fmt=fmt, filename=f"{stem}-{_('failed-rows')}")
+
+
+class ImportTemplateView(ImportPageMixin, LoginRequiredMixin, View):
+    def get(self, request):
+        fmt = file_format(request)
+        return download(self.importer.template_file(fmt), fmt=fmt, filename=str(self.importer.template_name))
+
+
+# --- the customer import ----------------------------------------------------------------------------------------------
 
 
 def row_decisions(data) -> dict[int, str]:
@@ -145,62 +263,33 @@ def row_decisions(data) -> dict[int, str]:
     return decisions
 
 
-class ImportCommitView(VisibleObjectsMixin, SingleObjectMixin, View):
-    """Import everything in the checked file, or nothing."""
+class CustomerImportPages(ImportPages):
+    def commit_options(self, request) -> dict:
+        return {**super().commit_options(request), "check_options": {"decisions": row_decisions(request.POST)}}
 
-    queryset = CustomerImport.objects.defer("content")
-    http_method_names = ["post"]
-
-    def post(self, request, *args, **kwargs):
-        customer_import = self.get_object()
-        if customer_import.user_id != request.user.pk:
-            raise PermissionDenied
-        confirm = request.POST.get("confirm_duplicates") in {"on", "1", "true"}
-        try:
-            report = importing.commit(
-                user=request.user,
-                customer_import=customer_import,
-                confirm_duplicates=confirm,
-                decisions=row_decisions(request.POST),
-            )
-        except DomainError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("accounts:import_detail", pk=customer_import.pk)
-        if report["committed"]:
-            counts = report["counts"]
-            messages.success(
-                request,
-                _("Imported %(customers)d customers with %(contacts)d contacts.")
-                % {"customers": counts["customers"], "contacts": counts["contacts"]},
-            )
-        else:
-            first = importing.problems(report, limit=1)
-            messages.error(
-                request,
-                _("Nothing was imported. %(problem)s") % {"problem": first[0] if first else ""},
-            )
-        return redirect("accounts:import_detail", pk=customer_import.pk)
+    def success_message(self, report: dict) -> str:
+        counts = report["counts"]
+        return _("Imported %(customers)d customers with %(contacts)d contacts.") % {
+            "customers": counts["customers"],
+            "contacts": counts["contacts"],
+        }
 
 
-class ImportFailedRowsView(VisibleObjectsMixin, SingleObjectMixin, View):
-    """The rows that need fixing, as a file with a 错误 column, to correct and upload again."""
-
-    model = CustomerImport
-
-    def get(self, request, *args, **kwargs):
-        customer_import = self.get_object()
-        fmt = file_format(request)
-        content = importing.failed_rows_file(
-            report=customer_import.report, content=bytes(customer_import.content), fmt=fmt
-        )
-        stem = customer_import.filename.rsplit(".", 1)[0] or "import"
-        return download(content, fmt=fmt, filename=f"{stem}-{_('failed-rows')}")
-
-
-class ImportTemplateView(LoginRequiredMixin, View):
-    def get(self, request):
-        fmt = file_format(request)
-        return download(importing.template_file(fmt), fmt=fmt, filename=_("customer-import-template"))
+CUSTOMER_IMPORT_PAGES = CustomerImportPages(
+    importer=importing.CUSTOMERS,
+    namespace="accounts",
+    detail_template="accounts/import_detail.html",
+    title=gettext_lazy("Import customers"),
+    intro=gettext_lazy(
+        "One row per contact: rows with the same unified social credit code (or, without one, the same customer "
+        "name) become one customer with several contacts. The file is checked first; nothing is saved until you "
+        "confirm, and then everything is imported or nothing."
+    ),
+    file_label=gettext_lazy("Customer file"),
+    back_url_name="accounts:customer_list",
+    back_label=gettext_lazy("Back to customers"),
+    duplicates_option="confirm_duplicates",
+)
 
 
 class CustomerExportView(LoginRequiredMixin, View):
