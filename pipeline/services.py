@@ -162,14 +162,15 @@ class ProjectStartHook:
 project_start_hook = ProjectStartHook()
 
 
-def project_state_ensure(*, project: Project, user: User | None = None) -> ProjectState:
-    """Give a project without a stage its first one (the first stage of its
-    pipeline, entered at ``opened_at``, with its stage change). Runs for every new
-    project, whatever created it (``pipeline.signals``)."""
+def project_state_ensure(*, project: Project, user: User | None = None, stage=None) -> ProjectState:
+    """Give a project without a stage its first one (``stage``, a key chosen at
+    creation, or the first stage of its pipeline), entered at ``opened_at``, with
+    its stage change. Runs for every new project, whatever created it
+    (``pipeline.signals``)."""
     state = ProjectState.objects.filter(pk=project.pk).select_related("stage").first()
     if state is not None:
         return state
-    stage = first_stage(pipeline_for(owner=project.owner, kind=project.kind))
+    stage = stage_by_key(stage) if stage else first_stage(pipeline_for(owner=project.owner, kind=project.kind))
     state = ProjectState.objects.create(project=project, stage=stage, tier=stage.tier, entered_at=project.opened_at)
     StageChange.objects.create(project=project, to_stage=stage, to_tier=stage.tier, at=project.opened_at, by=user)
     return state

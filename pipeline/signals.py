@@ -13,4 +13,6 @@ def project_starts_in_a_stage(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
         from pipeline.services import project_state_ensure
 
-        project_state_ensure(project=instance, user=getattr(instance, "_history_user", None))
+        # project_create passes what the project was created with: it starts in its chosen stage.
+        chosen = (getattr(instance, "_create_data", None) or {}).get("stage")
+        project_state_ensure(project=instance, user=getattr(instance, "_history_user", None), stage=chosen)

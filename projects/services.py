@@ -244,6 +244,7 @@ def project_create(
         user=user, customer=customer, data=data, owner=owner, lead_contact=lead_contact, procurement=procurement
     )
     project._history_user = user
+    project._create_data = data  # what later apps' signals may read (the pipeline: the starting stage)
     project.save()
     for item in items:
         item.project = project
