@@ -41,7 +41,8 @@ the same load. A hook is an object with:
   attribute named as the foreign key (``row.project``); the ids are filled in
   when they are known. It may set a project's ``closed_at``, ``budget``,
   ``last_contact_at``, ``next_contact_on`` and ``updated_at``, and add committee
-  seats (rows of ``Stakeholder``, written and scored with the project's own).
+  seats to its ``seats`` (``SeedSeat``'s attributes; written and scored with
+  the project's own).
 
 Every benchmark team has its own seeded random generator, so the data is the
 same on every run. Runs are idempotent: the demo team is skipped once it has
@@ -62,6 +63,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 import django
+from django.apps import apps
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.fields import AutoFieldMixin
@@ -204,7 +206,7 @@ def _seed_demo_team(*, team, reps, stdout):
         )
     Project.objects.bulk_create(projects, batch_size=1000)
     stakeholders = [seat for project in projects for seat in project.seats]
-    _store_orm({ProcurementItem: items, Stakeholder: stakeholders, ChecklistTick: ticks, **extra})
+    _store({ProcurementItem: items, Stakeholder: stakeholders, ChecklistTick: ticks, **extra})
     _conflicts(rng, customers, reps, contacts)
     # What was stored, as the lead's queue counts it: one scenario may record several
     # conflicts (same customer and same project name, or a shared contact as well).
@@ -273,16 +275,13 @@ def _hook_contexts(teams):
 
 
 def _hook_rows(contexts, *, team, projects, conflicts, now):
-    """The hooks' rows for one team's generated projects; their committee seats join the projects' own."""
+    """The hooks' rows for one team's generated projects."""
     rows = {}
     for hook, context in zip(services.PROJECT_BULK_HOOKS, contexts, strict=True):
-        made = hook.team_rows(context, team=team, projects=projects, conflicts=conflicts, now=now)
-        for model, objects in made.items():
-            if model is Stakeholder:
-                for seat in objects:
-                    seat.project.seats.append(seat)
-            else:
-                rows.setdefault(model, []).extend(objects)
+        for model, objects in hook.team_rows(
+            context, team=team, projects=projects, conflicts=conflicts, now=now
+        ).items():
+            rows.setdefault(model, []).extend(objects)
     return rows
 
 
@@ -335,7 +334,7 @@ def _seed_benchmark_teams(*, teams, stdout):
             progress.add(len(job.teams), writer(job))
     progress.report(force=True)
     stdout.write(f"Projects of the benchmark teams: done in {time.monotonic() - started:.0f} s.")
-    return progress.counts.get(Project, 0)
+    return progress.counts[Project._meta.label]
 
 
 @dataclass
@@ -354,7 +353,7 @@ class _Job:
     now: datetime
     checklist: list  # (item id, rule) of the active checklist items
     contexts: list  # of the hooks, in order
-    ids: dict = None  # {model: a range or list of at least bounds()[model] ids}
+    ids: dict = None  # {model: a range of bounds()[model] ids}, handed out before a worker renders the job
 
     def bounds(self):
         """The most rows of each numbered model the job makes: a project per customer and the colliding
@@ -396,17 +395,27 @@ def _job_data(teams, *, skip, now, checklist, contexts):
     )
 
 
+def _plural(model):
+    """A model's plural name; a many-to-many table's is its field's ("activity contacts")."""
+    owner = model._meta.auto_created
+    if owner:
+        field = next(f for f in owner._meta.many_to_many if f.remote_field.through is model)
+        return f"{owner._meta.verbose_name} {field.name}"
+    return model._meta.verbose_name_plural
+
+
 class _Progress:
     def __init__(self, stdout, *, total_teams):
         self.stdout, self.total_teams = stdout, total_teams
         self.teams = 0
-        self.counts = dict.fromkeys(_models(), 0)
+        # By model label: what a worker sends back must pickle, and auto-created models do not.
+        self.counts = dict.fromkeys((model._meta.label for model in _models()), 0)
         self.started = self.last = time.monotonic()
 
     def add(self, teams, counts):
         self.teams += teams
-        for model, value in counts.items():
-            self.counts[model] += value
+        for label, value in counts.items():
+            self.counts[label] += value
         self.report()
 
     def report(self, force=False):
@@ -415,8 +424,8 @@ class _Progress:
             self.last = now
             elapsed = max(now - self.started, 1e-9)
             with translation.override("en"):
-                done = ", ".join(f"{value:,} {model._meta.verbose_name_plural}" for model, value in self.counts.items())
-            projects, rows = self.counts[Project], sum(self.counts.values())
+                done = ", ".join(f"{value:,} {_plural(apps.get_model(label))}" for label, value in self.counts.items())
+            projects, rows = self.counts[Project._meta.label], sum(self.counts.values())
             self.stdout.write(
                 f"  {self.teams}/{self.total_teams} teams: {done} in {elapsed:.0f} s "
                 f"({projects / elapsed:,.0f} projects/s, {rows / elapsed:,.0f} rows/s)"
@@ -690,49 +699,78 @@ def _link(model, objects):
 
 
 def _counts(rows):
-    return {model: len(objects) for model, objects in rows.items()}
+    return {model._meta.label: len(objects) for model, objects in rows.items()}
 
 
 # --------------------------------------------------------------------------- writing
 
 
 def _render_job(job):
-    """The job's rows as COPY text per table (in a worker process, or in this one), with the highest id
-    used of each numbered model."""
+    """The job's rows as COPY text per model label (in a worker process, or in this one), with the highest
+    id used of each numbered model."""
     rows = _generate(job)
     last = {}
     for model, ids in job.ids.items():
         ids = iter(ids)
         for obj in rows[model]:
             obj.id = next(ids)
-        last[model] = max((obj.id for obj in rows[model]), default=0)
+        last[model._meta.label] = max((obj.id for obj in rows[model]), default=0)
     texts = []
     for model, objects in rows.items():
         _link(model, objects)
-        texts.append((model, _copy_text(model, objects, with_pk=model in job.ids)))
+        texts.append((model._meta.label, _copy_text(model, objects, with_pk=model in job.ids)))
     return texts, _counts(rows), last
 
 
-def _copy(cursor, model, text, *, with_pk):
+def _copy(cursor, label, text, *, numbered):
+    model = apps.get_model(label)
+    with_pk = model in numbered
     if text:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(column) for column, _attname, _default in _fields(model, with_pk=with_pk))
         cursor.copy_expert(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN", io.StringIO(text))
 
 
-def _write_copy(job):
+def _numbered():
+    """The models whose rows others refer to: their ids are known before the rows are written."""
+    numbered = {Project}
+    for hook in services.PROJECT_BULK_HOOKS:
+        numbered.update(hook.numbered)
+    return numbered
+
+
+def _store(rows):
+    """Rows of several models (``{model: objects}``), in insert order: COPY on PostgreSQL, bulk_create
+    elsewhere."""
+    if connection.vendor == "postgresql":
+        _store_copy(rows)
+    else:
+        _store_orm(rows)
+
+
+def _store_copy(rows):
+    """COPY in this process; the rows others refer to take their ids from their tables' sequences."""
+    numbered = _numbered()
     with connection.cursor() as cursor:
-        job.ids = {}
-        for model, bound in job.bounds().items():
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [model._meta.db_table, bound],
-            )
-            job.ids[model] = [row[0] for row in cursor.fetchall()]
-        texts, counts, _last = _render_job(job)
-        for model, text in texts:
-            _copy(cursor, model, text, with_pk=model in job.ids)
-    return counts
+        for model in _models():
+            objects = rows.get(model)
+            if not objects:
+                continue
+            if model in numbered:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [model._meta.db_table, len(objects)],
+                )
+                for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+                    obj.id = pk
+            _link(model, objects)
+            _copy(cursor, model._meta.label, _copy_text(model, objects, with_pk=model in numbered), numbered=numbered)
+
+
+def _write_copy(job):
+    rows = _generate(job)
+    _store_copy(rows)
+    return _counts(rows)
 
 
 def _instances(model, objects):
@@ -784,25 +822,48 @@ def _fields(model, *, with_pk):
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_value(value):
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, date):  # and datetime
-        return value.isoformat()
-    return str(value)
+def _copy_escaped(value):
+    return value.translate(_COPY_ESCAPES)
+
+
+def _copy_flag(value):
+    return "t" if value else "f"
+
+
+def _copy_moment(value):
+    return value.isoformat()
+
+
+# How a value of each kind of field is written (str for the rest: numbers, ids, decimals).
+_COPY_CONVERTERS = {
+    "CharField": _copy_escaped,
+    "SlugField": _copy_escaped,
+    "TextField": _copy_escaped,
+    "BooleanField": _copy_flag,
+    "DateField": _copy_moment,
+    "DateTimeField": _copy_moment,
+}
 
 
 def _copy_text(model, objects, *, with_pk):
-    """``objects`` (anything with the model's attributes) as COPY text for the model's table."""
-    columns = [(attname, default) for _column, attname, default in _fields(model, with_pk=with_pk)]
+    """``objects`` (anything with the model's attributes) as COPY text for the model's table. Each column's
+    conversion is chosen once, from its field: tens of millions of values go through here."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    columns = [
+        (attname, default, _COPY_CONVERTERS.get(fields[attname].get_internal_type(), str))
+        for _column, attname, default in _fields(model, with_pk=with_pk)
+    ]
     lines = []
     for obj in objects:
         get = vars(obj).get
-        lines.append("\t".join([_copy_value(get(attname, default)) for attname, default in columns]))
+        lines.append(
+            "\t".join(
+                [
+                    "\\N" if (value := get(attname, default)) is None else convert(value)
+                    for attname, default, convert in columns
+                ]
+            )
+        )
     return "\n".join(lines) + "\n" if lines else ""
 
 
@@ -841,11 +902,12 @@ def _copy_in_workers(jobs, *, progress):
             following = next(jobs, None)
             if following is not None:
                 pending.append((following, pool.submit(_render_job, following)))
-            for model, text in texts:
-                _copy(cursor, model, text, with_pk=model in job.ids)
-            for model, last_id in last.items():
-                last_ids[model] = max(last_ids.get(model, 0), last_id)
+            for label, text in texts:
+                _copy(cursor, label, text, numbered=job.ids)
+            for label, last_id in last.items():
+                last_ids[label] = max(last_ids.get(label, 0), last_id)
             progress.add(len(job.teams), counts)
-        for model, last_id in last_ids.items():
+        for label, last_id in last_ids.items():
             if last_id:
-                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [model._meta.db_table, last_id])
+                table = apps.get_model(label)._meta.db_table
+                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, last_id])
