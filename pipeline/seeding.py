@@ -78,11 +78,11 @@ class Profile:
     silent: float  # share of projects never contacted
 
 
-AVERAGE = Profile("average", {"prospect": 0.55, "qualified": 0.5, "high_intent": 0.45}, 0.5, 1.0, 7, 0.3, 8, 0.04)
+AVERAGE = Profile("average", {"prospect": 0.55, "qualified": 0.5, "high_intent": 0.45}, 0.5, 1.0, 6, 0.3, 8, 0.04)
 ROSTER = [
-    Profile("strong", {"prospect": 0.8, "qualified": 0.75, "high_intent": 0.65}, 0.5, 0.7, 5.5, 0.1, 4, 0.01),
-    Profile("weak_qualify", {"prospect": 0.12, "qualified": 0.5, "high_intent": 0.45}, 0.45, 1.2, 10, 0.55, 20, 0.1),
-    Profile("weak_intent", {"prospect": 0.55, "qualified": 0.12, "high_intent": 0.45}, 0.55, 1.0, 7, 0.3, 8, 0.04),
+    Profile("strong", {"prospect": 0.8, "qualified": 0.75, "high_intent": 0.65}, 0.5, 0.7, 5, 0.1, 4, 0.01),
+    Profile("weak_qualify", {"prospect": 0.12, "qualified": 0.5, "high_intent": 0.45}, 0.45, 1.2, 9, 0.55, 20, 0.1),
+    Profile("weak_intent", {"prospect": 0.55, "qualified": 0.12, "high_intent": 0.45}, 0.55, 1.0, 6, 0.3, 8, 0.04),
 ]
 START_QUALIFIED = 0.05  # entered as an existing deal already qualified
 SKIP_TIER = 0.1  # a prospect that moves on skips qualified

@@ -49,7 +49,6 @@ same on every run. Runs are idempotent: the demo team is skipped once it has
 projects, a benchmark customer once it has one.
 """
 
-import io
 import itertools
 import multiprocessing
 import os
@@ -66,13 +65,12 @@ import django
 from django.apps import apps
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone, translation
 
 from accounts.choices import BuyingRole
 from accounts.demo import BULK_LOAD_MIN_CUSTOMERS
 from accounts.models import Contact, Customer
-from projects import services
+from projects import bulk_rows, services
 from projects.models import (
     ChecklistItem,
     ChecklistTick,
@@ -206,7 +204,7 @@ def _seed_demo_team(*, team, reps, stdout):
         )
     Project.objects.bulk_create(projects, batch_size=1000)
     stakeholders = [seat for project in projects for seat in project.seats]
-    _store({ProcurementItem: items, Stakeholder: stakeholders, ChecklistTick: ticks, **extra})
+    bulk_rows.store({ProcurementItem: items, Stakeholder: stakeholders, ChecklistTick: ticks, **extra})
     _conflicts(rng, customers, reps, contacts)
     # What was stored, as the lead's queue counts it: one scenario may record several
     # conflicts (same customer and same project name, or a shared contact as well).
@@ -259,15 +257,6 @@ SCOPES = [
     "{topic}：集团统一规划，分公司分批上线。",
     "替换现有系统，重点是{topic}的数据迁移和培训。",
 ]
-BENCHMARK_MODELS = [Project, ProcurementItem, Stakeholder, ChecklistTick, Conflict]
-
-
-def _models():
-    """Every table a bulk load writes, in insert order: the projects' own, then the hooks'."""
-    models = list(BENCHMARK_MODELS)
-    for hook in services.PROJECT_BULK_HOOKS:
-        models += [model for model in hook.models if model not in models]
-    return models
 
 
 def _hook_contexts(teams):
@@ -326,7 +315,7 @@ def _seed_benchmark_teams(*, teams, stdout):
     jobs = (_job_data(batch, skip=have_projects, now=now, checklist=checklist, contexts=contexts) for batch in rounds)
     progress = _Progress(stdout, total_teams=len(todo))
     if connection.vendor == "postgresql" and customers >= BULK_LOAD_MIN_CUSTOMERS:
-        with bulk_load(_models(), stdout=stdout):
+        with bulk_load(bulk_rows.models(), stdout=stdout):
             _copy_in_workers(jobs, progress=progress)
     else:
         writer = _write_copy if connection.vendor == "postgresql" else _write_orm
@@ -395,21 +384,12 @@ def _job_data(teams, *, skip, now, checklist, contexts):
     )
 
 
-def _plural(model):
-    """A model's plural name; a many-to-many table's is its field's ("activity contacts")."""
-    owner = model._meta.auto_created
-    if owner:
-        field = next(f for f in owner._meta.many_to_many if f.remote_field.through is model)
-        return f"{owner._meta.verbose_name} {field.name}"
-    return model._meta.verbose_name_plural
-
-
 class _Progress:
     def __init__(self, stdout, *, total_teams):
         self.stdout, self.total_teams = stdout, total_teams
         self.teams = 0
         # By model label: what a worker sends back must pickle, and auto-created models do not.
-        self.counts = dict.fromkeys((model._meta.label for model in _models()), 0)
+        self.counts = dict.fromkeys((model._meta.label for model in bulk_rows.models()), 0)
         self.started = self.last = time.monotonic()
 
     def add(self, teams, counts):
@@ -424,7 +404,9 @@ class _Progress:
             self.last = now
             elapsed = max(now - self.started, 1e-9)
             with translation.override("en"):
-                done = ", ".join(f"{value:,} {_plural(apps.get_model(label))}" for label, value in self.counts.items())
+                done = ", ".join(
+                    f"{value:,} {bulk_rows.plural(apps.get_model(label))}" for label, value in self.counts.items()
+                )
             projects, rows = self.counts[Project._meta.label], sum(self.counts.values())
             self.stdout.write(
                 f"  {self.teams}/{self.total_teams} teams: {done} in {elapsed:.0f} s "
@@ -651,7 +633,7 @@ def _detected(project, other):
 
 def _generate(job):
     """(rows by model, counts by model) of the job's teams; rows refer to each other by attribute."""
-    rows = {model: [] for model in _models()}
+    rows = {model: [] for model in bulk_rows.models()}
     for team in job.teams:
         projects, conflicts = _team_projects(team, now=job.now, checklist=job.checklist)
         extra = _hook_rows(job.contexts, team=team, projects=projects, conflicts=conflicts, now=job.now)
@@ -673,35 +655,6 @@ def _generate(job):
     return rows
 
 
-def _references(model):
-    """(column attribute, row attribute) pairs: a row's foreign keys (and the hooks' other references)
-    come from the id of the row it holds."""
-    pairs = [(f.attname, f.name) for f in model._meta.concrete_fields if f.is_relation]
-    for hook in services.PROJECT_BULK_HOOKS:
-        pairs += hook.references.get(model, [])
-    return pairs
-
-
-def _link(model, objects):
-    """Fill in the ids the rows refer to (their targets have theirs by now)."""
-    pairs = _references(model)
-    for obj in objects:
-        values = vars(obj)
-        for attname, name in pairs:
-            target = values.get(name)
-            if target is not None:
-                values[attname] = target.id
-    if model is Conflict:
-        for conflict in objects:
-            low, high = sorted([conflict.project_a_id, conflict.project_b_id])
-            # The key services._record writes: the same collision is recorded once.
-            conflict.key = f"{conflict.kind}:{low}-{high}:{conflict.contact_id or ''}"
-
-
-def _counts(rows):
-    return {model._meta.label: len(objects) for model, objects in rows.items()}
-
-
 # --------------------------------------------------------------------------- writing
 
 
@@ -717,154 +670,22 @@ def _render_job(job):
         last[model._meta.label] = max((obj.id for obj in rows[model]), default=0)
     texts = []
     for model, objects in rows.items():
-        _link(model, objects)
-        texts.append((model._meta.label, _copy_text(model, objects, with_pk=model in job.ids)))
-    return texts, _counts(rows), last
-
-
-def _copy(cursor, label, text, *, numbered):
-    model = apps.get_model(label)
-    with_pk = model in numbered
-    if text:
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(column) for column, _attname, _default in _fields(model, with_pk=with_pk))
-        cursor.copy_expert(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN", io.StringIO(text))
-
-
-def _numbered():
-    """The models whose rows others refer to: their ids are known before the rows are written."""
-    numbered = {Project}
-    for hook in services.PROJECT_BULK_HOOKS:
-        numbered.update(hook.numbered)
-    return numbered
-
-
-def _store(rows):
-    """Rows of several models (``{model: objects}``), in insert order: COPY on PostgreSQL, bulk_create
-    elsewhere."""
-    if connection.vendor == "postgresql":
-        _store_copy(rows)
-    else:
-        _store_orm(rows)
-
-
-def _store_copy(rows):
-    """COPY in this process; the rows others refer to take their ids from their tables' sequences."""
-    numbered = _numbered()
-    with connection.cursor() as cursor:
-        for model in _models():
-            objects = rows.get(model)
-            if not objects:
-                continue
-            if model in numbered:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [model._meta.db_table, len(objects)],
-                )
-                for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
-                    obj.id = pk
-            _link(model, objects)
-            _copy(cursor, model._meta.label, _copy_text(model, objects, with_pk=model in numbered), numbered=numbered)
+        bulk_rows.link(model, objects)
+        texts.append((model._meta.label, bulk_rows.copy_text(model, objects, with_pk=model in job.ids)))
+    return texts, bulk_rows.counts(rows), last
 
 
 def _write_copy(job):
     rows = _generate(job)
-    _store_copy(rows)
-    return _counts(rows)
-
-
-def _instances(model, objects):
-    fields = _fields(model, with_pk=False)
-    return [model(**{attname: vars(obj).get(attname, default) for _c, attname, default in fields}) for obj in objects]
-
-
-def _store_orm(rows):
-    """Rows of several models through bulk_create, in insert order: each model's rows get their ids
-    before the rows that refer to them are linked."""
-    for model in _models():
-        objects = rows.get(model)
-        if not objects:
-            continue
-        _link(model, objects)
-        created = model.objects.bulk_create(_instances(model, objects), batch_size=500)
-        for obj, stored in zip(objects, created, strict=True):
-            obj.id = stored.pk
-        # bulk_create stamps auto_now(_add) fields with "now"; bulk_update writes our spread of dates back.
-        stamps = [
-            f.attname
-            for f in model._meta.concrete_fields
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        ]
-        if stamps:
-            for obj, stored in zip(objects, created, strict=True):
-                for attname in stamps:
-                    setattr(stored, attname, getattr(obj, attname))
-            model.objects.bulk_update(created, stamps, batch_size=500)
+    bulk_rows.store_copy(rows)
+    return bulk_rows.counts(rows)
 
 
 def _write_orm(job):
     """The same rows through bulk_create (SQLite, the laptop default)."""
     rows = _generate(job)
-    _store_orm(rows)
-    return _counts(rows)
-
-
-def _fields(model, *, with_pk):
-    """(column, attribute, default) of every stored field: the rows follow the model, not a column list. A
-    primary key that is not generated (a one-to-one's) is always written."""
-    return [
-        (f.column, f.attname, f.get_default())
-        for f in model._meta.concrete_fields
-        if with_pk or not f.primary_key or not isinstance(f, AutoFieldMixin)
-    ]
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_escaped(value):
-    return value.translate(_COPY_ESCAPES)
-
-
-def _copy_flag(value):
-    return "t" if value else "f"
-
-
-def _copy_moment(value):
-    return value.isoformat()
-
-
-# How a value of each kind of field is written (str for the rest: numbers, ids, decimals).
-_COPY_CONVERTERS = {
-    "CharField": _copy_escaped,
-    "SlugField": _copy_escaped,
-    "TextField": _copy_escaped,
-    "BooleanField": _copy_flag,
-    "DateField": _copy_moment,
-    "DateTimeField": _copy_moment,
-}
-
-
-def _copy_text(model, objects, *, with_pk):
-    """``objects`` (anything with the model's attributes) as COPY text for the model's table. Each column's
-    conversion is chosen once, from its field: tens of millions of values go through here."""
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    columns = [
-        (attname, default, _COPY_CONVERTERS.get(fields[attname].get_internal_type(), str))
-        for _column, attname, default in _fields(model, with_pk=with_pk)
-    ]
-    lines = []
-    for obj in objects:
-        get = vars(obj).get
-        lines.append(
-            "\t".join(
-                [
-                    "\\N" if (value := get(attname, default)) is None else convert(value)
-                    for attname, default, convert in columns
-                ]
-            )
-        )
-    return "\n".join(lines) + "\n" if lines else ""
+    bulk_rows.store_orm(rows)
+    return bulk_rows.counts(rows)
 
 
 # --------------------------------------------------------------------------- bulk load (PostgreSQL)
@@ -903,7 +724,7 @@ def _copy_in_workers(jobs, *, progress):
             if following is not None:
                 pending.append((following, pool.submit(_render_job, following)))
             for label, text in texts:
-                _copy(cursor, label, text, numbered=job.ids)
+                bulk_rows.copy(cursor, label, text, numbered=job.ids)
             for label, last_id in last.items():
                 last_ids[label] = max(last_ids.get(label, 0), last_id)
             progress.add(len(job.teams), counts)

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, F, Q
 
-from projects import checklist, demo, services
+from projects import bulk_rows, checklist, demo, services
 from projects.models import ChecklistItem, ChecklistTick, Conflict, ConflictKind, ProcurementItem, Project, Stakeholder
 from projects.normalize import normalize_project_name
 from teams.models import Team, User
@@ -152,7 +152,7 @@ def schema_of(tables):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk load is PostgreSQL's")
 def test_bulk_load_restores_indexes_and_foreign_keys_and_moves_the_sequence(monkeypatch):
     """Benchmark scale: indexes and foreign keys are dropped for the load, rows come from worker processes."""
-    tables = [model._meta.db_table for model in demo._models()]
+    tables = [model._meta.db_table for model in bulk_rows.models()]
     before = schema_of(tables)
     assert any(name == "project_customer_open" for name, _ in before[0])
     assert any("FOREIGN KEY" in definition for _, definition in before[1])
