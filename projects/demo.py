@@ -9,7 +9,8 @@ Two sizes:
 * the benchmark teams that ``accounts/demo.py`` made (``--teams N``): one project
   for every customer that has none (a million for ``--teams 833``), about half
   of them worked (1–3 procurement items, 0–3 committee seats, ticked checklist
-  items), a few percent closed, and a small number of conflicts: the 12th
+  items), a few percent closed (unless a hook decides: the pipeline's history
+  closes the won and lost ones), and a small number of conflicts: the 12th
   customer of each team and every 500th after it gets a second open project of
   another rep of the team, recorded as ``project_detect_conflicts`` would record it.
 
