@@ -9,14 +9,17 @@ class PipelineConfig(AppConfig):
 
     def ready(self):
         from pipeline import rules, signals  # noqa: F401  (signals: connects the receivers)
+        from pipeline.seeding import project_bulk_hook
         from pipeline.services import project_pipeline_merge, project_start_hook
-        from projects.services import PROJECT_CREATE_HOOKS, PROJECT_MERGE_HOOKS
+        from projects.services import PROJECT_BULK_HOOKS, PROJECT_CREATE_HOOKS, PROJECT_MERGE_HOOKS
 
         rules.register()
         if project_start_hook not in PROJECT_CREATE_HOOKS:
             PROJECT_CREATE_HOOKS.append(project_start_hook)
         if project_pipeline_merge not in PROJECT_MERGE_HOOKS:
             PROJECT_MERGE_HOOKS.append(project_pipeline_merge)
+        if project_bulk_hook not in PROJECT_BULK_HOOKS:
+            PROJECT_BULK_HOOKS.append(project_bulk_hook)
 
         # My day leads the start page: a rep's day (a lead's: the team's, per rep) before the other sections.
         from pipeline.home import escalations_section, my_day_section

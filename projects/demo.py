@@ -9,7 +9,8 @@ Two sizes:
 * the benchmark teams that ``accounts/demo.py`` made (``--teams N``): one project
   for every customer that has none (a million for ``--teams 833``), about half
   of them worked (1–3 procurement items, 0–3 committee seats, ticked checklist
-  items), a few percent closed, and a small number of conflicts: the 12th
+  items), a few percent closed (unless a hook decides: the pipeline's history
+  closes the won and lost ones), and a small number of conflicts: the 12th
   customer of each team and every 500th after it gets a second open project of
   another rep of the team, recorded as ``project_detect_conflicts`` would record it.
 
@@ -17,17 +18,38 @@ Benchmark rows are written with COPY on PostgreSQL and ``bulk_create``
 elsewhere, without ``save()``: derived fields follow the models' rules
 (``normalize_project_name``, the team of the owner) and the stored checklist
 score is computed from the generated data with the active checklist items. No
-history rows are written. From ``BULK_LOAD_MIN_CUSTOMERS`` customers on
-(PostgreSQL), worker processes generate the rows and the project tables'
-secondary indexes and foreign keys are dropped for the load and rebuilt after
-it, as in ``accounts/demo.py``.
+simple_history rows are written for projects. From ``BULK_LOAD_MIN_CUSTOMERS``
+customers on (PostgreSQL), worker processes generate the rows and the project
+tables' secondary indexes and foreign keys are dropped for the load and rebuilt
+after it, as in ``accounts/demo.py``.
+
+Neither path saves a project nor calls ``services.project_create``, so what a
+later app keeps for every project (the pipeline: its stage and history) comes
+from ``services.PROJECT_BULK_HOOKS``, generated with the projects and written in
+the same load. A hook is an object with:
+
+* ``models``: the models it writes rows of, in insert order (a row refers to a
+  project or to rows of a model before it); ``numbered``: ``{model: most rows
+  per project}`` of those whose rows others refer to (their ids are handed out
+  before the rows are written); ``references``: ``{model: [(column attribute,
+  row attribute)]}`` for references that are not foreign keys;
+* ``checklist_rules``: ``{rule: check(project)}`` for the checklist rules the app
+  registers, answered on a generated project;
+* ``context(*, teams)``: what it reads once from the database (picklable);
+* ``team_rows(context, *, team, projects, conflicts, now)``: ``{model: rows}`` for
+  one team's generated projects (``_TeamData``; projects are ``SeedProject``s, or
+  ``Project``s not yet saved for the demo team). A row refers to another by an
+  attribute named as the foreign key (``row.project``); the ids are filled in
+  when they are known. It may set a project's ``closed_at``, ``budget``,
+  ``last_contact_at``, ``next_contact_on`` and ``updated_at``, and add committee
+  seats to its ``seats`` (``SeedSeat``'s attributes; written and scored with
+  the project's own).
 
 Every benchmark team has its own seeded random generator, so the data is the
 same on every run. Runs are idempotent: the demo team is skipped once it has
 projects, a benchmark customer once it has one.
 """
 
-import io
 import itertools
 import multiprocessing
 import os
@@ -41,14 +63,15 @@ from decimal import Decimal
 from functools import lru_cache
 
 import django
+from django.apps import apps
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.choices import BuyingRole
 from accounts.demo import BULK_LOAD_MIN_CUSTOMERS
 from accounts.models import Contact, Customer
-from projects import services
+from projects import bulk_rows, services
 from projects.models import (
     ChecklistItem,
     ChecklistTick,
@@ -139,60 +162,50 @@ def _seed_demo_team(*, team, reps, stdout):
         if seen[key] > 1:
             project.name = f"{project.name}（{seen[key]}期）"
             project.normalize()
-    Project.objects.bulk_create(projects, batch_size=1000)
-
-    items, stakeholders, ticks = [], [], []
-    manual = list(ChecklistItem.objects.filter(is_active=True, rule=""))
+    items, ticks = [], []
+    manual = list(ChecklistItem.objects.filter(is_active=True, rule="").values_list("pk", flat=True))
     topics = dict(TOPICS)
     for project in projects:
         if rng.random() < 0.7:
             for name, unit, price in topics[project._topic]:
                 items.append(
-                    ProcurementItem(
-                        project=project,
-                        item=name,
-                        unit=unit,
-                        quantity=Decimal(rng.randint(1, 40)),
-                        unit_price=Decimal(price),
-                    )
+                    SeedItem(project, name, unit, Decimal(rng.randint(1, 40)), Decimal(price), project.opened_at)
                 )
         people = contacts.get(project.customer_id, [])
+        project.seats = []
         for contact in rng.sample(people, k=min(len(people), rng.randint(0, 4))):
             role = contact.buying_role if contact.buying_role != BuyingRole.OTHER else BuyingRole.INFLUENCER
-            stakeholders.append(
-                Stakeholder(
-                    project=project, contact=contact, role=role, stance=rng.choice([s for s, _l in Stance.choices])
-                )
-            )
-        for item in manual:
+            project.seats.append(SeedSeat(project, contact.pk, role, rng.choice(STANCES)))
+        for item_id in manual:
             if rng.random() < 0.4:
-                ticks.append(
-                    ChecklistTick(
-                        project=project,
-                        item=item,
-                        ticked_by=project.owner,
-                        ticked_at=project.opened_at + timedelta(days=rng.randint(1, 30)),
-                    )
-                )
-    ProcurementItem.objects.bulk_create(items, batch_size=2000)
-    Stakeholder.objects.bulk_create(stakeholders, batch_size=2000)
-    ChecklistTick.objects.bulk_create(ticks, batch_size=2000)
-    # The stored scores, from the rows just made (the services keep them current from here on).
-    active = list(ChecklistItem.objects.filter(is_active=True).values_list("pk", "rule"))
-    roles, listed, ticked = {}, {item.project_id for item in items}, {}
-    for stakeholder in stakeholders:
-        roles.setdefault(stakeholder.project_id, set()).add(stakeholder.role)
+                ticked_at = min(now, project.opened_at + timedelta(days=rng.randint(1, 30)))
+                ticks.append(SeedTick(project, item_id, project.owner_id, ticked_at))
+    # What later apps keep for every project (the pipeline's stage and history), before the
+    # scores: their checklist rules count.
+    team_data = _TeamData(
+        team.name,
+        [rep.pk for rep in reps],
+        [
+            (c.pk, c.team_id, c.owner_id, c.created_at, tuple((p.pk, p.buying_role) for p in contacts.get(c.pk, ())))
+            for c in customers
+        ],
+    )
+    extra = _hook_rows(_hook_contexts([team]), team=team_data, projects=projects, conflicts=[], now=now)
+    checklist_items = list(ChecklistItem.objects.filter(is_active=True).values_list("pk", "rule"))
+    listed, ticked = {id(item.project) for item in items}, {}
     for tick in ticks:
-        ticked.setdefault(tick.project_id, set()).add(tick.item_id)
+        ticked.setdefault(id(tick.project), set()).add(tick.item_id)
     for project in projects:
         project.checklist_score = _checklist_score(
             project,
-            active,
-            roles=roles.get(project.pk, ()),
-            has_items=project.pk in listed,
-            ticked=ticked.get(project.pk, ()),
+            checklist_items,
+            roles={seat.role for seat in project.seats},
+            has_items=id(project) in listed,
+            ticked=ticked.get(id(project), ()),
         )
-    Project.objects.bulk_update(projects, ["checklist_score"], batch_size=500)
+    Project.objects.bulk_create(projects, batch_size=1000)
+    stakeholders = [seat for project in projects for seat in project.seats]
+    bulk_rows.store({ProcurementItem: items, Stakeholder: stakeholders, ChecklistTick: ticks, **extra})
     _conflicts(rng, customers, reps, contacts)
     # What was stored, as the lead's queue counts it: one scenario may record several
     # conflicts (same customer and same project name, or a shared contact as well).
@@ -210,7 +223,7 @@ def _conflicts(rng, customers, reps, contacts):
     for i, customer in enumerate(picks):
         others = [rep for rep in reps if rep.pk != customer.owner_id]
         other = rng.choice(others)
-        existing = Project.objects.filter(customer=customer).first()
+        existing = Project.objects.open().filter(customer=customer).first()
         if i < 5:  # the renewal team works a customer the new-sign rep is on
             services.project_create(
                 user=other, customer=customer, data={"name": "续费：年度服务续约", "kind": "renewal"}
@@ -245,7 +258,21 @@ SCOPES = [
     "{topic}：集团统一规划，分公司分批上线。",
     "替换现有系统，重点是{topic}的数据迁移和培训。",
 ]
-BENCHMARK_MODELS = [Project, ProcurementItem, Stakeholder, ChecklistTick, Conflict]
+
+
+def _hook_contexts(teams):
+    return [hook.context(teams=teams) for hook in services.PROJECT_BULK_HOOKS]
+
+
+def _hook_rows(contexts, *, team, projects, conflicts, now):
+    """The hooks' rows for one team's generated projects."""
+    rows = {}
+    for hook, context in zip(services.PROJECT_BULK_HOOKS, contexts, strict=True):
+        for model, objects in hook.team_rows(
+            context, team=team, projects=projects, conflicts=conflicts, now=now
+        ).items():
+            rows.setdefault(model, []).extend(objects)
+    return rows
 
 
 def _seed_benchmark_teams(*, teams, stdout):
@@ -285,10 +312,11 @@ def _seed_benchmark_teams(*, teams, stdout):
         rounds.append(batch)
     checklist = list(ChecklistItem.objects.filter(is_active=True).order_by("order", "pk").values_list("pk", "rule"))
     now = timezone.now().replace(microsecond=0)
-    jobs = (_job_data(batch, skip=have_projects, now=now, checklist=checklist) for batch in rounds)
+    contexts = _hook_contexts(todo)
+    jobs = (_job_data(batch, skip=have_projects, now=now, checklist=checklist, contexts=contexts) for batch in rounds)
     progress = _Progress(stdout, total_teams=len(todo))
     if connection.vendor == "postgresql" and customers >= BULK_LOAD_MIN_CUSTOMERS:
-        with bulk_load(BENCHMARK_MODELS, stdout=stdout):
+        with bulk_load(bulk_rows.models(), stdout=stdout):
             _copy_in_workers(jobs, progress=progress)
     else:
         writer = _write_copy if connection.vendor == "postgresql" else _write_orm
@@ -296,7 +324,7 @@ def _seed_benchmark_teams(*, teams, stdout):
             progress.add(len(job.teams), writer(job))
     progress.report(force=True)
     stdout.write(f"Projects of the benchmark teams: done in {time.monotonic() - started:.0f} s.")
-    return progress.counts["projects"]
+    return progress.counts[Project._meta.label]
 
 
 @dataclass
@@ -314,17 +342,22 @@ class _Job:
     teams: list
     now: datetime
     checklist: list  # (item id, rule) of the active checklist items
-    project_ids: object = None  # a range or list with at least project_bound(job) ids
+    contexts: list  # of the hooks, in order
+    ids: dict = None  # {model: a range of bounds()[model] ids}, handed out before a worker renders the job
 
-    @property
-    def project_bound(self):
-        """Projects the job makes at most: one per customer and the colliding ones."""
-        return sum(
+    def bounds(self):
+        """The most rows of each numbered model the job makes: a project per customer and the colliding
+        ones, and what the hooks make of those at most."""
+        projects = sum(
             len(t.customers) + len(range(FIRST_COLLISION, len(t.customers), COLLISION_EVERY)) for t in self.teams
         )
+        bounds = {Project: projects}
+        for hook in services.PROJECT_BULK_HOOKS:
+            bounds.update((model, most * projects) for model, most in hook.numbered.items())
+        return bounds
 
 
-def _job_data(teams, *, skip, now, checklist):
+def _job_data(teams, *, skip, now, checklist, contexts):
     ids = [team.pk for team in teams]
     people = {}
     for customer_id, contact_id, role in (
@@ -348,6 +381,7 @@ def _job_data(teams, *, skip, now, checklist):
         teams=[_TeamData(team.name, reps.get(team.pk, []), customers.get(team.pk, [])) for team in teams],
         now=now,
         checklist=checklist,
+        contexts=contexts,
     )
 
 
@@ -355,23 +389,30 @@ class _Progress:
     def __init__(self, stdout, *, total_teams):
         self.stdout, self.total_teams = stdout, total_teams
         self.teams = 0
-        self.counts = dict.fromkeys(("projects", "procurement items", "committee seats", "ticks", "conflicts"), 0)
+        # By model label: what a worker sends back must pickle, and auto-created models do not.
+        self.counts = dict.fromkeys((model._meta.label for model in bulk_rows.models()), 0)
         self.started = self.last = time.monotonic()
 
     def add(self, teams, counts):
         self.teams += teams
-        for key, value in counts.items():
-            self.counts[key] += value
+        for label, value in counts.items():
+            self.counts[label] += value
         self.report()
 
     def report(self, force=False):
         now = time.monotonic()
         if force or now - self.last >= 10:
             self.last = now
-            rate = self.counts["projects"] / max(now - self.started, 1e-9)
-            done = ", ".join(f"{value:,} {key}" for key, value in self.counts.items())
-            elapsed = now - self.started
-            self.stdout.write(f"  {self.teams}/{self.total_teams} teams: {done} in {elapsed:.0f} s ({rate:,.0f}/s)")
+            elapsed = max(now - self.started, 1e-9)
+            with translation.override("en"):
+                done = ", ".join(
+                    f"{value:,} {bulk_rows.plural(apps.get_model(label))}" for label, value in self.counts.items()
+                )
+            projects, rows = self.counts[Project._meta.label], sum(self.counts.values())
+            self.stdout.write(
+                f"  {self.teams}/{self.total_teams} teams: {done} in {elapsed:.0f} s "
+                f"({projects / elapsed:,.0f} projects/s, {rows / elapsed:,.0f} rows/s)"
+            )
 
 
 # --------------------------------------------------------------------------- generating
@@ -475,15 +516,17 @@ def _normalized(name):
 
 def _checklist_score(project, checklist, *, roles, has_items, ticked):
     """As ``checklist.score(checklist.evaluate(project))`` once the rows are stored, for the active items'
-    ``(pk, rule)``. A rule another app registers counts as not done here (that app's demo refreshes the
-    scores it changes)."""
+    ``(pk, rule)``. A rule another app registers is answered by that app's hook (``checklist_rules``)."""
     if not checklist:
         return 100
     done = 0
     for item_id, rule in checklist:
-        if rule:
-            check = RULE_CHECKS.get(rule)
-            done += bool(check and check(project, roles, has_items))
+        if rule in RULE_CHECKS:
+            done += bool(RULE_CHECKS[rule](project, roles, has_items))
+        elif rule:
+            checks = (hook.checklist_rules.get(rule) for hook in services.PROJECT_BULK_HOOKS)
+            check = next((check for check in checks if check), None)
+            done += bool(check and check(project))
         else:
             done += item_id in ticked
     return round(100 * done / len(checklist))
@@ -547,14 +590,6 @@ def _team_projects(team, *, now, checklist):
             theirs = _collide(rng, project, owner_id=rng.choice(others), number=collision, now=now)
             projects.append(theirs)
             conflicts += _detected(theirs, project)
-    for project in projects:
-        project.checklist_score = _checklist_score(
-            project,
-            checklist,
-            roles={seat.role for seat in project.seats},
-            has_items=bool(project.items),
-            ticked={tick.item_id for tick in project.ticks},
-        )
     return projects, conflicts
 
 
@@ -598,132 +633,60 @@ def _detected(project, other):
 
 
 def _generate(job):
-    projects, conflicts = [], []
+    """(rows by model, counts by model) of the job's teams; rows refer to each other by attribute."""
+    rows = {model: [] for model in bulk_rows.models()}
     for team in job.teams:
-        team_projects, team_conflicts = _team_projects(team, now=job.now, checklist=job.checklist)
-        projects += team_projects
-        conflicts += team_conflicts
-    return projects, conflicts
-
-
-def _link(projects, conflicts):
-    """Rows of every table, with the project ids (and the conflict keys) filled in."""
-    items, seats, ticks = [], [], []
-    for project in projects:
-        for rows, children in ((items, project.items), (seats, project.seats), (ticks, project.ticks)):
-            for child in children:
-                child.project_id = project.id
-            rows += children
-    for conflict in conflicts:
-        conflict.project_a_id, conflict.project_b_id = conflict.project_a.id, conflict.project_b.id
-        low, high = sorted([conflict.project_a_id, conflict.project_b_id])
-        # The key services._record writes: the same collision is recorded once.
-        conflict.key = f"{conflict.kind}:{low}-{high}:{conflict.contact_id or ''}"
-    return {Project: projects, ProcurementItem: items, Stakeholder: seats, ChecklistTick: ticks, Conflict: conflicts}
-
-
-def _counts(rows):
-    return {
-        "projects": len(rows[Project]),
-        "procurement items": len(rows[ProcurementItem]),
-        "committee seats": len(rows[Stakeholder]),
-        "ticks": len(rows[ChecklistTick]),
-        "conflicts": len(rows[Conflict]),
-    }
+        projects, conflicts = _team_projects(team, now=job.now, checklist=job.checklist)
+        extra = _hook_rows(job.contexts, team=team, projects=projects, conflicts=conflicts, now=job.now)
+        for project in projects:
+            project.checklist_score = _checklist_score(
+                project,
+                job.checklist,
+                roles={seat.role for seat in project.seats},
+                has_items=bool(project.items),
+                ticked={tick.item_id for tick in project.ticks},
+            )
+            rows[ProcurementItem] += project.items
+            rows[Stakeholder] += project.seats
+            rows[ChecklistTick] += project.ticks
+        rows[Project] += projects
+        rows[Conflict] += conflicts
+        for model, objects in extra.items():
+            rows[model] += objects
+    return rows
 
 
 # --------------------------------------------------------------------------- writing
 
 
 def _render_job(job):
-    """The job's rows as COPY text per table (in a worker process, or in this one)."""
-    projects, conflicts = _generate(job)
-    ids = iter(job.project_ids)
-    for project in projects:
-        project.id = next(ids)
-    rows = _link(projects, conflicts)
-    # Only projects are referenced by other rows: the rest take their ids from the table's sequence.
-    texts = [(model, _copy_text(model, rows[model], with_pk=model is Project)) for model in BENCHMARK_MODELS]
-    return texts, _counts(rows), max((p.id for p in projects), default=0)
-
-
-def _copy(cursor, model, text, *, with_pk):
-    if text:
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(column) for column, _attname, _default in _fields(model, with_pk=with_pk))
-        cursor.copy_expert(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN", io.StringIO(text))
+    """The job's rows as COPY text per model label (in a worker process, or in this one), with the highest
+    id used of each numbered model."""
+    rows = _generate(job)
+    last = {}
+    for model, ids in job.ids.items():
+        ids = iter(ids)
+        for obj in rows[model]:
+            obj.id = next(ids)
+        last[model._meta.label] = max((obj.id for obj in rows[model]), default=0)
+    texts = []
+    for model, objects in rows.items():
+        bulk_rows.link(model, objects)
+        texts.append((model._meta.label, bulk_rows.copy_text(model, objects, with_pk=model in job.ids)))
+    return texts, bulk_rows.counts(rows), last
 
 
 def _write_copy(job):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Project._meta.db_table, job.project_bound],
-        )
-        job.project_ids = [row[0] for row in cursor.fetchall()]
-        texts, counts, _last = _render_job(job)
-        for model, text in texts:
-            _copy(cursor, model, text, with_pk=model is Project)
-    return counts
-
-
-def _instances(model, objects):
-    fields = _fields(model, with_pk=False)
-    return [model(**{attname: vars(obj).get(attname, default) for _c, attname, default in fields}) for obj in objects]
+    rows = _generate(job)
+    bulk_rows.store_copy(rows)
+    return bulk_rows.counts(rows)
 
 
 def _write_orm(job):
     """The same rows through bulk_create (SQLite, the laptop default)."""
-    projects, conflicts = _generate(job)
-    created = {Project: Project.objects.bulk_create(_instances(Project, projects), batch_size=500)}
-    for seed_project, project in zip(projects, created[Project], strict=True):
-        seed_project.id = project.pk
-    rows = _link(projects, conflicts)
-    for model in BENCHMARK_MODELS[1:]:
-        created[model] = model.objects.bulk_create(_instances(model, rows[model]), batch_size=500)
-    # bulk_create stamps auto_now(_add) fields with "now"; bulk_update writes our spread of dates back.
-    for model, objects in created.items():
-        stamps = [
-            f.attname
-            for f in model._meta.concrete_fields
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        ]
-        if stamps and objects:
-            for obj, seed_obj in zip(objects, rows[model], strict=True):
-                for attname in stamps:
-                    setattr(obj, attname, getattr(seed_obj, attname))
-            model.objects.bulk_update(objects, stamps, batch_size=500)
-    return _counts(rows)
-
-
-def _fields(model, *, with_pk):
-    """(column, attribute, default) of every stored field: the rows follow the model, not a column list."""
-    return [(f.column, f.attname, f.get_default()) for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value):
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, date):  # and datetime
-        return value.isoformat()
-    return str(value)
-
-
-def _copy_text(model, objects, *, with_pk):
-    """``objects`` (anything with the model's attributes) as COPY text for the model's table."""
-    columns = [(attname, default) for _column, attname, default in _fields(model, with_pk=with_pk)]
-    lines = []
-    for obj in objects:
-        get = vars(obj).get
-        lines.append("\t".join([_copy_value(get(attname, default)) for attname, default in columns]))
-    return "\n".join(lines) + "\n" if lines else ""
+    rows = _generate(job)
+    bulk_rows.store_orm(rows)
+    return bulk_rows.counts(rows)
 
 
 # --------------------------------------------------------------------------- bulk load (PostgreSQL)
@@ -731,22 +694,26 @@ def _copy_text(model, objects, *, with_pk):
 
 def _copy_in_workers(jobs, *, progress):
     """Worker processes generate the projects and render COPY text; this process reads what they need
-    and streams the text in. Project ids are handed out in ranges from the (locked) table's sequence,
-    which is moved past the last id used at the end."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Project._meta.db_table])
-        next_id = cursor.fetchone()[0]
+    and streams the text in. Ids of the numbered models (projects, and the hooks' rows others refer
+    to) are handed out in ranges from the (locked) tables' sequences, which are moved past the last id
+    used at the end."""
+    next_ids = {}
 
     def numbered(jobs):
-        nonlocal next_id
         for job in jobs:
-            job.project_ids = range(next_id, next_id + job.project_bound)
-            next_id += job.project_bound
+            job.ids = {}
+            for model, bound in job.bounds().items():
+                if model not in next_ids:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [model._meta.db_table])
+                        next_ids[model] = cursor.fetchone()[0]
+                job.ids[model] = range(next_ids[model], next_ids[model] + bound)
+                next_ids[model] += bound
             yield job
 
     jobs = numbered(jobs)
     workers = max(1, min(os.cpu_count() or 1, 8))
-    last_id = 0
+    last_ids = {}
     # Spawned, not forked: a forked child would share this process's database connection.
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=django.setup)
     with pool, connection.cursor() as cursor:
@@ -757,9 +724,12 @@ def _copy_in_workers(jobs, *, progress):
             following = next(jobs, None)
             if following is not None:
                 pending.append((following, pool.submit(_render_job, following)))
-            for model, text in texts:
-                _copy(cursor, model, text, with_pk=model is Project)
-            last_id = max(last_id, last)
+            for label, text in texts:
+                bulk_rows.copy(cursor, label, text, numbered=job.ids)
+            for label, last_id in last.items():
+                last_ids[label] = max(last_ids.get(label, 0), last_id)
             progress.add(len(job.teams), counts)
-        if last_id:
-            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [Project._meta.db_table, last_id])
+        for label, last_id in last_ids.items():
+            if last_id:
+                table = apps.get_model(label)._meta.db_table
+                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, last_id])

@@ -57,6 +57,11 @@ PROJECT_CREATE_HOOKS = []
 # ``source`` onto ``target`` before ``source`` is deleted (each app decides what
 # its rows mean after a merge; nothing is moved blindly).
 PROJECT_MERGE_HOOKS = []
+# Projects made in bulk (seed_demo's demo and benchmark teams) are neither saved one
+# by one nor created through ``project_create``: a later app that keeps rows for
+# every project (the pipeline: a stage, its history) registers here what it adds
+# to them, written in the same bulk load. The protocol is in ``projects/demo.py``.
+PROJECT_BULK_HOOKS = []
 
 
 def _check_lead_contact(project: Project):

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, F, Q
 
-from projects import checklist, demo, services
+from projects import bulk_rows, checklist, demo, services
 from projects.models import ChecklistItem, ChecklistTick, Conflict, ConflictKind, ProcurementItem, Project, Stakeholder
 from projects.normalize import normalize_project_name
 from teams.models import Team, User
@@ -114,6 +114,8 @@ def test_every_kind_of_conflict_is_recorded_as_detection_would(monkeypatch):
 def test_the_same_projects_from_the_generator_and_without_postgresql_copy(monkeypatch):
     """The generator alone decides the rows; the bulk_create writer (SQLite) stores the same as COPY."""
     monkeypatch.setattr(demo, "_write_copy", demo._write_orm)
+    jobs, job_data = [], demo._job_data
+    monkeypatch.setattr(demo, "_job_data", lambda *args, **kwargs: jobs.append(job_data(*args, **kwargs)) or jobs[-1])
     seed(teams=1, customers_per_rep=4)
 
     team = Team.objects.get(name=BENCHMARK_TEAM)
@@ -122,11 +124,8 @@ def test_the_same_projects_from_the_generator_and_without_postgresql_copy(monkey
         .annotate(items=Count("procurement_items", distinct=True), seats=Count("stakeholders", distinct=True))
         .values_list("customer_id", "owner_id", "normalized_name", "kind", "checklist_score", "items", "seats")
     )
-    checklist_items = list(ChecklistItem.objects.filter(is_active=True).values_list("pk", "rule"))
-    job = demo._job_data(
-        [team], skip=set(), now=Project.objects.latest("opened_at").opened_at, checklist=checklist_items
-    )
-    generated, _conflicts = demo._generate(job)
+    # Generated again from the job the seeding ran (the same moment "now"), without storing.
+    generated = demo._generate(jobs[0])[Project]
     assert stored == sorted(
         (p.customer_id, p.owner_id, p.normalized_name, p.kind, p.checklist_score, len(p.items), len(p.seats))
         for p in generated
@@ -153,7 +152,7 @@ def schema_of(tables):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the bulk load is PostgreSQL's")
 def test_bulk_load_restores_indexes_and_foreign_keys_and_moves_the_sequence(monkeypatch):
     """Benchmark scale: indexes and foreign keys are dropped for the load, rows come from worker processes."""
-    tables = [model._meta.db_table for model in demo.BENCHMARK_MODELS]
+    tables = [model._meta.db_table for model in bulk_rows.models()]
     before = schema_of(tables)
     assert any(name == "project_customer_open" for name, _ in before[0])
     assert any("FOREIGN KEY" in definition for _, definition in before[1])
