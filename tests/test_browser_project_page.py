@@ -152,14 +152,18 @@ def test_a_move_a_refused_budget_and_a_contact_swap_in_without_a_reload(page_for
     page.locator("input[name='budget-reason']").fill("招标控制价下调")
     page.locator("#pipeline-budget button[type=submit]").click()
     page.locator("#pipeline-budget .message.success").wait_for()
-    assert "1,800,000.00" in page.locator("#pipeline-budget .budget-figure").inner_text()
+    figure = page.locator("#pipeline-budget .budget-figure")
+    assert figure.inner_text() == "180万元"
+    assert figure.locator(".money").get_attribute("title") == "¥1,800,000.00"
 
     activities = page.locator("#pipeline-activities")
     activities.locator("details > summary").click()
     activities.locator("input[name='activity-kind'][value='visit']").check()
     activities.locator("textarea[name='activity-summary']").fill("现场确认二号车间工位数量")
-    activities.locator("input[name='activity-next_contact_on']").fill(
-        (timezone.localdate() + timedelta(days=4)).isoformat()
+    # The date picker's box (it carries the field's id; the form still sends ISO).
+    activities.locator("input[name='activity-next_contact_on']").evaluate(
+        "(input, value) => input._flatpickr ? input._flatpickr.setDate(value, true) : (input.value = value)",
+        (timezone.localdate() + timedelta(days=4)).isoformat(),
     )
     activities.locator("button[type=submit]").click()
     page.locator("#pipeline-activities .message.success").wait_for()

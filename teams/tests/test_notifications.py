@@ -348,7 +348,7 @@ def test_preferences_page_saves_and_names_bad_input(rep_client, rep):
 def test_api_lists_only_mine_and_marks_read(rep_api, api_for, rep):
     other_rep_api = api_for("other_rep")
     notification = _remind(rep, CustomerFactory(owner=rep))
-    body = rep_api.get("/api/v1/notifications/").json()
+    body = rep_api.get("/api/v1/notifications/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert body["count"] == 1
     item = body["results"][0]
     assert (item["kind"], item["kind_name"], item["is_read"], item["gone"]) == (
