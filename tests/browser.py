@@ -69,6 +69,11 @@ def log_in(page, username, password):
     page.wait_for_load_state("networkidle")
 
 
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .slice(-3).map(e => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)}px)`)"""
+
+
 def assert_no_sideways_scroll(page):
     width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= inner, f"page is {width}px wide in a {inner}px window"
+    assert width <= inner, f"page is {width}px wide in a {inner}px window; widest: {page.evaluate(WIDEST)}"

@@ -9,6 +9,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from tests.browser import launch, log_in
 from tests.factories import TEST_PASSWORD, CustomerFactory, ProjectFactory
@@ -114,6 +115,9 @@ def test_date_and_time_picker_sends_iso_and_the_project_is_back_dated(page_for, 
     page.goto(f"/projects/new/?customer={project.customer_id}")
     page.locator("#id_name").fill("云帆二期")
     assert type_date(page, "opened_at", "2026-11-30 09:30") == ("2026年11月30日 09:30", "2026-11-30T09:30")
+    next_on = timezone.localdate() + datetime.timedelta(days=2)
+    shown, sent = type_date(page, "next_contact_on", next_on.isoformat())  # every open project needs one
+    assert sent == next_on.isoformat() and shown == f"{next_on.year}年{next_on.month}月{next_on.day}日"
     save(page)
     created = project.customer.projects.get(name="云帆二期")
     assert created.opened_at == datetime.datetime(2026, 11, 30, 9, 30, tzinfo=SHANGHAI)

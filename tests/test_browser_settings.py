@@ -11,7 +11,7 @@ from django.utils import timezone
 from pipeline import defaults, services
 from pipeline.models import ExitCheck, LostReason, Pipeline, Stage
 from projects import services as project_services
-from tests.browser import log_in
+from tests.browser import WIDEST, log_in
 from tests.factories import TEST_PASSWORD, AdminFactory, CustomerFactory, UserFactory
 from tests.test_browser_accessibility import blocking_violations
 
@@ -56,7 +56,7 @@ def _settings_paths(pipeline):
 
 def _no_sideways_scroll(page):
     width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= inner, f"{page.url} is {width}px wide in a {inner}px window"
+    assert width <= inner, f"{page.url} is {width}px wide in a {inner}px window; widest: {page.evaluate(WIDEST)}"
 
 
 def _stage_names(page):
