@@ -14,6 +14,11 @@ def csv_file(rows, headers, encoding="utf-8-sig") -> bytes:
     return buffer.getvalue().encode(encoding)
 
 
+def template_csv(columns, rows: list[dict]) -> bytes:
+    """A CSV of an import's template ``columns``, each row given as {column key: value}; the rest empty."""
+    return csv_file([[row.get(column.key, "") for column in columns] for row in rows], [c.header for c in columns])
+
+
 def xlsx_file(rows, headers) -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active

@@ -4,8 +4,8 @@ serious or critical axe-core violation. Each view is saved as
 docs/screenshots/<role>-<page>-<lang>-<phone|desktop>.png, so a reviewer can look
 without running anything (README.md names the folder).
 
-One browser page per role and language, resized between the two viewports:
-six tests, about a hundred page views."""
+One browser page per role and language, resized between the two viewports: six tests
+for the main pages and six for the pages of both imports, about 150 page views."""
 
 import datetime
 import importlib
@@ -13,13 +13,17 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 
 from accounts import importing
 from accounts.models import CustomerImport
+from pipeline.importing import PROJECT_COLUMNS, PROJECTS
+from pipeline.models import ProjectImport
 from projects import services
 from projects.models import Milestone, ProcurementItem, Stakeholder
 from tests.browser import log_in
 from tests.factories import TEST_PASSWORD, ContactFactory, CustomerFactory, DepartmentFactory, ProjectFactory
+from tests.sheets import template_csv
 from tests.test_browser_accessibility import blocking_violations
 from tests.test_browser_layout import COMPANIES, DESKTOP, PHONE, SCREENSHOTS, UNLABELLED_CONTROLS
 
@@ -29,8 +33,8 @@ LANGUAGES = {"zh-hans": "zh-CN", "en": "en-US"}  # UI language → the browser's
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 # The pages each role can open; admins also manage teams and users.
 PAGES = {
-    "rep": ["home", "customers", "customer", "customer-new", "projects", "project", "import", "import-report"],
-    "lead": ["home", "customers", "customer", "customer-new", "projects", "project", "conflicts", "import", "merge"],
+    "rep": ["home", "customers", "customer", "customer-new", "projects", "project"],
+    "lead": ["home", "customers", "customer", "customer-new", "projects", "project", "conflicts", "merge"],
     "admin": [
         "home",
         "customers",
@@ -39,13 +43,15 @@ PAGES = {
         "projects",
         "project",
         "conflicts",
-        "import",
         "teams",
         "team",
         "users",
         "user",
     ],
 }
+# Both imports (one set of templates, imports/start.html and imports/detail.html): the upload page, and the
+# rep's reports, which the rep may import (commit form, duplicate choices) and the others only read.
+IMPORT_PAGES = ["import", "import-report", "project-import", "project-import-report"]
 SETTLED = "() => !document.querySelector('input[data-picker]:not(.flatpickr-input)')"  # date pickers in place
 # A full-page capture draws a sticky save bar where the first screen ends, over the form:
 # the screenshots show it where it belongs, at the end of the form.
@@ -54,7 +60,6 @@ UNSTICK = ".form-actions { position: static !important; }"
 
 def _import_file():
     """A checked import with a good row, a row with errors and one that looks like an existing customer."""
-    columns = importing.TEMPLATE_COLUMNS
     rows = [
         {"name": "温州瓯江电气有限公司", "industry": "制造业", "level": "重点", "region": "浙江省-温州市-鹿城区",
          "contact_name": "周敏", "department": "采购部", "department_kind": "采购", "mobile": "13957700001",
@@ -62,9 +67,19 @@ def _import_file():
         {"name": "", "contact_name": "吴刚", "mobile": "123"},
         {"name": COMPANIES[0][0], "contact_name": "郑丽", "mobile": "13957700003"},
     ]  # fmt: skip
-    lines = [",".join(column.header for column in columns)]
-    lines += [",".join(row.get(column.key, "") for column in columns) for row in rows]
-    return ("\n".join(lines) + "\n").encode("utf-8-sig")
+    return template_csv(importing.TEMPLATE_COLUMNS, rows)
+
+
+def _project_import_file(customer, existing):
+    """A checked project import with a good row, a row with errors and a project that exists already."""
+    next_contact = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
+    rows = [
+        {"customer": customer, "name": "云帆数据中台", "stage": "需求确认", "budget": "120万",
+         "next_contact_on": next_contact},
+        {"customer": customer, "name": "云帆移动办公", "budget": "很多", "next_contact_on": "昨天"},
+        {"customer": customer, "name": existing, "next_contact_on": next_contact},
+    ]  # fmt: skip
+    return template_csv(PROJECT_COLUMNS.template, rows)
 
 
 @pytest.fixture
@@ -116,6 +131,9 @@ def world(rep, other_rep, lead, admin):
     content = _import_file()
     report = importing.dry_run(user=rep, content=content, filename="客户名单.csv")
     upload = CustomerImport.objects.create(user=rep, filename="客户名单.csv", content=content, report=report)
+    content = _project_import_file(first.name, project.name)
+    report = PROJECTS.dry_run(user=rep, content=content, filename="商机清单.csv")
+    project_upload = ProjectImport.objects.create(user=rep, filename="商机清单.csv", content=content, report=report)
     return {
         "home": "/",
         "customers": "/customers/",
@@ -126,6 +144,8 @@ def world(rep, other_rep, lead, admin):
         "conflicts": "/conflicts/",
         "import": "/customers/import/",
         "import-report": f"/customers/import/{upload.pk}/",
+        "project-import": "/projects/import/",
+        "project-import-report": f"/projects/import/{project_upload.pk}/",
         "merge": f"/customers/merge/?target={first.pk}&source={customers[1].pk}",
         "teams": "/manage/teams/",
         "team": f"/manage/teams/{rep.team_id}/edit/",
@@ -137,12 +157,27 @@ def world(rep, other_rep, lead, admin):
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role", PAGES)
 def test_main_pages_fit_label_their_controls_and_pass_axe(page_for, world, role, language):
+    problems = _visit(page_for, world, role, language, PAGES[role])
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("role", PAGES)
+def test_import_pages_fit_label_their_controls_and_pass_axe(page_for, world, role, language):
+    # The columns help opened: its list must fit a phone too.
+    problems = _visit(page_for, world, role, language, IMPORT_PAGES, open_details="#columns details")
+    assert not problems, "\n".join(problems)
+
+
+def _visit(page_for, world, role, language, names, open_details=None):
+    """Open each page as ``role`` at both sizes (with the ``open_details`` folds opened), screenshot it,
+    and say what is wrong with it."""
     page = page_for(locale=LANGUAGES[language], viewport=PHONE)
     log_in(page, role, TEST_PASSWORD)
     problems = []
     for size, viewport in VIEWPORTS.items():
         page.set_viewport_size(viewport)
-        for name in PAGES[role]:
+        for name in names:
             path = world[name]
             where = f"{role} {name} {language} {size} ({path})"
             response = page.goto(path)
@@ -150,6 +185,8 @@ def test_main_pages_fit_label_their_controls_and_pass_axe(page_for, world, role,
                 problems.append(f"{where}: status {response.status}")
                 continue
             page.wait_for_function(SETTLED)
+            if open_details:
+                page.eval_on_selector_all(open_details, "folds => folds.forEach(fold => { fold.open = true; })")
             assert page.locator("html").get_attribute("lang") == language, where
             width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
             if width > inner:
@@ -159,4 +196,4 @@ def test_main_pages_fit_label_their_controls_and_pass_axe(page_for, world, role,
             page.screenshot(
                 path=str(SCREENSHOTS / f"{role}-{name}-{language}-{size}.png"), full_page=True, style=UNSTICK
             )
-    assert not problems, "\n".join(problems)
+    return problems

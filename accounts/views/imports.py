@@ -77,9 +77,11 @@ class ImportPages:
     intro: str  # what the file holds and what happens to it, above the upload form
     file_label: str
     back_url_name: str  # the list the imported records go to
-    back_label: str
+    back_label: str  # that list's name, for the link back to it
     # The commit form's checkbox (and ``importer.commit`` option) that lets rows with duplicates through.
     duplicates_option: str
+    # What the file makes, as figures of the report: (key of the report's counts, label).
+    record_counts: tuple[tuple[str, str], ...] = ()
 
     def url(self, name: str, *args) -> str:
         return reverse(f"{self.namespace}:{name}", args=args)
@@ -150,12 +152,12 @@ class ImportStartView(ImportPageMixin, LoginRequiredMixin, FormView):
         return redirect(stored)
 
 
-def import_stats(counts: dict) -> list[dict]:
-    """The report's figures for includes/stats.html: what the file holds and how its rows fared."""
+def import_stats(counts: dict, *, record_counts=()) -> list[dict]:
+    """The report's figures for includes/stats.html: what the file holds (``record_counts``, see
+    ImportPages) and how its rows fared."""
     stats = [
         {"value": counts.get("rows", 0), "label": _("rows")},
-        {"value": counts.get("customers", 0), "label": _("customers")},
-        {"value": counts.get("contacts", 0), "label": _("contacts")},
+        *({"value": counts.get(key, 0), "label": label} for key, label in record_counts),
         {"value": counts.get(importing.OK, 0), "label": _("rows ready")},
         {"value": counts.get(importing.ERROR, 0), "label": _("rows with errors")},
         {"value": counts.get(importing.DUPLICATE, 0), "label": _("possible duplicates")},
@@ -190,7 +192,7 @@ class ImportDetailView(ImportPageMixin, VisibleObjectsMixin, DetailView):
         context.update(
             report=report,
             counts=counts,
-            stats=import_stats(counts),
+            stats=import_stats(counts, record_counts=self.pages.record_counts),
             show=show,
             page_obj=page,
             rows=page.object_list,
@@ -287,8 +289,9 @@ CUSTOMER_IMPORT_PAGES = CustomerImportPages(
     ),
     file_label=gettext_lazy("Customer file"),
     back_url_name="accounts:customer_list",
-    back_label=gettext_lazy("Back to customers"),
+    back_label=gettext_lazy("Customers"),
     duplicates_option="confirm_duplicates",
+    record_counts=(("customers", gettext_lazy("customers")), ("contacts", gettext_lazy("contacts"))),
 )
 
 

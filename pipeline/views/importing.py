@@ -26,6 +26,7 @@ PROJECT_IMPORT_PAGES = ProjectImportPages(
     ),
     file_label=gettext_lazy("Project file"),
     back_url_name="projects:project_list",
-    back_label=gettext_lazy("Back to projects"),
+    back_label=gettext_lazy("Projects"),
     duplicates_option="skip_duplicates",
+    record_counts=(("projects", gettext_lazy("projects to import")),),
 )
