@@ -242,13 +242,15 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
 
 class BoardView(APIView):
-    """The board in one request: the stages of a pipeline as columns (count, budget
-    sum, weighted sum) with the projects as cards, for the requester's scope — a
-    rep's own, a lead's team (``owner`` narrows to a rep), an admin's chosen team.
-    Won and lost columns hold what closed in the last 30 days."""
+    """The board in one request, as the /board/ page shows it: the stages of a
+    pipeline as columns (count, budget sum, weighted sum) with the projects as cards
+    (stale and overdue marked; a limited number per column, ``expand`` lists one
+    column's all), for the requester's scope — a rep's own, a lead's team (``owner``
+    narrows to a rep), an admin's chosen team or rep. Won and lost columns hold what
+    closed in the last 30 days."""
 
     @extend_schema(parameters=[BoardQuerySerializer], responses=BoardSerializer)
     def get(self, request):
         query = BoardQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
-        return Response(BoardSerializer(board(user=request.user, **query.validated_data)).data)
+        return Response(BoardSerializer(board(user=request.user, **query.board_arguments())).data)
