@@ -152,18 +152,20 @@ def test_a_move_a_refused_budget_and_a_contact_swap_in_without_a_reload(page_for
     page.locator("input[name='budget-reason']").fill("招标控制价下调")
     page.locator("#pipeline-budget button[type=submit]").click()
     page.locator("#pipeline-budget .message.success").wait_for()
-    assert "1,800,000.00" in page.locator("#pipeline-budget .budget-figure").inner_text()
+    # |money shows Chinese amounts in 万.
+    assert "180万" in page.locator("#pipeline-budget .budget-figure").inner_text()
 
     activities = page.locator("#pipeline-activities")
     activities.locator("details > summary").click()
     activities.locator("input[name='activity-kind'][value='visit']").check()
     activities.locator("textarea[name='activity-summary']").fill("现场确认二号车间工位数量")
-    activities.locator("input[name='activity-next_contact_on']").fill(
-        (timezone.localdate() + timedelta(days=4)).isoformat()
-    )
+    # The same form as My day's: the next contact is a quick pick away.
+    activities.locator("[data-set-date]").nth(1).click()  # +3 days
     activities.locator("button[type=submit]").click()
     page.locator("#pipeline-activities .message.success").wait_for()
     assert "现场确认二号车间工位数量" in page.locator("#pipeline-activities .activity-list").inner_text()
     assert Activity.objects.filter(project=deal, kind="visit").count() == 2
+    deal.refresh_from_db()
+    assert deal.next_contact_on == timezone.localdate() + timedelta(days=3)
     _no_sideways_scroll(page)
     assert page.evaluate("window.notReloaded") is True
