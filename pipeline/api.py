@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Contact, Customer
-from pipeline import services, stage_services
+from pipeline import services, settings_services
 from pipeline.models import (
     Activity,
     ActivityKind,
@@ -126,7 +126,8 @@ class SettingsViewSet(
     mixins.DestroyModelMixin,
     ScopedViewSet,
 ):
-    """Company settings, addressed by key: everyone signed in reads, admins write."""
+    """Company settings, addressed by key: everyone signed in reads, admins write —
+    through the settings pages' services, so their rules and change log apply."""
 
     permission_classes = [IsAdminOrReadOnly]
     lookup_field = "key"
@@ -134,15 +135,16 @@ class SettingsViewSet(
 
 
 class PipelineViewSet(SettingsViewSet):
-    """Buying processes, each with its stages. There is always one company
-    default; a pipeline whose stages were ever used is archived, not deleted."""
+    """Buying processes, each with its stages (a new one starts with an open, a won and
+    a lost stage). There is always one company default; a pipeline whose stages were
+    ever used is archived, not deleted."""
 
     queryset = Pipeline.objects.prefetch_related(Prefetch("stages", queryset=Stage.objects.order_by("order", "id")))
     serializer_class = PipelineSerializer
     filterset_fields = ["kind", "is_archived"]
 
     def perform_destroy(self, instance):
-        stage_services.pipeline_delete(user=self.request.user, pipeline=instance)
+        settings_services.pipeline_delete(user=self.request.user, pipeline=instance)
 
 
 class StageFilter(django_filters.FilterSet):
@@ -156,7 +158,9 @@ class StageFilter(django_filters.FilterSet):
 class StageViewSet(SettingsViewSet):
     """The stages of the customer's buying process with their tier, win probability,
     expected days and exit checklist. A stage a project ever stood in cannot be
-    deleted (400: archive it instead); changing one never rewrites history."""
+    deleted (400: archive it instead), one open projects stand in cannot be archived
+    (move them first), and a pipeline keeps an active open, won and lost stage.
+    Changing a stage never rewrites history: a new tier applies to moves from then on."""
 
     queryset = Stage.objects.select_related("pipeline").prefetch_related(
         Prefetch("exit_checks", queryset=ExitCheck.objects.select_related("checklist_item"))
@@ -165,7 +169,7 @@ class StageViewSet(SettingsViewSet):
     filterset_class = StageFilter
 
     def perform_destroy(self, instance):
-        stage_services.stage_delete(user=self.request.user, stage=instance)
+        settings_services.stage_delete(user=self.request.user, stage=instance)
 
 
 class LostReasonViewSet(SettingsViewSet):
@@ -177,7 +181,7 @@ class LostReasonViewSet(SettingsViewSet):
     filterset_fields = ["is_active"]
 
     def perform_destroy(self, instance):
-        stage_services.lost_reason_delete(user=self.request.user, reason=instance)
+        settings_services.lost_reason_delete(user=self.request.user, reason=instance)
 
 
 # --- competitors and activities ---------------------------------------------------------------
@@ -238,13 +242,15 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
 
 class BoardView(APIView):
-    """The board in one request: the stages of a pipeline as columns (count, budget
-    sum, weighted sum) with the projects as cards, for the requester's scope — a
-    rep's own, a lead's team (``owner`` narrows to a rep), an admin's chosen team.
-    Won and lost columns hold what closed in the last 30 days."""
+    """The board in one request, as the /board/ page shows it: the stages of a
+    pipeline as columns (count, budget sum, weighted sum) with the projects as cards
+    (stale and overdue marked; a limited number per column, ``expand`` lists one
+    column's all), for the requester's scope — a rep's own, a lead's team (``owner``
+    narrows to a rep), an admin's chosen team or rep. Won and lost columns hold what
+    closed in the last 30 days."""
 
     @extend_schema(parameters=[BoardQuerySerializer], responses=BoardSerializer)
     def get(self, request):
         query = BoardQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
-        return Response(BoardSerializer(board(user=request.user, **query.validated_data)).data)
+        return Response(BoardSerializer(board(user=request.user, **query.board_arguments())).data)

@@ -1,4 +1,5 @@
-"""Forms of the project page's pipeline sections and the pipeline's fields on the
+"""Forms of the project page's pipeline sections (its contact log uses
+``pipeline.forms.ActivityForm``, as My day does) and the pipeline's fields on the
 new-project form. They check the shape of the input; the services decide the
 rules and name the fields they refuse."""
 
@@ -6,54 +7,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pipeline.models import OPEN_TIERS, ActivityKind, Competitor, CompetitorKind, CompetitorStatus, LostReason, Stage
+from pipeline.forms import DefaultsToNow, PeopleField, StageSelect, lost_reason_choices, stage_label
+from pipeline.models import OPEN_TIERS, Competitor, CompetitorKind, CompetitorStatus, Stage
 from teams.forms import DateInput, DateTimeInput
-from teams.typography import bracketed
 
-MINUTE_FORMAT = "%Y-%m-%dT%H:%M"
 # A native date input reads ISO only; the Chinese locale's first format (2026/12/02) shows as empty.
 ISO_DATE = "%Y-%m-%d"
-
-
-class StageSelect(forms.Select):
-    """A select whose options carry data attributes (``option_attrs[value]``): the page
-    shows the lost-reason fields only while a lost stage is chosen."""
-
-    def __init__(self, *args, option_attrs=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.option_attrs = option_attrs or {}
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        option["attrs"].update(self.option_attrs.get(str(value), {}))
-        return option
-
-
-def stage_label(stage: Stage) -> str:
-    return f"{stage.name}{bracketed(stage.get_tier_display())}"
-
-
-class DefaultsToNow(forms.Form):
-    """A date-time field (``now_field``) that opens at the current minute. Left as it
-    was shown, it means "now" (None for the service), so a move made seconds after
-    the form opened is not dated before what just happened."""
-
-    now_field = ""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        shown = timezone.localtime().replace(second=0, microsecond=0)
-        self.fields[self.now_field].initial = shown
-        self.fields[f"{self.now_field}_shown"] = forms.CharField(
-            required=False, widget=forms.HiddenInput, initial=shown.strftime(MINUTE_FORMAT)
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        typed = self.data.get(self.add_prefix(self.now_field), "")
-        if typed and typed == self.data.get(self.add_prefix(f"{self.now_field}_shown")):
-            cleaned[self.now_field] = None
-        return cleaned
 
 
 class MoveForm(DefaultsToNow):
@@ -82,9 +41,7 @@ class MoveForm(DefaultsToNow):
                 attrs[stage.key] = {"data-forward": ""}
         self.fields["stage"].choices = [("", "—")] + [(stage.key, stage_label(stage)) for stage in targets]
         self.fields["stage"].widget = StageSelect(option_attrs=attrs, choices=self.fields["stage"].choices)
-        self.fields["lost_reason"].choices = [("", "—")] + [
-            (reason.key, reason.name) for reason in LostReason.objects.filter(is_active=True)
-        ]
+        self.fields["lost_reason"].choices = lost_reason_choices()
 
 
 class BudgetForm(forms.Form):
@@ -121,27 +78,6 @@ class CompetitorStatusForm(forms.Form):
     status = forms.ChoiceField(choices=CompetitorStatus.choices)
 
 
-def person_label(contact) -> str:
-    label = " · ".join(part for part in (contact.name, contact.title) if part)
-    if contact.on_committee:
-        label += bracketed(_("on the committee"))
-    return label
-
-
-class PeopleField(forms.MultipleChoiceField):
-    """People of the customer picked by checkbox from a list read once for the page."""
-
-    widget = forms.CheckboxSelectMultiple
-
-    def __init__(self, *args, people=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.people = {str(contact.pk): contact for contact in people}
-        self.choices = [(key, person_label(contact)) for key, contact in self.people.items()]
-
-    def clean(self, value):
-        return [self.people[key] for key in super().clean(value)]
-
-
 class KeyDateForm(forms.Form):
     due_on = forms.DateField(label=_("Planned"), widget=DateInput(format=ISO_DATE))
     done_on = forms.DateField(label=_("Happened on"), required=False, widget=DateInput(format=ISO_DATE))
@@ -155,30 +91,6 @@ class KeyDateForm(forms.Form):
                 people=people,
                 help_text=_("Who of the customer was there when the proposal was accepted."),
             )
-
-
-class ActivityForm(DefaultsToNow):
-    now_field = "occurred_at"
-
-    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices, widget=forms.RadioSelect)
-    occurred_at = forms.DateTimeField(label=_("When"), required=False, widget=DateTimeInput())
-    summary = forms.CharField(label=_("Summary"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
-    next_contact_on = forms.DateField(label=_("Next contact"), required=False, widget=DateInput(format=ISO_DATE))
-    move_to = forms.ChoiceField(label=_("Also move the project to"), required=False)
-
-    def __init__(self, *args, project, people=(), stages=(), current=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["kind"].initial = ActivityKind.CALL
-        self.fields["contacts"] = PeopleField(label=_("With whom"), required=False, people=people)
-        # An open project always has a next contact; the service says so too, naming the field.
-        self.fields["next_contact_on"].required = project.is_open
-        # A move to lost needs its reason: that is the stage section's form.
-        self.fields["move_to"].choices = [("", _("— stay in this stage"))] + [
-            (stage.key, stage_label(stage))
-            for stage in stages
-            if not stage.is_lost and not stage.is_archived and stage.pk != getattr(current, "pk", None)
-        ]
-        self.order_fields(["kind", "occurred_at", "contacts", "summary", "next_contact_on", "move_to"])
 
 
 # --- the new-project form (registered in projects.forms.PROJECT_FORM_EXTENSIONS) ----------------

@@ -514,9 +514,20 @@ class BoardQuerySerializer(serializers.Serializer):
     )
     pipeline = serializers.SlugRelatedField(
         slug_field="key",
-        queryset=Pipeline.objects.all(),
+        queryset=Pipeline.objects.filter(is_archived=False),
         required=False,
-        help_text=_("A pipeline's key: by default the owner's, else the team's, else yours."),
+        help_text=_(
+            "A pipeline's key: by default the team's (or the company's) default pipeline when it holds projects "
+            "of the board, else the first that does."
+        ),
+    )
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text=_("Only projects matching this search.")
+    )
+    expand = serializers.SlugField(
+        required=False,
+        max_length=50,
+        help_text=_("A stage key: list every card of that column (a column lists a limited number)."),
     )
 
     def get_fields(self):
@@ -526,6 +537,22 @@ class BoardQuerySerializer(serializers.Serializer):
         fields["team"].queryset = Team.objects.visible_to(user)
         return fields
 
+    def validate(self, attrs):
+        if _requester(self).is_admin and not attrs.get("owner") and not attrs.get("team"):
+            raise serializers.ValidationError({"team": [_("Choose a team (or a rep) to see a board.")]})
+        return attrs
+
+    def board_arguments(self) -> dict:
+        """The validated parameters as ``pipeline.selectors.board.board`` takes them."""
+        data = self.validated_data
+        return {
+            "owner": data.get("owner"),
+            "team": data.get("team"),
+            "pipeline": data["pipeline"].key if data.get("pipeline") else None,
+            "search": data.get("q", ""),
+            "expand": data.get("expand"),
+        }
+
 
 class BoardPipelineSerializer(serializers.Serializer):
     key = serializers.CharField()
@@ -533,40 +560,54 @@ class BoardPipelineSerializer(serializers.Serializer):
 
 
 class BoardCardSerializer(serializers.Serializer):
+    """A card of the board: a project with its marks."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
-    customer_name = serializers.CharField()
-    owner = serializers.IntegerField()
-    owner_name = serializers.CharField()
-    stage = serializers.CharField()
+    customer_name = serializers.CharField(source="customer.name")
+    owner = serializers.IntegerField(source="owner_id")
+    owner_name = serializers.CharField(source="owner.name")
+    stage = serializers.CharField(source="state.stage.key")
     budget = serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True)
     next_contact_on = serializers.DateField(allow_null=True)
-    entered_at = serializers.DateTimeField(help_text=_("In this stage since."))
+    entered_at = serializers.DateTimeField(source="state.entered_at", help_text=_("In this stage since."))
     days_in_stage = serializers.IntegerField()
     is_stale = serializers.BooleanField(help_text=_("Open and longer in the stage than its expected days."))
+    is_overdue = serializers.BooleanField(help_text=_("Open and its next contact date has passed."))
     version = serializers.IntegerField(help_text=_("Send it with a move: a stale card answers 409."))
 
 
 class BoardColumnSerializer(ChoiceNamesMixin, serializers.Serializer):
-    stage = serializers.CharField()
-    name = serializers.CharField()
-    tier = serializers.ChoiceField(choices=Tier.choices)
-    probability = serializers.IntegerField(help_text=_("Win probability (%)."))
-    expected_days = serializers.IntegerField(allow_null=True)
+    stage = serializers.CharField(source="stage.key")
+    name = serializers.CharField(source="stage.name")
+    tier = serializers.ChoiceField(source="stage.tier", choices=Tier.choices)
+    probability = serializers.IntegerField(source="stage.probability", help_text=_("Win probability (%)."))
+    expected_days = serializers.IntegerField(source="stage.expected_days", allow_null=True)
     is_closed = serializers.BooleanField()
-    is_archived = serializers.BooleanField(help_text=_("An archived stage is shown while projects sit in it."))
-    count = serializers.IntegerField()
-    budget_sum = serializers.DecimalField(max_digits=None, decimal_places=2)
-    weighted_sum = serializers.DecimalField(
-        max_digits=None, decimal_places=2, help_text=_("The sum of budget × win probability.")
+    is_archived = serializers.BooleanField(
+        source="stage.is_archived", help_text=_("An archived stage is shown while projects sit in it.")
     )
-    cards = BoardCardSerializer(many=True, help_text=_("Longest in the stage first."))
+    count = serializers.IntegerField()
+    budget_sum = serializers.DecimalField(source="budget", max_digits=None, decimal_places=2)
+    weighted_sum = serializers.DecimalField(
+        source="weighted", max_digits=None, decimal_places=2, help_text=_("The sum of budget × win probability.")
+    )
+    hidden = serializers.IntegerField(
+        help_text=_("How many cards of the column are not listed (a column lists a limited number): expand lists them.")
+    )
+    cards = BoardCardSerializer(
+        many=True,
+        help_text=_(
+            "Open columns: no next contact planned first, then the most overdue, then longest in the stage; "
+            "won and lost: the latest closed first."
+        ),
+    )
 
 
 class BoardSerializer(serializers.Serializer):
-    pipeline = BoardPipelineSerializer()
+    pipeline = BoardPipelineSerializer(allow_null=True, help_text=_("None when no pipeline is set up."))
     pipelines = BoardPipelineSerializer(many=True, help_text=_("The pipelines one may switch to."))
-    owner = serializers.IntegerField(allow_null=True)
-    team = serializers.IntegerField(allow_null=True)
+    owner = serializers.IntegerField(source="owner.pk", allow_null=True)
+    team = serializers.IntegerField(source="team.pk", allow_null=True)
     closed_since = serializers.DateTimeField(help_text=_("Won and lost columns show projects closed since then."))
     columns = BoardColumnSerializer(many=True)

@@ -392,17 +392,28 @@ def activity_log(
     contacts=(),
     next_contact_on: datetime.date | None = None,
     move_to=None,
+    lost_reason=None,
+    lost_note: str = "",
 ) -> Activity:
     """Log a contact on a project (or on a customer alone). On a project it sets
     the project's last contact and next contact in the same transaction; an open
-    project needs its next contact date, today or later. ``move_to`` (a stage)
-    also moves the project, effective when the contact happened. A customer's own
-    activity counts as the last contact of the customer's open projects."""
+    project needs its next contact date, today or later, unless the contact
+    closes it. ``move_to`` (a stage) also moves the project, effective when the
+    contact happened — to a lost stage with ``lost_reason`` (a key) and
+    ``lost_note``, as ``project_move`` needs. A customer's own activity counts as
+    the last contact of the customer's open projects."""
     if project is not None:
         project = _lock(project)
         customer = project.customer
     if customer is None:
         raise DomainError({"project": _("Choose the project or the customer you contacted.")})
+    errors = {}
+    closing = False
+    if project is not None and move_to:
+        try:
+            closing = stage_by_key(move_to).is_closed
+        except DomainError as error:
+            errors.update(error.message_dict)
     contacts = list(contacts or [])
     activity = Activity(
         customer=customer,
@@ -413,12 +424,12 @@ def activity_log(
         next_contact_on=next_contact_on,
         by=user,
     )
-    errors = collect_errors(lambda: validated(activity, exclude=["customer", "project", "by"]))
+    errors.update(collect_errors(lambda: validated(activity, exclude=["customer", "project", "by"])))
     if occurred_at and occurred_at > timezone.now():
         errors["occurred_at"] = [_("A contact cannot be logged in the future.")]
     if next_contact_on is not None and next_contact_on < today():
         errors["next_contact_on"] = [_("The next contact cannot be in the past.")]
-    elif next_contact_on is None and project is not None and project.closed_at is None:
+    elif next_contact_on is None and project is not None and project.closed_at is None and not closing:
         errors["next_contact_on"] = [_("Plan the next contact: every open project needs one.")]
     if any(contact.customer_id != customer.pk for contact in contacts):
         errors["contacts"] = [_("Choose people of this customer.")]
@@ -435,7 +446,15 @@ def activity_log(
             updates["next_contact_on"] = next_contact_on
         Project.objects.filter(pk=project.pk).update(**updates)
         if move_to:
-            project_move(user=user, project=project, stage=move_to, at=occurred_at, note=activity.summary[:500])
+            project_move(
+                user=user,
+                project=project,
+                stage=move_to,
+                at=occurred_at,
+                note=activity.summary[:500],
+                lost_reason=lost_reason,
+                lost_note=lost_note,
+            )
     else:
         Project.objects.open().filter(customer=customer).filter(
             Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=occurred_at)

@@ -134,7 +134,7 @@ def test_my_day_on_a_desktop_is_a_table_and_logs_from_a_row(page_for, rep_day):
     dialog = page.locator("dialog#log-contact[open]")
     dialog.wait_for()
     page.keyboard.type("微信确认需求，约下周拜访。")
-    dialog.locator("select[name=kind]").select_option("message")
+    dialog.locator("input[name=kind][value=message]").check()
     dialog.locator("button[type=submit]").click()
     page.locator("dialog#log-contact[open]").wait_for(state="detached")
     page.wait_for_function("!document.querySelector('#my-day-unplanned tbody')")

@@ -160,14 +160,13 @@ def test_a_move_a_refused_budget_and_a_contact_swap_in_without_a_reload(page_for
     activities.locator("details > summary").click()
     activities.locator("input[name='activity-kind'][value='visit']").check()
     activities.locator("textarea[name='activity-summary']").fill("现场确认二号车间工位数量")
-    # The date picker's box (it carries the field's id; the form still sends ISO).
-    activities.locator("input[name='activity-next_contact_on']").evaluate(
-        "(input, value) => input._flatpickr ? input._flatpickr.setDate(value, true) : (input.value = value)",
-        (timezone.localdate() + timedelta(days=4)).isoformat(),
-    )
+    # The same form as My day's: the next contact is a quick pick away.
+    activities.locator("[data-set-date]").nth(1).click()  # +3 days
     activities.locator("button[type=submit]").click()
     page.locator("#pipeline-activities .message.success").wait_for()
     assert "现场确认二号车间工位数量" in page.locator("#pipeline-activities .activity-list").inner_text()
     assert Activity.objects.filter(project=deal, kind="visit").count() == 2
+    deal.refresh_from_db()
+    assert deal.next_contact_on == timezone.localdate() + timedelta(days=3)
     _no_sideways_scroll(page)
     assert page.evaluate("window.notReloaded") is True

@@ -1,6 +1,7 @@
 """Reads behind logging a contact: whom it may be with, and on what it may be logged."""
 
 from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from accounts.choices import BuyingRole
 from accounts.models import Contact, Customer
@@ -11,19 +12,20 @@ from teams.models import User
 PICKER_LIMIT = 20
 
 
-def contacts_to_log(*, user: User, customer: Customer, project: Project | None = None) -> QuerySet:
-    """The customer's current people the user may see, the project's buying
-    committee first (decision makers leading), each with ``committee_role``."""
+def contacts_to_log(*, user: User, customer: Customer, project: Project | None = None) -> list[Contact]:
+    """The customer's current people the user may see (to log a contact with, or to
+    say who attended a key date), the project's buying committee first (decision
+    makers leading), each with ``committee_role`` ("" off the committee). One query."""
     contacts = Contact.objects.visible_to(user).current().filter(customer=customer)
     if project is None:
-        return contacts.annotate(committee_role=Value("")).order_by("name", "id")
+        return list(contacts.annotate(committee_role=Value("")).order_by("name", "id"))
     role = Stakeholder.objects.filter(project=project, contact=OuterRef("pk")).values("role")[:1]
     rank = Case(
         *(When(committee_role=value, then=Value(index)) for index, value in enumerate(BuyingRole.values)),
         default=Value(len(BuyingRole.values)),
         output_field=IntegerField(),
     )
-    return contacts.annotate(committee_role=Subquery(role)).order_by(rank, "name", "id")
+    return list(contacts.annotate(committee_role=Coalesce(Subquery(role), Value(""))).order_by(rank, "name", "id"))
 
 
 def projects_to_log(*, user: User, query: str = "") -> QuerySet:

@@ -1,52 +1,122 @@
-"""The board: a scope's projects by stage of one pipeline, with each column's
-count, budget sum and weighted sum (budget × the stage's win probability).
+"""The board: a scope's projects by stage of one pipeline — the /board/ page and
+``GET /api/v1/board/`` both read this one selector and show the same thing.
 
-Used by the board page and ``GET /api/v1/board/``; both get plain data (dicts,
-lists, ``Decimal``, dates), the same whatever renders it.
+A rep sees their own projects, a lead the team's (optionally one member's), an
+admin one team at a time (or one rep's). Open projects show in their stage; won
+and lost columns hold only projects closed in the last ``CLOSED_DAYS`` days. Each
+column carries its count, budget sum and weighted sum (budget × the stage's win
+probability) from one aggregate query, and at most ``CARDS_PER_COLUMN`` cards
+(taken per column by a window function; ``expand`` shows all of one column), so
+the query count does not grow with the number of projects.
 """
 
 import datetime
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
-from django.db.models.functions import Coalesce, Round
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from pipeline.models import CLOSED_TIERS, Pipeline, Stage
-from pipeline.services import pipeline_for
+from pipeline.models import CLOSED_TIERS, OPEN_TIERS, Pipeline, Stage, TeamPipeline
 from projects.models import Project
-from teams.errors import DomainError
 from teams.models import Team, User
 
 # Won and lost columns show what closed recently; the whole past would bury the open work.
 CLOSED_DAYS = 30
-
-_MONEY = DecimalField(max_digits=20, decimal_places=2)
-
-
-def _pipeline(*, user: User, owner: User | None, team: Team | None, pipeline) -> Pipeline:
-    if isinstance(pipeline, Pipeline):
-        return pipeline
-    if pipeline:
-        found = Pipeline.objects.filter(key=str(pipeline).strip()).first()
-        if found is None:
-            raise DomainError({"pipeline": _("Unknown pipeline “%(key)s”.") % {"key": pipeline}})
-        return found
-    if owner is not None:
-        return pipeline_for(owner=owner)
-    return pipeline_for(team_id=team.pk if team is not None else user.team_id)
+CARDS_PER_COLUMN = 100
 
 
-def board_projects(*, user: User, owner: User | None = None, team: Team | None = None):
-    """The projects a board shows: the user's scope (rep: own; lead: the team's;
-    admin: all), narrowed to one owner and/or one team."""
+@dataclass
+class BoardColumn:
+    stage: Stage
+    count: int = 0
+    budget: Decimal = Decimal("0")
+    cards: list = field(default_factory=list)
+
+    @property
+    def weighted(self) -> Decimal:
+        """The column's budget × its win probability, in yuan and fen."""
+        return (self.budget * self.stage.probability / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage.tier in CLOSED_TIERS
+
+    @property
+    def hidden(self) -> int:
+        """Cards of the column not on the board (beyond ``CARDS_PER_COLUMN``)."""
+        return self.count - len(self.cards)
+
+
+@dataclass
+class Board:
+    pipeline: Pipeline | None
+    columns: list[BoardColumn]
+    team: Team | None
+    owner: User | None
+    # The pipelines one may pick, and those holding projects of this scope (the
+    # picker is offered when there are several).
+    pipelines: list[Pipeline]
+    pipelines_in_use: list[Pipeline]
+    today: datetime.date
+    # Won and lost columns hold what closed since then.
+    closed_since: datetime.datetime
+
+    @cached_property
+    def stages(self) -> list[Stage]:
+        """The stages a project may be moved into from the board."""
+        return [column.stage for column in self.columns if not column.stage.is_archived]
+
+    @property
+    def total(self) -> int:
+        return sum(column.count for column in self.columns)
+
+
+def board_team(*, user: User, team: Team | None = None, owner: User | None = None) -> Team | None:
+    """The team whose board ``user`` sees: an admin's pick (else the rep's team, else
+    the first team), a lead's pick or own team (a team outside their scope shows no
+    projects), none for a rep (a rep's board is their own projects)."""
+    if user.is_admin:
+        if team is None and owner is not None:
+            return owner.team
+        return team or Team.objects.order_by("name", "id").first()
+    if user.is_lead:
+        # Read afresh rather than through ``user.team``, so the board costs the same
+        # queries whether or not the user object has met its team before.
+        return team or Team.objects.filter(pk=user.team_id).first()
+    return None
+
+
+def board_projects(
+    *, user: User, owner: User | None = None, team: Team | None = None, search: str = "", since: datetime.datetime
+):
+    """The projects of the board's scope (``team`` as ``board_team`` gave it), open or
+    closed since ``since``, always within what ``user`` may see."""
     projects = Project.objects.visible_to(user)
+    projects = projects.filter(owner=user) if user.is_rep else projects.filter(team=team)
     if owner is not None:
         projects = projects.filter(owner=owner)
-    if team is not None:
-        projects = projects.filter(team=team)
-    return projects
+    return projects.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=since)).search(search)
+
+
+def _chosen_pipeline(*, pipelines, in_use, requested, team_id):
+    """The pipeline asked for; else the team's or the company's default when it holds
+    projects of the scope; else the first that does; else the default."""
+    by_key = {pipeline.key: pipeline for pipeline in pipelines}
+    if requested in by_key:
+        return by_key[requested]
+    team_default = None
+    if team_id is not None:
+        team_default = TeamPipeline.objects.filter(team_id=team_id).values_list("pipeline_id", flat=True).first()
+    company_default = next((pipeline.pk for pipeline in pipelines if pipeline.is_default), None)
+    for preferred in (team_default, company_default):
+        if preferred is not None and preferred in in_use:
+            return next(pipeline for pipeline in pipelines if pipeline.pk == preferred)
+    first_in_use = next((pipeline for pipeline in pipelines if pipeline.pk in in_use), None)
+    fallback = team_default or company_default
+    return first_in_use or next((p for p in pipelines if p.pk == fallback), None) or next(iter(pipelines), None)
 
 
 def board(
@@ -54,52 +124,64 @@ def board(
     user: User,
     owner: User | None = None,
     team: Team | None = None,
-    pipeline: Pipeline | str | None = None,
+    pipeline: str | None = None,
+    search: str = "",
+    expand: str | None = None,
     now: datetime.datetime | None = None,
-) -> dict:
-    """The board of ``user``'s scope, narrowed to ``owner`` and/or ``team``, for
-    ``pipeline`` (a Pipeline or its key; default: the owner's, else the team's,
-    else the user's team default). An admin names a team or an owner (the
-    whole company is no board). Callers check that ``owner`` and ``team`` are
-    in the user's scope; anything else simply shows no projects.
+) -> Board:
+    """The board for ``user``: one column per active stage of the pipeline (plus
+    an archived stage that still holds projects), each with its figures and cards —
+    open columns with what needs a contact first (none planned, then the most
+    overdue, then longest in the stage), closed ones latest closed first. Each card
+    is a project with ``days_in_stage``, ``is_stale`` and ``is_overdue``.
+    ``expand`` (a stage key) shows every card of that column.
 
-    Open projects, and those won or lost in the last ``CLOSED_DAYS`` days. Each
-    column: its stage (key, name, tier, probability, expected days), ``count``,
-    ``budget_sum``, ``weighted_sum`` (SQL aggregates) and its ``cards``, longest
-    in the stage first. Archived stages appear only while projects sit in them.
-
-    Four queries whatever the number of projects (plus the default pipeline's
-    lookup when none is named): the pipelines, the stages, the aggregates, the cards."""
-    if user.is_admin and owner is None and team is None:
-        raise DomainError({"team": _("Choose a team (or a rep) to see a board.")})
+    Queries: the pipelines, the team's default pipeline (lead, admin, a rep in a
+    team), the per-stage figures, the stages, the cards — whatever the number of
+    projects."""
     now = now or timezone.now()
-    chosen = _pipeline(user=user, owner=owner, team=team, pipeline=pipeline)
-    pipelines = list(Pipeline.objects.filter(Q(is_archived=False) | Q(pk=chosen.pk)))
-    stages = {stage.pk: stage for stage in Stage.objects.filter(pipeline=chosen).order_by("order", "id")}
     since = now - datetime.timedelta(days=CLOSED_DAYS)
-    projects = (
-        board_projects(user=user, owner=owner, team=team)
-        .filter(state__stage__in=list(stages))
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=since))
-    )
-    weighted = Sum(ExpressionWrapper(F("budget") * F("state__stage__probability"), output_field=_MONEY)) / 100
-    totals = {
-        row["state__stage"]: row
+    team = board_team(user=user, team=team, owner=owner)
+    projects = board_projects(user=user, owner=owner, team=team, search=search, since=since)
+    pipelines = list(Pipeline.objects.filter(is_archived=False).order_by("order", "id"))
+    figures = {
+        row["state__stage_id"]: row
         for row in projects.order_by()
-        .values("state__stage")
-        .annotate(
-            count=Count("pk"),
-            budget_sum=Coalesce(Sum("budget"), Value(Decimal("0")), output_field=_MONEY),
-            weighted_sum=Coalesce(
-                Round(weighted, 2),
-                Value(Decimal("0")),
-                output_field=_MONEY,
-            ),
-        )
+        .values("state__stage_id", "state__stage__pipeline_id")
+        .annotate(count=Count("pk"), budget=Sum("budget"))
     }
-    cards = {pk: [] for pk in stages}
-    rows = (
-        projects.select_related("customer", "owner", "state")
+    in_use = {row["state__stage__pipeline_id"] for row in figures.values()}
+    team_id = team.pk if team is not None else user.team_id
+    chosen = _chosen_pipeline(pipelines=pipelines, in_use=in_use, requested=pipeline, team_id=team_id)
+    result = Board(
+        pipeline=chosen,
+        columns=[],
+        team=team,
+        owner=owner,
+        pipelines=pipelines,
+        pipelines_in_use=[p for p in pipelines if p.pk in in_use],
+        today=timezone.localdate(now),
+        closed_since=since,
+    )
+    if chosen is None:
+        return result
+    stages = list(
+        Stage.objects.filter(pipeline=chosen)
+        .filter(Q(is_archived=False) | Q(pk__in=list(figures)))
+        .order_by("order", "id")
+    )
+    columns = {stage.pk: BoardColumn(stage=stage) for stage in stages}
+    for stage_id, row in figures.items():
+        if stage_id in columns:
+            columns[stage_id].count = row["count"]
+            columns[stage_id].budget = row["budget"] or Decimal("0")
+    result.columns = list(columns.values())
+    if not any(column.count for column in result.columns):
+        return result
+    expanded = next((s.pk for s in stages if s.key == expand), None)
+    ranked = (
+        projects.filter(state__stage__in=[stage.pk for stage in stages])
+        .select_related("customer", "owner", "state")
         .only(
             "name",
             "budget",
@@ -115,53 +197,29 @@ def board(
             "state__tier",
             "state__entered_at",
         )
-        .order_by("state__entered_at", "id")
+        .annotate(
+            position=Window(
+                RowNumber(),
+                partition_by=[F("state__stage_id")],
+                order_by=[
+                    F("closed_at").desc(nulls_last=True),
+                    F("next_contact_on").asc(nulls_first=True),
+                    F("state__entered_at").asc(),
+                    F("pk").asc(),
+                ],
+            )
+        )
     )
-    for project in rows:
+    cards = ranked.filter(Q(position__lte=CARDS_PER_COLUMN) | Q(state__stage=expanded)).order_by(
+        "state__stage_id", "position"
+    )
+    for project in cards:
         state = project.state
-        stage = state.stage = stages[state.stage_id]
-        cards[stage.pk].append(
-            {
-                "id": project.pk,
-                "name": project.name,
-                "customer_name": project.customer.name,
-                "owner": project.owner_id,
-                "owner_name": project.owner.name,
-                "stage": stage.key,
-                "budget": project.budget,
-                "next_contact_on": project.next_contact_on,
-                "entered_at": state.entered_at,
-                "days_in_stage": state.days_in_stage(now),
-                "is_stale": state.is_stale(now),
-                "version": project.version,
-            }
+        state.stage = columns[state.stage_id].stage
+        project.days_in_stage = state.days_in_stage(now)
+        project.is_stale = state.is_stale(now)
+        project.is_overdue = (
+            state.tier in OPEN_TIERS and project.next_contact_on is not None and project.next_contact_on < result.today
         )
-    columns = []
-    for stage in stages.values():
-        if stage.is_archived and not cards[stage.pk]:
-            continue
-        total = totals.get(stage.pk, {})
-        columns.append(
-            {
-                "stage": stage.key,
-                "name": stage.name,
-                "tier": stage.tier,
-                "tier_name": stage.get_tier_display(),
-                "probability": stage.probability,
-                "expected_days": stage.expected_days,
-                "is_closed": stage.tier in CLOSED_TIERS,
-                "is_archived": stage.is_archived,
-                "count": total.get("count", 0),
-                "budget_sum": total.get("budget_sum", Decimal("0")),
-                "weighted_sum": total.get("weighted_sum", Decimal("0")),
-                "cards": cards[stage.pk],
-            }
-        )
-    return {
-        "pipeline": {"key": chosen.key, "name": chosen.name},
-        "pipelines": [{"key": p.key, "name": p.name} for p in pipelines],
-        "owner": owner.pk if owner is not None else None,
-        "team": team.pk if team is not None else None,
-        "closed_since": since,
-        "columns": columns,
-    }
+        columns[state.stage_id].cards.append(project)
+    return result

@@ -9,14 +9,13 @@ history holds; lists are capped and continue from a keyset cursor.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, When, Window
+from django.db.models import Case, Count, F, Q, When, Window
 from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
 
 from pipeline import exit_checks
 from pipeline.models import Activity, BudgetChange, Competitor, CompetitorKind, ProjectState, Stage, StageChange
-from projects.models import Conflict, Milestone, MilestoneChange, MilestoneKind, OwnerChange, Project, Stakeholder
-from projects.selectors import committee_candidates
+from projects.models import Conflict, Milestone, MilestoneChange, MilestoneKind, OwnerChange, Project
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -113,19 +112,6 @@ def project_key_dates(*, project: Project) -> list[dict]:
 
 
 # --- people -----------------------------------------------------------------------------------
-
-
-def project_people(*, user, project: Project) -> list:
-    """The customer's people ``user`` may pick for a contact or a key date (the
-    project's committee first, marked ``on_committee``), without those who left
-    (one query)."""
-    on_committee = Exists(Stakeholder.objects.filter(project=project, contact=OuterRef("pk")))
-    return list(
-        committee_candidates(user=user, project=project)
-        .filter(has_left=False)
-        .annotate(on_committee=on_committee)
-        .order_by("-on_committee", "name", "id")
-    )
 
 
 # --- contact log ------------------------------------------------------------------------------

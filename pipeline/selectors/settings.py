@@ -34,8 +34,9 @@ KIND_MODELS = {
     SettingsKind.TEAM_DEFAULT: TeamPipeline,
 }
 ORDER_SEPARATOR = " › "
-# What a reorder changed: every stage of a pipeline (named), or every lost reason.
+# What a reorder changed: every pipeline, every stage of a pipeline (named), or every lost reason.
 REORDERED_KINDS = {
+    SettingsKind.PIPELINE: gettext_lazy("pipelines"),
     SettingsKind.STAGE: gettext_lazy("stages of pipeline"),
     SettingsKind.LOST_REASON: gettext_lazy("lost reasons"),
 }

@@ -1,5 +1,7 @@
 """Writes on the pipeline settings: pipelines, their stages and exit checks, the
-lost reasons and each team's default pipeline (the admins' settings pages).
+lost reasons and each team's default pipeline — for the admins' settings pages and
+the API (/api/v1/pipelines/, /stages/, /lost-reasons/) alike, so both keep the same
+rules and the same change log.
 
 Every function is one transaction, locks the rows its rules read (a pipeline's
 row for any change of its stages, so two admins cannot each archive "the other"
@@ -15,6 +17,7 @@ from pipeline.settings_services.lost_reasons import (
     lost_reason_create,
     lost_reason_delete,
     lost_reason_in_use,
+    lost_reason_place,
     lost_reason_set_active,
     lost_reason_shift,
     lost_reason_update,
@@ -23,6 +26,8 @@ from pipeline.settings_services.lost_reasons import (
 from pipeline.settings_services.pipelines import (
     pipeline_archive,
     pipeline_create,
+    pipeline_delete,
+    pipeline_place,
     pipeline_restore,
     pipeline_update,
     team_defaults_set,
@@ -31,10 +36,12 @@ from pipeline.settings_services.stages import (
     exit_check_add,
     exit_check_remove,
     exit_check_set_severity,
+    exit_checks_replace,
     stage_archive,
     stage_create,
     stage_delete,
     stage_in_use,
+    stage_place,
     stage_restore,
     stage_shift,
     stage_update,
@@ -45,21 +52,26 @@ __all__ = [
     "exit_check_add",
     "exit_check_remove",
     "exit_check_set_severity",
+    "exit_checks_replace",
     "lost_reason_create",
     "lost_reason_delete",
     "lost_reason_in_use",
+    "lost_reason_place",
     "lost_reason_set_active",
     "lost_reason_shift",
     "lost_reason_update",
     "lost_reasons_reorder",
     "pipeline_archive",
     "pipeline_create",
+    "pipeline_delete",
+    "pipeline_place",
     "pipeline_restore",
     "pipeline_update",
     "stage_archive",
     "stage_create",
     "stage_delete",
     "stage_in_use",
+    "stage_place",
     "stage_restore",
     "stage_shift",
     "stage_update",

@@ -22,13 +22,19 @@ def field_values(instance, fields) -> dict:
 
 
 def record(*, user: User, kind: str, action: str, subject, pipeline=None, object_id=None, changes=()):
-    """Log one settings change; ``subject`` gives the names shown (a team gives its one name)."""
-    names = (subject.name_zh, subject.name_en) if hasattr(subject, "name_zh") else (str(subject),) * 2
+    """Log one settings change; ``subject`` gives the names shown (a team gives its one name;
+    None, a change of a whole list, none)."""
+    if subject is None:
+        names = ("", "")
+    elif hasattr(subject, "name_zh"):
+        names = (subject.name_zh, subject.name_en)
+    else:
+        names = (str(subject),) * 2
     return SettingsChange.objects.create(
         by=user,
         kind=kind,
         action=action,
-        object_id=object_id if object_id is not None else subject.pk,
+        object_id=object_id if object_id is not None or subject is None else subject.pk,
         name_zh=names[0][:100],
         name_en=names[1][:100],
         pipeline=pipeline,
@@ -69,11 +75,44 @@ def shifted(ids: list, pk, by: int) -> list:
     return ids
 
 
+def placed(rows: list, pk, order: int) -> list:
+    """The ids of ``rows`` (each with ``pk`` and ``order``) in the order they take when
+    row ``pk`` gets the order number ``order`` (what the API's ``order`` field means)."""
+    return [row.pk for row in sorted(rows, key=lambda row: (order if row.pk == pk else row.order, row.pk))]
+
+
 def renumber(model, rows: list) -> None:
     """Give ``rows`` the orders 10, 20, 30… in list order, in one statement."""
     for position, row in enumerate(rows, 1):
         row.order = position * ORDER_STEP
     model.objects.bulk_update(rows, ["order"])
+
+
+def reorder(*, user: User, model, kind: str, rows: list, ids: list, stale: str, subject=None, after=()) -> bool:
+    """Put ``rows`` in the order of ``ids`` (every one of them once), ``after`` behind
+    them, numbered 10, 20, 30…, and log it (on ``subject``'s pipeline, if it is one).
+    Refused naming ``order`` with the message ``stale`` when ``ids`` are not exactly
+    ``rows``; all or nothing. False when the order did not change."""
+    try:
+        ids = [int(pk) for pk in ids]
+    except (TypeError, ValueError):
+        ids = []
+    before = [row.pk for row in rows]
+    if sorted(ids) != sorted(before):
+        refuse(stale, "order")
+    if ids == before:
+        return False
+    by_pk = {row.pk: row for row in rows}
+    renumber(model, [by_pk[pk] for pk in ids] + list(after))
+    record(
+        user=user,
+        kind=kind,
+        action=SettingsAction.REORDERED,
+        subject=subject,
+        pipeline=subject if isinstance(subject, Pipeline) else None,
+        changes=[["order", before, ids]],
+    )
+    return True
 
 
 def lock_pipeline(pipeline: Pipeline) -> Pipeline:

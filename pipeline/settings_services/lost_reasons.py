@@ -9,7 +9,6 @@ from pipeline.models import (
     LostReason,
     ProjectState,
     SettingsAction,
-    SettingsChange,
     SettingsKind,
     StageChange,
 )
@@ -18,10 +17,12 @@ from pipeline.settings_services.common import (
     clean,
     created,
     field_values,
+    placed,
     record,
     record_diff,
     refuse,
     renumber,
+    reorder,
     shifted,
 )
 from teams.errors import DomainError, validated
@@ -116,26 +117,14 @@ def lost_reason_delete(*, user: User, reason: LostReason) -> None:
 
 
 def _reorder_reasons(*, user: User, reasons: list, reason_ids: list) -> bool:
-    try:
-        reason_ids = [int(pk) for pk in reason_ids]
-    except (TypeError, ValueError):
-        reason_ids = []
-    before = [reason.pk for reason in reasons]
-    if sorted(reason_ids) != sorted(before):
-        refuse(_("The reasons changed meanwhile: reload the page and order them again."), "order")
-    if reason_ids == before:
-        return False
-    by_pk = {reason.pk: reason for reason in reasons}
-    renumber(LostReason, [by_pk[pk] for pk in reason_ids])
-    SettingsChange.objects.create(
-        by=user,
+    return reorder(
+        user=user,
+        model=LostReason,
         kind=SettingsKind.LOST_REASON,
-        action=SettingsAction.REORDERED,
-        name_zh="",
-        name_en="",
-        changes=[["order", before, reason_ids]],
+        rows=reasons,
+        ids=reason_ids,
+        stale=_("The reasons changed meanwhile: reload the page and order them again."),
     )
-    return True
 
 
 @transaction.atomic
@@ -149,3 +138,11 @@ def lost_reason_shift(*, user: User, reason: LostReason, by: int) -> bool:
     reasons = _lock_lost_reasons()
     ids = [row.pk for row in reasons]
     return _reorder_reasons(user=user, reasons=reasons, reason_ids=shifted(ids, reason.pk, by))
+
+
+@transaction.atomic
+def lost_reason_place(*, user: User, reason: LostReason, order: int) -> bool:
+    """Put a reason where the order number ``order`` puts it (the API's ``order``); the
+    reasons are then numbered 10, 20, 30… again."""
+    reasons = _lock_lost_reasons()
+    return _reorder_reasons(user=user, reasons=reasons, reason_ids=placed(reasons, reason.pk, order))

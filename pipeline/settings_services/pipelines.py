@@ -24,11 +24,13 @@ from pipeline.settings_services.common import (
     field_values,
     lock_pipeline,
     lock_pipelines,
+    placed,
     record,
     record_diff,
     renumber,
+    reorder,
 )
-from pipeline.settings_services.stages import record_stage_created
+from pipeline.settings_services.stages import record_stage_created, stage_in_use
 from teams.errors import DomainError, collect_errors, validated
 from teams.models import User
 from teams.typography import listed
@@ -152,13 +154,8 @@ def pipeline_update(*, user: User, pipeline: Pipeline, data: dict) -> Pipeline:
     return pipeline
 
 
-@transaction.atomic
-def pipeline_archive(*, user: User, pipeline: Pipeline) -> Pipeline:
-    """Stop using a pipeline: no project starts in it any more. Refused while it is the
-    company default, a team's default, or has open projects (they finish where they are)."""
-    pipeline = lock_pipeline(pipeline)
-    if pipeline.is_archived:
-        return pipeline
+def _default_problems(pipeline: Pipeline) -> list[str]:
+    """Why no project could start in ``pipeline`` any more: it is the company's or a team's default."""
     problems = []
     if pipeline.is_default:
         problems.append(_("It is the company default: make another pipeline the default first."))
@@ -170,6 +167,17 @@ def pipeline_archive(*, user: User, pipeline: Pipeline) -> Pipeline:
             _("Teams %(teams)s start their projects in it: choose another default for them first.")
             % {"teams": listed(teams)}
         )
+    return problems
+
+
+@transaction.atomic
+def pipeline_archive(*, user: User, pipeline: Pipeline) -> Pipeline:
+    """Stop using a pipeline: no project starts in it any more. Refused while it is the
+    company default, a team's default, or has open projects (they finish where they are)."""
+    pipeline = lock_pipeline(pipeline)
+    if pipeline.is_archived:
+        return pipeline
+    problems = _default_problems(pipeline)
     open_count = ProjectState.objects.filter(stage__pipeline=pipeline, stage__tier__in=OPEN_TIERS).count()
     if open_count:
         problems.append(
@@ -200,6 +208,48 @@ def pipeline_restore(*, user: User, pipeline: Pipeline) -> Pipeline:
     pipeline.save(update_fields=["is_archived"])
     record(user=user, kind=SettingsKind.PIPELINE, action=SettingsAction.RESTORED, subject=pipeline, pipeline=pipeline)
     return pipeline
+
+
+@transaction.atomic
+def pipeline_delete(*, user: User, pipeline: Pipeline) -> None:
+    """Delete a pipeline no project has ever been in, with its stages (one in use can only
+    be archived). Refused while it is the company default or a team's default."""
+    pipelines = lock_pipelines()
+    pipeline = pipelines[pipeline.pk]
+    problems = _default_problems(pipeline)
+    if any(stage_in_use(stage) for stage in pipeline.stages.all()):
+        problems.append(
+            _("Projects have been in its stages and their history keeps them: it can be archived, not deleted.")
+        )
+    if problems:
+        raise DomainError({NON_FIELD_ERRORS: problems})
+    # The log outlives the pipeline: its entries lose the link, keep the names.
+    record(
+        user=user,
+        kind=SettingsKind.PIPELINE,
+        action=SettingsAction.DELETED,
+        subject=pipeline,
+        changes=[["key", pipeline.key, None]],
+    )
+    pipeline.stages.all().delete()
+    pipeline.delete()
+    rest = [row for row in pipelines.values() if row.pk != pipeline.pk]
+    renumber(Pipeline, sorted(rest, key=lambda row: (row.order, row.pk)))
+
+
+@transaction.atomic
+def pipeline_place(*, user: User, pipeline: Pipeline, order: int) -> bool:
+    """Put a pipeline where the order number ``order`` puts it among the pipelines (the
+    API's ``order``); they are then numbered 10, 20, 30… again."""
+    pipelines = sorted(lock_pipelines().values(), key=lambda row: (row.order, row.pk))
+    return reorder(
+        user=user,
+        model=Pipeline,
+        kind=SettingsKind.PIPELINE,
+        rows=pipelines,
+        ids=placed(pipelines, pipeline.pk, order),
+        stale=_("The pipelines changed meanwhile: reload the page and order them again."),
+    )
 
 
 @transaction.atomic

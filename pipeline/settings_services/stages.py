@@ -25,10 +25,12 @@ from pipeline.settings_services.common import (
     created,
     field_values,
     lock_pipeline,
+    placed,
     record,
     record_diff,
     refuse,
     renumber,
+    reorder,
     shifted,
 )
 from projects.models import ChecklistItem
@@ -249,27 +251,16 @@ def stage_delete(*, user: User, stage: Stage) -> None:
 
 def _reorder_stages(*, user: User, pipeline: Pipeline, stage_ids: list) -> bool:
     stages = _ordered(pipeline)
-    active = [stage for stage in stages if not stage.is_archived]
-    try:
-        stage_ids = [int(pk) for pk in stage_ids]
-    except (TypeError, ValueError):
-        stage_ids = []
-    if sorted(stage_ids) != sorted(stage.pk for stage in active):
-        refuse(_("The stages changed meanwhile: reload the page and order them again."), "order")
-    before = [stage.pk for stage in active]
-    if stage_ids == before:
-        return False
-    by_pk = {stage.pk: stage for stage in stages}
-    renumber(Stage, [by_pk[pk] for pk in stage_ids] + [stage for stage in stages if stage.is_archived])
-    record(
+    return reorder(
         user=user,
+        model=Stage,
         kind=SettingsKind.STAGE,
-        action=SettingsAction.REORDERED,
+        rows=[stage for stage in stages if not stage.is_archived],
+        ids=stage_ids,
+        stale=_("The stages changed meanwhile: reload the page and order them again."),
         subject=pipeline,
-        pipeline=pipeline,
-        changes=[["order", before, stage_ids]],
+        after=[stage for stage in stages if stage.is_archived],
     )
-    return True
 
 
 @transaction.atomic
@@ -279,14 +270,29 @@ def stages_reorder(*, user: User, pipeline: Pipeline, stage_ids: list) -> bool:
     return _reorder_stages(user=user, pipeline=lock_pipeline(pipeline), stage_ids=stage_ids)
 
 
+def _active_in_order(pipeline: Pipeline, stage: Stage) -> list[Stage]:
+    """The pipeline's active stages in order; refused when ``stage`` is not one of them."""
+    stages = list(pipeline.stages.filter(is_archived=False).order_by("order", "id"))
+    if stage.pk not in {row.pk for row in stages}:
+        refuse(_("An archived stage has no place in the order: restore it first."), "order")
+    return stages
+
+
 @transaction.atomic
 def stage_shift(*, user: User, stage: Stage, by: int) -> bool:
     """Move an active stage one place up (``by=-1``) or down (``by=1``) among the active ones."""
     pipeline = lock_pipeline(stage.pipeline)
-    ids = list(pipeline.stages.filter(is_archived=False).order_by("order", "id").values_list("pk", flat=True))
-    if stage.pk not in ids:
-        refuse(_("An archived stage has no place in the order: restore it first."), "order")
+    ids = [row.pk for row in _active_in_order(pipeline, stage)]
     return _reorder_stages(user=user, pipeline=pipeline, stage_ids=shifted(ids, stage.pk, by))
+
+
+@transaction.atomic
+def stage_place(*, user: User, stage: Stage, order: int) -> bool:
+    """Put an active stage where the order number ``order`` puts it among the active ones
+    (the API's ``order``); the stages are then numbered 10, 20, 30… again."""
+    pipeline = lock_pipeline(stage.pipeline)
+    ids = placed(_active_in_order(pipeline, stage), stage.pk, order)
+    return _reorder_stages(user=user, pipeline=pipeline, stage_ids=ids)
 
 
 # --- exit checks ------------------------------------------------------------------------------
@@ -377,3 +383,42 @@ def exit_check_remove(*, user: User, check: ExitCheck) -> None:
         changes=_check_subject(check, before=True),
     )
     check.delete()
+
+
+@transaction.atomic
+def exit_checks_replace(*, user: User, stage: Stage, checks: list[dict], prefix: str = "checks.") -> list[ExitCheck]:
+    """Make the stage's exit checks exactly ``checks`` (each a ``requirement`` or a
+    ``checklist_item``, and a ``severity``): the ones left out are removed, new ones
+    added, kept ones take the severity given; each change is logged. Every bad check
+    is named at once, as ``<prefix><index>`` or ``<prefix><index>.<field>``."""
+    lock_pipeline(stage.pipeline)
+    current = {(check.requirement, check.checklist_item_id): check for check in stage.exit_checks.all()}
+    wanted = [
+        (((check.get("requirement") or "").strip(), getattr(check.get("checklist_item"), "pk", None)), check)
+        for check in checks
+    ]
+    wanted_keys = {key for key, _check in wanted}
+    for key, check in current.items():
+        if key not in wanted_keys:
+            exit_check_remove(user=user, check=check)
+    errors, kept = {}, set()
+    for index, (key, check) in enumerate(wanted):
+        severity = check.get("severity") or Severity.WARN
+        try:
+            if key in current and key not in kept:
+                kept.add(key)
+                exit_check_set_severity(user=user, check=current[key], severity=severity)
+            else:
+                exit_check_add(
+                    user=user,
+                    stage=stage,
+                    requirement=key[0],
+                    checklist_item=check.get("checklist_item"),
+                    severity=severity,
+                )
+        except DomainError as error:
+            for name, messages in error.message_dict.items():
+                errors[f"{prefix}{index}" if name == NON_FIELD_ERRORS else f"{prefix}{index}.{name}"] = messages
+    if errors:
+        raise DomainError(errors)
+    return list(stage.exit_checks.select_related("checklist_item"))

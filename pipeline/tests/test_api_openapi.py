@@ -77,4 +77,4 @@ def test_the_history_is_a_page_of_entries(schema):
 
 def test_the_board_documents_its_parameters(schema):
     names = {parameter["name"] for parameter in schema["paths"]["/api/v1/board/"]["get"]["parameters"]}
-    assert names == {"owner", "team", "pipeline"}
+    assert names == {"owner", "team", "pipeline", "q", "expand"}

@@ -333,8 +333,8 @@ def test_the_board_costs_the_same_queries_for_5_or_40_projects(
         )
 
     def get():
-        # 1 the requester's team default pipeline, 2 the company default, 3 the
-        # pipelines, 4 the stages, 5 the per-stage sums, 6 the cards.
+        # 1 the lead's team, 2 the pipelines, 3 the per-stage sums, 4 the team's
+        # default pipeline, 5 the stages, 6 the cards.
         with django_assert_max_num_queries(6) as captured:
             response = api_for(persona).get("/api/v1/board/")
         assert response.status_code == 200

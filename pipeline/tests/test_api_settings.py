@@ -3,13 +3,24 @@ write; what is in use is archived or deactivated, never deleted; history is
 never rewritten; bad input is named."""
 
 import pytest
+from django.utils import translation
 
 from pipeline import services
-from pipeline.models import ExitCheck, LostReason, Pipeline, ProjectState, Stage, StageChange
-from pipeline.tests.api_support import EN, create_project
+from pipeline.models import ExitCheck, LostReason, Pipeline, ProjectState, SettingsChange, Stage, StageChange
+from pipeline.selectors.settings import history_entries, settings_changes
+from projects import services as project_services
 from projects.models import ChecklistItem
+from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def _create_project(user, **data):
+    return project_services.project_create(
+        user=user, customer=CustomerFactory(owner=user), data={"name": "智慧园区一期", **data}
+    )
 
 
 def _stage_state(key):
@@ -124,8 +135,10 @@ def test_an_admin_adds_a_stage_with_its_checklist(admin_api):
     assert body["checklist"][1]["label"] == item.label
 
 
-def test_renaming_and_retiering_a_stage_leaves_history_and_carries_its_projects(admin_api, rep):
-    project = create_project(rep)
+def test_renaming_and_retiering_a_stage_leaves_history_and_the_projects_standing_in_it(admin_api, rep):
+    """The settings pages' rule: a new tier applies to moves from then on; a project in
+    the stage keeps the tier it entered with until it moves."""
+    project = _create_project(rep)
     services.project_move(user=rep, project=project, stage="need_confirmed")
     response = admin_api.patch(
         "/api/v1/stages/need_confirmed/",
@@ -133,9 +146,64 @@ def test_renaming_and_retiering_a_stage_leaves_history_and_carries_its_projects(
         format="json",
     )
     assert response.status_code == 200, response.json()
-    assert ProjectState.objects.get(pk=project.pk).tier == "high_intent"
+    assert (response.json()["name_zh"], response.json()["tier"]) == ("需求已确认", "high_intent")
+    assert ProjectState.objects.get(pk=project.pk).tier == "qualified"
     change = StageChange.objects.get(project=project, to_stage__key="need_confirmed")
     assert (change.to_tier, change.from_tier) == ("qualified", "prospect")
+
+
+def test_api_writes_land_in_the_settings_change_log(admin_api, admin):
+    assert admin_api.patch("/api/v1/stages/need_confirmed/", {"probability": 40}, format="json").status_code == 200
+    assert (
+        admin_api.post(
+            "/api/v1/lost-reasons/", {"key": "timing", "name_zh": "时机不对", "name_en": "Bad timing"}, format="json"
+        ).status_code
+        == 201
+    )
+    assert admin_api.delete("/api/v1/pipelines/renewal/").status_code == 204
+    with translation.override("en"):
+        entries = history_entries(settings_changes())
+        rows = [(e.user, str(e.kind), str(e.action), e.subject) for e in entries[:3]]
+    assert rows == [
+        (admin, "pipeline", "deleted", "Renewal"),
+        (admin, "lost reason", "created", "Bad timing"),
+        (admin, "stage", "changed", "Need confirmed"),
+    ]
+    assert [(c.label, c.old, c.new) for c in entries[2].changes] == [("win probability (%)", "25", "40")]
+
+
+def test_a_refused_api_write_logs_nothing(admin_api):
+    response = admin_api.patch("/api/v1/stages/need_confirmed/", {"probability": 40, "checklist": [{}]}, format="json")
+    assert response.status_code == 400
+    assert not SettingsChange.objects.exists()
+    assert Stage.objects.get(key="need_confirmed").probability == 25
+
+
+def test_the_order_sent_places_the_stage_and_the_stages_are_renumbered(admin_api):
+    response = admin_api.patch("/api/v1/stages/payment/", {"order": 15}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["order"] == 20
+    keys = list(Stage.objects.filter(pipeline__key="new_business").values_list("key", "order"))
+    assert keys == [
+        ("prospect", 10),
+        ("payment", 20),
+        ("need_confirmed", 30),
+        ("proposal_accepted", 40),
+        ("contract_legal", 50),
+        ("won", 60),
+        ("lost", 70),
+    ]
+    assert SettingsChange.objects.get().action == "reordered"
+
+
+def test_an_archived_stage_takes_no_order_until_restored(admin_api):
+    assert admin_api.patch("/api/v1/stages/renewal_quote/", {"is_archived": True}, format="json").status_code == 200
+    response = admin_api.patch("/api/v1/stages/renewal_quote/", {"order": 5}, format="json")
+    assert response.status_code == 400
+    assert "order" in response.json()["errors"]
+    response = admin_api.patch("/api/v1/stages/renewal_quote/", {"is_archived": False, "order": 5}, format="json")
+    assert response.status_code == 200, response.json()
+    assert Stage.objects.filter(pipeline__key="renewal").values_list("key", flat=True)[0] == "renewal_quote"
 
 
 def test_the_checklist_sent_replaces_the_stages_checks(admin_api):
@@ -177,7 +245,7 @@ def test_bad_stage_changes_are_named_and_nothing_changes(admin_api, body, field)
 
 
 def test_a_stage_with_projects_keeps_its_outcome(admin_api, rep):
-    create_project(rep, stage="need_confirmed")
+    _create_project(rep, stage="need_confirmed")
     before = _stage_state("need_confirmed")
     response = admin_api.patch("/api/v1/stages/need_confirmed/", {"tier": "won"}, format="json")
     assert response.status_code == 400
@@ -186,17 +254,23 @@ def test_a_stage_with_projects_keeps_its_outcome(admin_api, rep):
 
 
 def test_a_stage_in_use_is_archived_not_deleted(admin_api, rep):
-    create_project(rep)
+    project = _create_project(rep)
     response = admin_api.delete("/api/v1/stages/prospect/", **EN)
     assert response.status_code == 400
     assert "archive" in response.json()["detail"]
     assert Stage.objects.filter(key="prospect").exists()
+    # Not while an open project stands in it: it is moved on first.
+    response = admin_api.patch("/api/v1/stages/prospect/", {"is_archived": True}, format="json", **EN)
+    assert response.status_code == 400
+    assert "1 open project is in this stage" in response.json()["errors"]["is_archived"][0]
+    assert not Stage.objects.get(key="prospect").is_archived
+    services.project_move(user=rep, project=project, stage="need_confirmed")
     assert admin_api.patch("/api/v1/stages/prospect/", {"is_archived": True}, format="json").status_code == 200
     assert Stage.objects.get(key="prospect").is_archived
 
 
 def test_a_stage_a_project_only_passed_through_is_in_use_too(admin_api, rep):
-    project = create_project(rep)
+    project = _create_project(rep)
     services.project_move(user=rep, project=project, stage="need_confirmed")
     services.project_move(user=rep, project=project, stage="prospect")
     assert admin_api.delete("/api/v1/stages/need_confirmed/").status_code == 400
@@ -237,6 +311,8 @@ def test_an_admin_creates_a_pipeline_and_makes_it_the_default(admin_api):
         format="json",
     )
     assert response.status_code == 201, response.json()
+    # Usable at once, as on the settings pages: an open, a won and a lost stage.
+    assert response.json()["stages"] == ["expansion_prospect", "expansion_won", "expansion_lost"]
     assert list(Pipeline.objects.filter(is_default=True).values_list("key", flat=True)) == ["expansion"]
 
 
@@ -259,7 +335,7 @@ def test_bad_pipeline_changes_are_named(admin_api, body, field):
 
 
 def test_a_pipeline_in_use_or_the_default_is_not_deleted(admin_api, rep):
-    create_project(rep, kind="renewal")
+    _create_project(rep, kind="renewal")
     assert admin_api.delete("/api/v1/pipelines/new_business/").status_code == 400
     assert admin_api.delete("/api/v1/pipelines/renewal/").status_code == 400
     assert Pipeline.objects.count() == 2
@@ -275,7 +351,7 @@ def test_lost_reasons_are_added_deactivated_and_kept_once_used(admin_api, rep):
         "/api/v1/lost-reasons/", {"key": "timing", "name_zh": "时机不对", "name_en": "Bad timing"}, format="json"
     )
     assert response.status_code == 201
-    project = create_project(rep)
+    project = _create_project(rep)
     services.project_move(user=rep, project=project, stage="lost", lost_reason="timing")
     assert admin_api.delete("/api/v1/lost-reasons/timing/").status_code == 400
     assert admin_api.patch("/api/v1/lost-reasons/timing/", {"is_active": False}, format="json").status_code == 200

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from pipeline import services
 from pipeline.models import ExitCheck, Pipeline, ProjectState, Stage, StageChange
-from pipeline.selectors.board_page import board_page
+from pipeline.selectors.board import board
 from projects import services as project_services
 from projects.models import Project
 from tests.factories import ContactFactory, CustomerFactory
@@ -207,12 +207,44 @@ def test_board_queries_do_not_grow_with_the_projects(
 
 
 def test_the_selector_caps_a_column_and_expands_it_on_demand(rep, monkeypatch):
-    monkeypatch.setattr("pipeline.selectors.board_page.CARDS_PER_COLUMN", 3)
+    monkeypatch.setattr("pipeline.selectors.board.CARDS_PER_COLUMN", 3)
     for index in range(5):
         _project(rep, f"项目{index}")
-    column = board_page(user=rep).columns[0]
+    column = board(user=rep).columns[0]
     assert (column.count, len(column.cards), column.hidden) == (5, 3, 2)
-    assert len(board_page(user=rep, expand="prospect").columns[0].cards) == 5
+    assert len(board(user=rep, expand="prospect").columns[0].cards) == 5
+
+
+def test_the_api_answers_what_the_page_shows(lead_client, lead_api, rep, other_rep, monkeypatch):
+    monkeypatch.setattr("pipeline.selectors.board.CARDS_PER_COLUMN", 2)
+    for index in range(4):
+        _project(rep if index % 2 else other_rep, f"项目{index}", budget=f"{1000 * (index + 1)}.05")
+    overdue = _project(rep, "逾期项目", stage="need_confirmed")
+    Project.objects.filter(pk=overdue.pk).update(next_contact_on=timezone.localdate() - timedelta(days=1))
+    shown = lead_client.get(BOARD).context["board"]
+    body = lead_api.get("/api/v1/board/").json()
+
+    def figures(column):
+        return (column.stage.key, column.count, f"{column.budget:.2f}", f"{column.weighted:.2f}", column.hidden)
+
+    def cards(column):
+        return [(card.pk, card.is_stale, card.is_overdue, card.days_in_stage) for card in column.cards]
+
+    assert [(c["stage"], c["count"], c["budget_sum"], c["weighted_sum"], c["hidden"]) for c in body["columns"]] == [
+        figures(column) for column in shown.columns
+    ]
+    assert [
+        [(card["id"], card["is_stale"], card["is_overdue"], card["days_in_stage"]) for card in c["cards"]]
+        for c in body["columns"]
+    ] == [cards(column) for column in shown.columns]
+    prospect, need = body["columns"][:2]
+    assert (prospect["count"], prospect["hidden"], len(prospect["cards"])) == (4, 2, 2)
+    assert (need["cards"][0]["id"], need["cards"][0]["is_overdue"]) == (overdue.pk, True)
+    # "Show more" on the page is ?column=<stage>; in the API, expand=<stage>.
+    expanded = lead_api.get("/api/v1/board/", {"expand": "prospect"}).json()["columns"][0]
+    assert (len(expanded["cards"]), expanded["hidden"]) == (4, 0)
+    searched = lead_api.get("/api/v1/board/", {"q": "逾期"}).json()
+    assert [card["id"] for column in searched["columns"] for card in column["cards"]] == [overdue.pk]
 
 
 # --- moves -------------------------------------------------------------------------------------

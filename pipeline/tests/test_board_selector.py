@@ -1,5 +1,6 @@
-"""The board selector (``pipeline.selectors.board``): scope per role, columns and
-their sums, cards, stale marks, closed and archived columns, and its query budget."""
+"""The board selector (``pipeline.selectors.board``, read by the page and the API):
+scope per role, columns and their sums, cards, stale marks, closed and archived
+columns, and its query budget."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -10,20 +11,25 @@ from django.utils import timezone
 from pipeline import services
 from pipeline.models import Stage
 from pipeline.selectors.board import CLOSED_DAYS, board
-from pipeline.tests.api_support import create_project
-from teams.errors import DomainError
+from projects import services as project_services
+from projects.models import Project
+from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
 NEW_BUSINESS = ["prospect", "need_confirmed", "proposal_accepted", "contract_legal", "payment", "won", "lost"]
 
 
+def _create(user, name="智慧园区一期", **data):
+    return project_services.project_create(user=user, customer=CustomerFactory(owner=user), data={"name": name, **data})
+
+
 def _columns(result):
-    return {column["stage"]: column for column in result["columns"]}
+    return {column.stage.key: column for column in result.columns}
 
 
 def _card_ids(result):
-    return {card["id"] for column in result["columns"] for card in column["cards"]}
+    return {card.pk for column in result.columns for card in column.cards}
 
 
 @pytest.fixture
@@ -31,50 +37,49 @@ def deals(rep, other_rep, outsider_rep):
     """rep: two prospects and one deal at proposal_accepted; other_rep: one
     need_confirmed deal; outsider_rep (other team): one prospect."""
     return {
-        "rep_small": create_project(rep, "小项目", budget="100000"),
-        "rep_plain": create_project(rep, "无预算项目"),
-        "rep_big": create_project(rep, "大项目", stage="proposal_accepted", budget="2000000"),
-        "other": create_project(other_rep, "同组项目", stage="need_confirmed", budget="500000"),
-        "outsider": create_project(outsider_rep, "外组项目", budget="300000"),
+        "rep_small": _create(rep, "小项目", budget="100000"),
+        "rep_plain": _create(rep, "无预算项目"),
+        "rep_big": _create(rep, "大项目", stage="proposal_accepted", budget="2000000"),
+        "other": _create(other_rep, "同组项目", stage="need_confirmed", budget="500000"),
+        "outsider": _create(outsider_rep, "外组项目", budget="300000"),
     }
 
 
 def test_a_rep_sees_their_own_projects_by_stage_with_sums(rep, deals):
     result = board(user=rep)
-    assert result["pipeline"]["key"] == "new_business"
-    assert [column["stage"] for column in result["columns"]] == NEW_BUSINESS
+    assert result.pipeline.key == "new_business"
+    assert [column.stage.key for column in result.columns] == NEW_BUSINESS
     columns = _columns(result)
     assert _card_ids(result) == {deals["rep_small"].pk, deals["rep_plain"].pk, deals["rep_big"].pk}
     prospect = columns["prospect"]
     # 10 % probability: 100,000 → 10,000; a project without a budget counts, adds nothing.
-    assert (prospect["count"], prospect["budget_sum"], prospect["weighted_sum"]) == (
-        2,
-        Decimal("100000"),
-        Decimal("10000"),
-    )
+    assert (prospect.count, prospect.budget, prospect.weighted) == (2, Decimal("100000"), Decimal("10000"))
     proposal = columns["proposal_accepted"]
-    assert (proposal["count"], proposal["budget_sum"], proposal["weighted_sum"]) == (
-        1,
+    assert (proposal.count, proposal.budget, proposal.weighted) == (1, Decimal("2000000"), Decimal("1000000"))
+    assert (columns["won"].count, columns["won"].budget, columns["won"].cards) == (0, Decimal("0"), [])
+    assert columns["won"].is_closed and not prospect.is_closed
+    (card,) = proposal.cards
+    assert (card.pk, card.name, card.customer.name, card.owner, card.budget) == (
+        deals["rep_big"].pk,
+        "大项目",
+        deals["rep_big"].customer.name,
+        rep,
         Decimal("2000000"),
-        Decimal("1000000"),
     )
-    assert (columns["won"]["count"], columns["won"]["budget_sum"], columns["won"]["cards"]) == (0, Decimal("0"), [])
-    assert columns["won"]["is_closed"] and not prospect["is_closed"]
-    card = proposal["cards"][0]
-    assert card == {
-        "id": deals["rep_big"].pk,
-        "name": "大项目",
-        "customer_name": deals["rep_big"].customer.name,
-        "owner": rep.pk,
-        "owner_name": rep.name,
-        "stage": "proposal_accepted",
-        "budget": Decimal("2000000"),
-        "next_contact_on": None,
-        "entered_at": card["entered_at"],
-        "days_in_stage": 0,
-        "is_stale": False,
-        "version": deals["rep_big"].version,
-    }
+    assert (card.state.stage.key, card.next_contact_on, card.days_in_stage, card.is_stale, card.is_overdue) == (
+        "proposal_accepted",
+        None,
+        0,
+        False,
+        False,
+    )
+    assert card.version == deals["rep_big"].version
+
+
+def test_the_weighted_sum_is_in_fen(rep):
+    _create(rep, "零头项目", stage="need_confirmed", budget="1000.02")
+    # 25 % of 1,000.02 is 250.005: rounded half up, as money is.
+    assert _columns(board(user=rep))["need_confirmed"].weighted == Decimal("250.01")
 
 
 def test_a_lead_sees_the_team_and_filters_by_rep(lead, rep, other_rep, deals):
@@ -82,9 +87,9 @@ def test_a_lead_sees_the_team_and_filters_by_rep(lead, rep, other_rep, deals):
     assert _card_ids(team_board) == {deals[key].pk for key in ("rep_small", "rep_plain", "rep_big", "other")}
     only_other = board(user=lead, owner=other_rep)
     assert _card_ids(only_other) == {deals["other"].pk}
-    assert only_other["owner"] == other_rep.pk
-    assert _columns(only_other)["need_confirmed"]["count"] == 1
-    assert _columns(only_other)["prospect"]["count"] == 0
+    assert only_other.owner == other_rep
+    assert _columns(only_other)["need_confirmed"].count == 1
+    assert _columns(only_other)["prospect"].count == 0
 
 
 def test_an_owner_or_team_outside_the_scope_shows_nothing(rep, other_rep, other_lead, outsider_rep, deals):
@@ -93,70 +98,91 @@ def test_an_owner_or_team_outside_the_scope_shows_nothing(rep, other_rep, other_
     assert _card_ids(board(user=other_lead)) == {deals["outsider"].pk}
 
 
-def test_an_admin_names_a_team_or_a_rep(admin, rep, outsider_rep, deals):
-    with pytest.raises(DomainError) as error:
-        board(user=admin)
-    assert "team" in error.value.message_dict
+def test_an_admin_sees_a_team_or_a_rep(admin, rep, outsider_rep, deals):
     assert _card_ids(board(user=admin, team=outsider_rep.team)) == {deals["outsider"].pk}
     assert _card_ids(board(user=admin, owner=rep)) == {deals[key].pk for key in ("rep_small", "rep_plain", "rep_big")}
+    first_team = board(user=admin)
+    assert first_team.team is not None
+    assert _card_ids(first_team) == {p.pk for p in deals.values() if p.team_id == first_team.team.pk}
 
 
 def test_cards_long_in_their_stage_are_stale_and_come_first(rep):
-    old = create_project(rep, "老项目", opened_at=timezone.now() - timedelta(days=45))
-    fresh = create_project(rep, "新项目", opened_at=timezone.now() - timedelta(days=3))
-    cards = _columns(board(user=rep))["prospect"]["cards"]
-    assert [card["id"] for card in cards] == [old.pk, fresh.pk]
+    old = _create(rep, "老项目", opened_at=timezone.now() - timedelta(days=45))
+    fresh = _create(rep, "新项目", opened_at=timezone.now() - timedelta(days=3))
+    cards = _columns(board(user=rep))["prospect"].cards
+    assert [card.pk for card in cards] == [old.pk, fresh.pk]
     # prospect expects 30 days.
-    assert [(card["days_in_stage"], card["is_stale"]) for card in cards] == [(45, True), (3, False)]
+    assert [(card.days_in_stage, card.is_stale) for card in cards] == [(45, True), (3, False)]
+
+
+def test_cards_without_a_next_contact_or_overdue_come_before_the_planned_ones(rep):
+    today = timezone.localdate()
+    planned = _create(rep, "已约", next_contact_on=today + timedelta(days=2))
+    unplanned = _create(rep, "未约")
+    overdue = _create(rep, "逾期", next_contact_on=today + timedelta(days=1))
+    Project.objects.filter(pk=overdue.pk).update(next_contact_on=today - timedelta(days=2))
+    cards = _columns(board(user=rep))["prospect"].cards
+    assert [(card.pk, card.is_overdue) for card in cards] == [
+        (unplanned.pk, False),
+        (overdue.pk, True),
+        (planned.pk, False),
+    ]
 
 
 def test_closed_columns_show_only_recent_closings(rep):
-    long_ago = create_project(rep, "早已赢单", opened_at=timezone.now() - timedelta(days=200))
+    long_ago = _create(rep, "早已赢单", opened_at=timezone.now() - timedelta(days=200))
     services.project_move(user=rep, project=long_ago, stage="won", at=timezone.now() - timedelta(days=CLOSED_DAYS + 1))
-    recent = create_project(rep, "刚输单", budget="400000")
+    recent = _create(rep, "刚输单", budget="400000")
     services.project_move(user=rep, project=recent, stage="lost", lost_reason="price")
     columns = _columns(board(user=rep))
-    assert [card["id"] for card in columns["lost"]["cards"]] == [recent.pk]
-    assert columns["lost"]["budget_sum"] == Decimal("400000")
-    assert columns["lost"]["weighted_sum"] == Decimal("0")
-    assert (columns["won"]["count"], columns["won"]["cards"]) == (0, [])
+    assert [card.pk for card in columns["lost"].cards] == [recent.pk]
+    assert not columns["lost"].cards[0].is_overdue
+    assert columns["lost"].budget == Decimal("400000")
+    assert columns["lost"].weighted == Decimal("0")
+    assert (columns["won"].count, columns["won"].cards) == (0, [])
 
 
 def test_an_archived_stage_shows_only_while_projects_sit_in_it(rep):
-    project = create_project(rep, stage="need_confirmed")
+    project = _create(rep, stage="need_confirmed")
     Stage.objects.filter(key__in=["need_confirmed", "payment"]).update(is_archived=True)
     columns = _columns(board(user=rep))
     assert "payment" not in columns
-    assert columns["need_confirmed"]["is_archived"]
-    assert [card["id"] for card in columns["need_confirmed"]["cards"]] == [project.pk]
+    assert columns["need_confirmed"].stage.is_archived
+    assert [card.pk for card in columns["need_confirmed"].cards] == [project.pk]
 
 
 def test_another_pipeline_by_key_and_an_unknown_key(rep):
-    renewal = create_project(rep, "续约项目", kind="renewal")
-    create_project(rep, "新业务项目")
+    renewal = _create(rep, "续约项目", kind="renewal")
+    plain = _create(rep, "新业务项目")
     result = board(user=rep, pipeline="renewal")
-    assert result["pipeline"]["key"] == "renewal"
+    assert result.pipeline.key == "renewal"
     assert _card_ids(result) == {renewal.pk}
-    assert {p["key"] for p in result["pipelines"]} == {"new_business", "renewal"}
-    with pytest.raises(DomainError) as error:
-        board(user=rep, pipeline="no-such-pipeline")
-    assert "pipeline" in error.value.message_dict
+    assert {p.key for p in result.pipelines} == {"new_business", "renewal"}
+    assert {p.key for p in result.pipelines_in_use} == {"new_business", "renewal"}
+    # An unknown key shows the default pipeline, the one the projects are in.
+    assert _card_ids(board(user=rep, pipeline="no-such-pipeline")) == {plain.pk}
+
+
+def test_without_projects_in_the_default_pipeline_the_board_opens_on_one_that_has_some(rep):
+    renewal = _create(rep, "续约项目", kind="renewal")
+    result = board(user=rep)
+    assert (result.pipeline.key, _card_ids(result)) == ("renewal", {renewal.pk})
 
 
 def test_the_board_costs_the_same_queries_for_few_or_many_projects(lead, rep, other_rep, django_assert_max_num_queries):
     def count_queries():
-        # 1 the team's default pipeline, 2 the company default, 3 the pipelines,
-        # 4 the stages, 5 the per-stage aggregates, 6 the cards (customer, owner and state joined).
+        # 1 the lead's team, 2 the pipelines, 3 the per-stage figures, 4 the team's
+        # default pipeline, 5 the stages, 6 the cards (customer, owner and state joined).
         with django_assert_max_num_queries(6) as captured:
             result = board(user=lead)
         return len(captured.captured_queries), result
 
     for n in range(3):
-        create_project(rep if n % 2 else other_rep, f"项目{n}", budget="1000")
+        _create(rep if n % 2 else other_rep, f"项目{n}", budget="1000")
     few, result = count_queries()
-    assert sum(column["count"] for column in result["columns"]) == 3
+    assert result.total == 3
     for n in range(3, 40):
-        create_project(rep if n % 2 else other_rep, f"项目{n}", budget="1000", stage="need_confirmed")
+        _create(rep if n % 2 else other_rep, f"项目{n}", budget="1000", stage="need_confirmed")
     many, result = count_queries()
-    assert sum(column["count"] for column in result["columns"]) == 40
+    assert result.total == 40
     assert few == many

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.choices import BuyingRole
 from pipeline import services
-from pipeline.models import Activity, ProjectState, StageChange
+from pipeline.models import Activity, ProjectState, Stage, StageChange
 from pipeline.selectors import my_day
 from pipeline.views import my_day as my_day_views
 from projects.models import Project, Stakeholder
@@ -254,12 +254,13 @@ def test_the_dialog_offers_the_customers_people_committee_first(rep_client, rep)
     assert "赵主任 (信息中心主任) · Decision maker" in html
     assert "钱离职" not in html and "孙外人" not in html
     # Defaults that make it two clicks: a kind, now, and the next contact a week ahead with quick picks.
-    assert 'option value="call" selected' in html
+    assert re.search(r'name="kind" value="call"[^>]* checked', html)
     assert f'value="{(_today() + timedelta(days=7)).isoformat()}"' in html
     for days in (1, 3, 7):
         assert f'data-set-date="{(_today() + timedelta(days=days)).isoformat()}"' in html
-    # The project's other stages, but not lost (which needs its reason elsewhere).
-    assert "Stay in “Prospect”" in html and "Need confirmed" in html and ">Lost<" not in html
+    # The project's other stages, lost among them with its reason, as on the project page.
+    assert "Stay in “Prospect”" in html and "Need confirmed" in html
+    assert re.search(r'<option value="lost" data-lost="">', html) and 'name="lost_reason"' in html
 
 
 def test_logging_from_my_day_replaces_the_sections_without_the_row(rep_client, rep, day):
@@ -291,7 +292,8 @@ def test_a_stale_row_stays_updated_unless_the_stage_moves(rep_client, day):
     response = rep_client.post(_log_url(project), _log_data(), **HTMX)
     assert "停滞四十天" in _section_html(response.content.decode(), "stale")
 
-    moved = rep_client.post(_log_url(project), _log_data(move_to=project.state.stage.pk + 1), **HTMX)
+    later = Stage.objects.filter(pipeline=project.state.stage.pipeline, order__gt=project.state.stage.order)
+    moved = rep_client.post(_log_url(project), _log_data(move_to=later.order_by("order").first().key), **HTMX)
     assert moved.status_code == 200
     assert "停滞四十天" not in _section_html(moved.content.decode(), "stale")
     assert StageChange.objects.filter(project=project).count() == 2
@@ -352,12 +354,28 @@ def test_a_blocked_move_is_shown_beside_the_stage_and_nothing_is_stored(rep_clie
     project = _project(rep, "需要决策人", next_in=-1)
     services.project_move(user=rep, project=project, stage="need_confirmed", at=timezone.now() - timedelta(hours=1))
     project.refresh_from_db()
-    target = project.state.stage.pk + 1  # proposal_accepted: leaving need_confirmed needs a decision maker
-    response = rep_client.post(_log_url(project), _log_data(move_to=target), **HTMX)
+    # Leaving need_confirmed needs a decision maker.
+    response = rep_client.post(_log_url(project), _log_data(move_to="proposal_accepted"), **HTMX)
     assert re.search(r'id="log_move_to_error"><li>Before leaving', response.content.decode())
     assert not Activity.objects.exists()
     assert ProjectState.objects.get(pk=project.pk).stage.key == "need_confirmed"
     assert Project.objects.get(pk=project.pk).next_contact_on == _today() - timedelta(days=1)
+
+
+def test_a_contact_may_lose_the_project_with_its_reason_and_needs_no_next_contact(rep_client, rep):
+    project = _project(rep, "客户选了别家", next_in=-1)
+    refused = rep_client.post(_log_url(project), _log_data(move_to="lost", next_contact_on=""), **HTMX)
+    assert re.search(r'id="log_lost_reason_error"><li>Say why the project was lost.', refused.content.decode())
+    assert not Activity.objects.exists()
+    assert ProjectState.objects.get(pk=project.pk).stage.key == "prospect"
+
+    data = _log_data(move_to="lost", lost_reason="price", lost_note="对方便宜两成", next_contact_on="")
+    response = rep_client.post(_log_url(project), data, **HTMX)
+    assert response.status_code == 200 and "HX-Trigger" in response
+    state = ProjectState.objects.select_related("stage", "lost_reason").get(pk=project.pk)
+    assert (state.stage.key, state.lost_reason.key, state.lost_note) == ("lost", "price", "对方便宜两成")
+    assert Project.objects.get(pk=project.pk).closed_at is not None
+    assert Activity.objects.get().project == project
 
 
 def test_errors_come_in_the_users_language(rep_client, day):

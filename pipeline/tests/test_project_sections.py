@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.choices import BuyingRole
 from pipeline import services
 from pipeline.models import Activity, BudgetChange, Competitor, StageChange
 from pipeline.tests.project_helpers import create_project as _create
@@ -510,6 +511,34 @@ def test_a_blocked_move_with_a_contact_is_named_on_the_move_and_nothing_is_store
     assert error and "A decision maker is on the buying committee" in error.group(1)
     assert not Activity.objects.exists()
     assert _fresh(project).state.stage.key == "need_confirmed"
+
+
+def test_the_contact_log_offers_what_my_day_offers(rep_client, project):
+    """One form serves both pages: committee first, quick picks, a week ahead, lost with its reason."""
+    boss = ContactFactory(customer=project.customer, name="赵主任", title="信息中心主任")
+    plain = ContactFactory(customer=project.customer, name="艾平常")
+    Stakeholder.objects.create(project=project, contact=boss, role=BuyingRole.DECISION_MAKER)
+    html = rep_client.get(project.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = html[html.index('id="pipeline-activities"') : html.index('id="pipeline-timeline"')]
+    assert re.findall(r'name="activity-contacts" value="(\d+)"', html) == [str(boss.pk), str(plain.pk)]
+    assert "赵主任 (信息中心主任) · Decision maker" in html
+    week = (timezone.localdate() + timedelta(days=7)).isoformat()
+    assert f'data-set-date="{week}"' in html and f'value="{week}"' in html
+    assert "Stay in “Prospect”" in html and '<option value="lost" data-lost="">' in html
+    assert 'name="activity-lost_reason"' in html
+
+
+def test_a_contact_may_lose_the_project_with_its_reason(rep_client, project):
+    refused = _log(rep_client, project, move_to="lost", next_contact_on="")
+    assert refused.status_code == 400
+    assert 'id="id_activity-lost_reason_error"' in refused.content.decode()
+    assert not Activity.objects.exists() and _fresh(project).state.stage.key == "prospect"
+
+    response = _log(rep_client, project, move_to="lost", lost_reason="price", lost_note="价格高", next_contact_on="")
+    assert response.status_code == 200
+    state = _fresh(project).state
+    assert (state.stage.key, state.lost_reason.key, state.lost_note) == ("lost", "price", "价格高")
+    assert Activity.objects.get().project == project
 
 
 def test_the_contact_log_loads_more_by_its_cursor(rep_client, project, rep):

@@ -321,6 +321,19 @@ def test_logging_a_contact_can_move_the_stage(project, rep):
     assert _history(project) == ["prospect", "need_confirmed"]
 
 
+def test_a_contact_that_loses_the_project_needs_the_reason_and_no_next_contact(project, rep):
+    data = {"kind": "call", "occurred_at": timezone.now() - timedelta(minutes=5), "summary": "客户选了别家"}
+    errors = _errors(lambda: services.activity_log(user=rep, project=project, move_to="lost", **data))
+    assert set(errors) == {"lost_reason"}
+    assert not Activity.objects.exists()
+    services.activity_log(
+        user=rep, project=project, move_to="lost", lost_reason="chose_competitor", lost_note="对方报价低", **data
+    )
+    state = ProjectState.objects.get(pk=project.pk)
+    assert (state.stage.key, state.lost_reason.key, state.lost_note) == ("lost", "chose_competitor", "对方报价低")
+    assert _history(project) == ["prospect", "lost"]
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -162,6 +162,45 @@ def test_an_unused_pipeline_is_archived_and_no_project_starts_in_it_any_more(adm
     assert actions == ["archived", "restored"]
 
 
+def test_deleting_a_pipeline_in_use_is_refused_with_each_reason(admin, rep, team):
+    pipeline = _new_business()
+    TeamPipeline.objects.create(team=team, pipeline=pipeline)
+    _project(rep)
+    problems = _errors(lambda: settings_services.pipeline_delete(user=admin, pipeline=pipeline))[NON_FIELD_ERRORS]
+    assert len(problems) == 3
+    assert "company default" in problems[0] and "华东一组" in problems[1] and "archived, not deleted" in problems[2]
+    assert Stage.objects.filter(pipeline=pipeline).count() == len(NEW_BUSINESS)
+    assert not SettingsChange.objects.exists()
+
+
+def test_an_unused_pipeline_is_deleted_with_its_stages_and_the_log_keeps_its_name(admin):
+    renewal = Pipeline.objects.get(key="renewal")
+    settings_services.pipeline_delete(user=admin, pipeline=renewal)
+    assert not Stage.objects.filter(key__startswith="renewal").exists()
+    assert list(Pipeline.objects.values_list("key", "order")) == [("new_business", 10)]
+    (row,) = SettingsChange.objects.all()
+    assert (row.kind, row.action, row.name_en, row.pipeline, row.changes) == (
+        "pipeline",
+        "deleted",
+        "Renewal",
+        None,
+        [["key", "renewal", None]],
+    )
+
+
+def test_an_order_number_places_a_pipeline_and_the_reorder_is_logged(admin):
+    renewal = Pipeline.objects.get(key="renewal")
+    assert settings_services.pipeline_place(user=admin, pipeline=renewal, order=5)
+    assert list(Pipeline.objects.order_by("order").values_list("key", "order")) == [
+        ("renewal", 10),
+        ("new_business", 20),
+    ]
+    assert not settings_services.pipeline_place(user=admin, pipeline=renewal, order=1)
+    (entry,) = history_entries(settings_changes())
+    assert (entry.action, entry.kind) == ("reordered", "pipelines")
+    assert entry.changes[0].new == "Renewal › New business"
+
+
 def test_team_defaults_are_set_changed_and_cleared(admin, rep, team, other_team):
     renewal = Pipeline.objects.get(key="renewal")
     settings_services.pipeline_update(user=admin, pipeline=renewal, data={"kind": ""})
@@ -394,6 +433,39 @@ def test_exit_checks_are_added_changed_and_removed_and_each_is_logged(admin, rep
     assert [(c.label, c.old, c.new) for c in entries[0].changes] == [("requirement", "The budget is known", "")]
     assert [(c.label, c.old, c.new) for c in entries[1].changes] == [("if missing", "Block", "Warn")]
     assert [(c.label, c.new) for c in entries[2].changes] == [("checklist item", item.label), ("if missing", "Warn")]
+
+
+def test_a_replaced_checklist_keeps_adds_and_removes_checks_each_logged(admin):
+    stage = _stage("need_confirmed")
+    item = ChecklistItem.objects.filter(is_active=True).first()
+    kept = stage.exit_checks.get(requirement="decision_maker")
+    checks = settings_services.exit_checks_replace(
+        user=admin,
+        stage=stage,
+        checks=[{"requirement": "decision_maker", "severity": "warn"}, {"checklist_item": item}],
+    )
+    assert [(c.pk == kept.pk, c.requirement, c.checklist_item, c.severity) for c in checks] == [
+        (True, "decision_maker", None, "warn"),
+        (False, "", item, "warn"),
+    ]
+    actions = SettingsChange.objects.filter(kind=SettingsKind.EXIT_CHECK).values_list("action", flat=True)
+    assert sorted(actions) == ["changed", "created", "deleted", "deleted"]
+
+
+def test_every_bad_check_of_a_replaced_checklist_is_named_and_nothing_changes(admin):
+    stage = _stage("need_confirmed")
+    before = list(stage.exit_checks.values_list("pk", "requirement", "severity"))
+    errors = _errors(
+        lambda: settings_services.exit_checks_replace(
+            user=admin,
+            stage=stage,
+            checks=[{"requirement": "budget"}, {}, {"requirement": "a_wish"}, {"requirement": "budget"}],
+            prefix="checklist.",
+        )
+    )
+    assert set(errors) == {"checklist.1", "checklist.2.requirement", "checklist.3.requirement"}
+    assert list(stage.exit_checks.values_list("pk", "requirement", "severity")) == before
+    assert not SettingsChange.objects.exists()
 
 
 @pytest.mark.parametrize(

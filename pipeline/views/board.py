@@ -21,7 +21,7 @@ from django.views import View
 
 from pipeline import services
 from pipeline.models import LostReason, ProjectState, Stage
-from pipeline.selectors.board_page import CLOSED_DAYS, board_page, board_team
+from pipeline.selectors import board as board_selector
 from projects.models import Project
 from teams.errors import ConflictError, DomainError
 from teams.mixins import add_domain_error
@@ -47,14 +47,15 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, data, *, user):
         super().__init__(data)
-        # The team whose board an admin sees (the picked one, else the first); leads and reps have theirs.
-        self.team = None
+        # The team whose board an admin sees (the picked one, else the first); a lead's own
+        # (the page has it at hand: the selector need not read it again); none for a rep.
+        self.team = user.team if user.is_lead else None
         if user.is_admin:
             teams = Team.objects.visible_to(user).order_by("name", "id")
             self.fields["team"].queryset = teams
             self.fields["team"].empty_label = None
             chosen = teams.filter(pk=data.get("team")).first() if str(data.get("team", "")).isdigit() else None
-            team = self.team = board_team(user=user, team=chosen)
+            team = self.team = board_selector.board_team(user=user, team=chosen)
             members = User.objects.filter(team=team) if team is not None else User.objects.none()
         else:
             members = User.objects.visible_to(user) if user.is_lead else User.objects.none()
@@ -92,7 +93,7 @@ class BoardView(LoginRequiredMixin, View):
     def get(self, request):
         user = request.user
         form = BoardFilterForm(request.GET.copy(), user=user)
-        board = board_page(
+        board = board_selector.board(
             user=user,
             owner=form.value("owner"),
             team=form.team,
@@ -117,7 +118,7 @@ class BoardView(LoginRequiredMixin, View):
             "skip": " ".join(skip),
             "show_owner": not user.is_rep,
             "lost_reasons": list(LostReason.objects.filter(is_active=True).order_by("order", "id")),
-            "closed_days": CLOSED_DAYS,
+            "closed_days": board_selector.CLOSED_DAYS,
             "query": query.urlencode(),
         }
         template = self.template_name

@@ -22,8 +22,9 @@ from django.views.generic import TemplateView
 from django_htmx.http import trigger_client_event
 
 from pipeline import services
+from pipeline.forms import ActivityForm
 from pipeline.selectors import my_day
-from pipeline.views.log_contact import ActivityForm, editable_project, logged_message
+from pipeline.views.log_contact import editable_project, logged_message
 from teams.models import Team, User
 
 # Title, the heading of the day-count column, and what to say when the section is empty.

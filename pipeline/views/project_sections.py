@@ -15,13 +15,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from pipeline.budget_chart import budget_chart
-from pipeline.project_forms import ActivityForm, BudgetForm, CompetitorForm, KeyDateForm, MoveForm
+from pipeline.forms import ActivityForm
+from pipeline.project_forms import BudgetForm, CompetitorForm, KeyDateForm, MoveForm
+from pipeline.selectors.activities import contacts_to_log
 from pipeline.selectors.project import (
     project_activities,
     project_budget_changes,
     project_competitors,
     project_key_dates,
-    project_people,
     project_stage_standing,
     project_timeline,
 )
@@ -51,7 +52,11 @@ def stage_standing(request, project):
 
 def customer_people(request, project):
     """The customer's people the user may pick, read once per request (key dates, contact log)."""
-    return _memo(request, ("people", project.pk), lambda: project_people(user=request.user, project=project))
+    return _memo(
+        request,
+        ("people", project.pk),
+        lambda: contacts_to_log(user=request.user, customer=project.customer, project=project),
+    )
 
 
 def can_edit(request, project) -> bool:
@@ -156,20 +161,26 @@ def key_dates_section(request, project):
     }
 
 
+def activity_form(request, project, data=None) -> ActivityForm:
+    """The contact log's form, with the people and stages the page has read."""
+    return ActivityForm(
+        data,
+        user=request.user,
+        customer=project.customer,
+        project=project,
+        people=customer_people(request, project),
+        stages=stage_standing(request, project).stages,
+        prefix="activity",
+    )
+
+
 def activities_section(request, project):
     state = _state(request, "activities")
     activities, next_before = project_activities(project=project)
     editable = can_edit(request, project)
     form = state.get("form")
     if form is None and editable:
-        standing = stage_standing(request, project)
-        form = ActivityForm(
-            project=project,
-            people=customer_people(request, project),
-            stages=standing.stages,
-            current=standing.state.stage,
-            prefix="activity",
-        )
+        form = activity_form(request, project)
     return {
         "template": "pipeline/sections/activities.html",
         "activities": activities,

@@ -11,21 +11,19 @@ project page, or shows the page with the refused form (400, 409 when stale).
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from pipeline import services
+from pipeline.forms import stage_label
 from pipeline.models import Competitor
 from pipeline.project_forms import (
-    ActivityForm,
     BudgetForm,
     CompetitorForm,
     CompetitorStatusForm,
     KeyDateForm,
     MoveForm,
-    stage_label,
 )
 from pipeline.selectors.project import (
     ActivityCursor,
@@ -34,7 +32,13 @@ from pipeline.selectors.project import (
     project_key_dates,
     project_timeline,
 )
-from pipeline.views.project_sections import customer_people, forget_reads, render_section, stage_standing
+from pipeline.views.project_sections import (
+    activity_form,
+    customer_people,
+    forget_reads,
+    render_section,
+    stage_standing,
+)
 from projects import services as project_services
 from projects.models import MilestoneKind, Project
 from projects.views import ProjectDetailView
@@ -261,42 +265,14 @@ class ActivityLogView(SectionWriteView):
 
     def post(self, request, pk):
         project = self.get_project()
-        standing = stage_standing(request, project)
-        form = ActivityForm(
-            request.POST,
-            project=project,
-            people=customer_people(request, project),
-            stages=standing.stages,
-            current=standing.state.stage,
-            prefix="activity",
-        )
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                activity = services.activity_log(
-                    user=request.user,
-                    kind=data["kind"],
-                    occurred_at=data["occurred_at"] or timezone.now(),
-                    summary=data["summary"],
-                    project=project,
-                    contacts=data["contacts"],
-                    next_contact_on=data["next_contact_on"],
-                    move_to=data["move_to"] or None,
-                )
-            except DomainError as error:
-                # A move that came with the contact names its own fields: show them on "move to".
-                errors = getattr(error, "error_dict", None)
-                if errors is not None:
-                    for name in ("stage", "at", "lost_reason"):
-                        if name in errors:
-                            errors.setdefault("move_to", []).extend(errors.pop(name))
-                add_domain_error(form, error)
-            else:
-                # The next contact is an exit check; a move changes the stage and the version the budget carries.
-                also = ("stage", "budget") if data["move_to"] else ("stage",)
-                notice = _("%(kind)s logged.") % {"kind": activity.get_kind_display()}
-                return self.done(project, notice, also=also)
-        return self.refused(project, form=form)
+        form = activity_form(request, project, request.POST)
+        activity = form.log()
+        if activity is None:
+            return self.refused(project, form=form)
+        # The next contact is an exit check; a move changes the stage and the version the budget carries.
+        also = ("stage", "budget") if form.cleaned_data["move_to"] else ("stage",)
+        notice = _("%(kind)s logged.") % {"kind": activity.get_kind_display()}
+        return self.done(project, notice, also=also)
 
 
 class ProjectListPageView(VisibleObjectsMixin, View):
