@@ -20,6 +20,7 @@ the bell's unread count among ten million notifications. See benchmarks/README.m
 """
 
 import argparse
+import contextlib
 import datetime
 import os
 import statistics
@@ -66,6 +67,12 @@ def parse_args():
         "--bell-rows", type=int, default=10_000_000, help="Notifications for the bell's count (default 10,000,000)."
     )
     parser.add_argument("--bell-users", type=int, default=3_000, help="Users they belong to (default 3,000).")
+    parser.add_argument(
+        "--deliver",
+        type=int,
+        default=0,
+        help="Deliveries the sweep sends for the throughput figure (default 0: all the pass created).",
+    )
     args = parser.parse_args()
     # accounts_bench.prepare speaks in customers: the demo team's 1,200 plus 1,200 per benchmark team.
     args.customers, args.customers_per_rep = (args.teams + 1) * 1_200, 150
@@ -596,6 +603,29 @@ def purge_queue():
         return f"not purged ({type(error).__name__})"
 
 
+@contextlib.contextmanager
+def enqueue_timer():
+    """How long queueing the deliveries' Celery messages takes (``deliver_notification.delay``)."""
+    from teams.tasks import deliver_notification
+
+    spent = {"messages": 0, "seconds": 0.0}
+    original = deliver_notification.delay
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent["messages"] += 1
+            spent["seconds"] += time.perf_counter() - started
+
+    deliver_notification.delay = timed
+    try:
+        yield spent
+    finally:
+        deliver_notification.delay = original
+
+
 def counted(call):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -620,12 +650,12 @@ def measure_reminders(args):
     today = timezone.localdate(pass_at)
     setup = reminders_prepare(today=today, overdue=args.overdue)
     plans = []
-    sql = str(reminders.overdue_untold(today=today)[: reminders.CHUNK].query)
     sqls = captured_sql(lambda: list(reminders.overdue_untold(today=today)[: reminders.CHUNK]), lambda s: True)
     plans.append(("overdue_untold, before the pass (10,000 untold)", sqls[0], explain_sql(sqls[0])))
     results = []
     before = Notification.objects.count()
-    summary, seconds, n, db, queries = counted(lambda: reminders.reminder_pass(now=pass_at))
+    with enqueue_timer() as enqueued:
+        summary, seconds, n, db, queries = counted(lambda: reminders.reminder_pass(now=pass_at))
     created = Notification.objects.count() - before
     deliveries = Delivery.objects.filter(state=DeliveryState.PENDING).count()
     results.append(
@@ -635,7 +665,8 @@ def measure_reminders(args):
             n,
             db,
             f"{summary['reminders']:,} reminders, {summary['escalations']:,} escalations, "
-            f"{created:,} notifications, {deliveries:,} deliveries",
+            f"{created:,} notifications, {deliveries:,} deliveries; "
+            f"{enqueued['messages']:,} Celery messages queued in {enqueued['seconds']:.2f} s",
         )
     )
     first_queries = queries
@@ -651,24 +682,26 @@ def measure_reminders(args):
     )
     sqls = captured_sql(lambda: list(reminders.overdue_untold(today=today)[: reminders.CHUNK]), lambda s: True)
     plans.append(("overdue_untold, after the pass (none untold)", sqls[0], explain_sql(sqls[0])))
-    del sql
     # Deliveries: the sweep in this process (one worker), the locmem mail backend of the test environment.
     mail.outbox = []
     pending = Delivery.objects.filter(state=DeliveryState.PENDING).count()
 
+    wanted = args.deliver or pending
+
     def sweep_all():
         sent = rounds = 0
-        while True:
-            done = deliveries_sweep(now=sweep_at, limit=500)
+        while sent < wanted:
+            done = deliveries_sweep(now=sweep_at, limit=min(500, wanted - sent))
             rounds += 1
             sent += done["sent"]
             if not done["sent"] and not done["failed"]:
-                return sent, rounds
+                break
+        return sent, rounds
 
     (sent, rounds), seconds, n, db, _queries = counted(sweep_all)
     results.append(
         (
-            f"deliveries_sweep until done ({pending:,} pending)",
+            f"deliveries_sweep, {wanted:,} of {pending:,} pending",
             seconds,
             n,
             db,
@@ -694,6 +727,8 @@ def bell_prepare(rows, users):
         cursor.execute("SELECT count(*) FROM teams_notification WHERE kind = 'mention'")
         have = cursor.fetchone()[0]
         if have >= rows:
+            # Inserted by an earlier run (or by hand): the count's index-only scan needs a vacuumed table.
+            cursor.execute("VACUUM ANALYZE teams_notification")
             return have, None
         started = time.monotonic()
         cursor.execute(
@@ -770,7 +805,8 @@ def main():
     )
     try:
         counts, version, shared_buffers, size = row_counts()
-        print(f"\n{version}, shared_buffers {shared_buffers}, {os.cpu_count()} CPUs; database {size}")
+        load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+        print(f"\n{version}, shared_buffers {shared_buffers}, {os.cpu_count()} CPUs (load {load}); database {size}")
         if seeded is not None:
             print(f"Seeding took {seeded:.0f} s.")
         table("Rows per table", ["table", "rows", "size with indexes"], [(t, f"{n:,}", s) for t, n, s in counts])
@@ -821,6 +857,7 @@ def main():
         print_plans("EXPLAIN (ANALYZE, BUFFERS) of the bell's count", [bell_plan])
 
         summary(pages, timeline, services_, reminder_rows, bell, open_counts)
+        print(f"  Load average at the end: {', '.join(f'{n:.1f}' for n in os.getloadavg())} ({os.cpu_count()} CPUs).")
     finally:
         if not args.keep:
             from django.db import connections

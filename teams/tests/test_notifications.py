@@ -110,6 +110,24 @@ def test_notify_many_asks_once_for_all_recipients_preferences_and_robots(
     assert Delivery.objects.filter(channel=Channel.WEBHOOK).count() == 2 * ((recipients + 1) // 2)
 
 
+def test_a_batch_queues_every_delivery_through_one_broker_producer(
+    team, monkeypatch, django_capture_on_commit_callbacks
+):
+    from teams.tasks import deliver_notification
+
+    sent = []
+    monkeypatch.setattr(
+        deliver_notification, "apply_async", lambda args, producer=None: sent.append((args[0], producer))
+    )
+    users = [UserFactory(team=team) for _n in range(3)]
+    rows = [{"user": u, "target": CustomerFactory(owner=u), "due_on": date(2026, 12, 1), "data": {}} for u in users]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify_many(kind=NotificationKind.OVERDUE, rows=rows)
+    assert sorted(pk for pk, _producer in sent) == sorted(Delivery.objects.values_list("pk", flat=True))
+    assert len(sent) == 3
+    assert len({id(producer) for _pk, producer in sent}) == 1 and sent[0][1] is not None
+
+
 # --- delivery ------------------------------------------------------------------------------------
 
 
