@@ -31,7 +31,26 @@ def preferences_for(user: User) -> NotificationPreference:
     return preference
 
 
-def _deliveries_for(notification: Notification, user: User) -> list[Delivery]:
+def _preferences_load(users) -> None:
+    """``preferences_for`` of many users in one query (and one insert for those who have
+    none yet), so a pass over thousands of recipients does not ask once per user."""
+    missing = {user.pk: user for user in users if getattr(user, "_notification_preference", None) is None}
+    if not missing:
+        return
+    found = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=list(missing))}
+    new = [NotificationPreference(user_id=pk) for pk in missing if pk not in found]
+    if new:
+        NotificationPreference.objects.bulk_create(new, ignore_conflicts=True)
+        found.update(
+            {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=[p.user_id for p in new])}
+        )
+    for pk, user in missing.items():
+        user._notification_preference = found[pk]
+
+
+def _deliveries_for(notification: Notification, user: User, robots_by_team: dict | None = None) -> list[Delivery]:
+    """The deliveries ``notification`` needs. ``robots_by_team`` (team id → active robots)
+    comes from a caller telling many users at once; without it the user's team is asked."""
     deliveries = []
     preference = preferences_for(user)
     if preference.wants_email(notification.kind):
@@ -48,14 +67,20 @@ def _deliveries_for(notification: Notification, user: User) -> list[Delivery]:
                 )
             )
     if user.team_id is not None:
-        for webhook in _team_webhooks(user.team_id):
+        if robots_by_team is None:
+            robots_by_team = _robots_by_team({user.team_id})
+        for webhook in robots_by_team.get(user.team_id, []):
             if notification.kind in (webhook.kinds or []):
                 deliveries.append(Delivery(notification=notification, channel=Channel.WEBHOOK, webhook=webhook))
     return deliveries
 
 
-def _team_webhooks(team_id):
-    return list(TeamWebhook.objects.filter(team_id=team_id, is_active=True))
+def _robots_by_team(team_ids) -> dict:
+    """team id → its active chat robots, in one query."""
+    robots = {}
+    for webhook in TeamWebhook.objects.filter(team_id__in=list(team_ids), is_active=True) if team_ids else []:
+        robots.setdefault(webhook.team_id, []).append(webhook)
+    return robots
 
 
 def _queue(delivery_ids):
@@ -64,8 +89,11 @@ def _queue(delivery_ids):
     from teams.tasks import deliver_notification
 
     def send():
-        for pk in delivery_ids:
-            deliver_notification.delay(pk)
+        # One producer (one broker connection) for the whole batch: the reminder pass queues
+        # thousands, and acquiring one per message doubled the cost of each.
+        with deliver_notification.app.producer_or_acquire() as producer:
+            for pk in delivery_ids:
+                deliver_notification.apply_async((pk,), producer=producer)
 
     # A broker that is down must not undo the notification: the sweep sends it later.
     transaction.on_commit(send, robust=True)
@@ -136,9 +164,12 @@ def notify_many(*, kind: str, rows: list[dict]) -> list[Notification]:
             except IntegrityError:
                 continue
     users = {row["user"].pk: row["user"] for row in rows}
+    recipients = [users[pk] for pk in {n.user_id for n in created}]
+    _preferences_load(recipients)
+    robots_by_team = _robots_by_team({user.team_id for user in recipients if user.team_id is not None})
     deliveries = []
     for notification in created:
-        deliveries += _deliveries_for(notification, users[notification.user_id])
+        deliveries += _deliveries_for(notification, users[notification.user_id], robots_by_team)
     deliveries = Delivery.objects.bulk_create(deliveries, batch_size=1_000)
     _queue([d.pk for d in deliveries if d.state == DeliveryState.PENDING])
     return created

@@ -24,7 +24,7 @@ from teams.notifications.models import (
     TeamWebhook,
 )
 from teams.ownership import record_hand_over
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -78,6 +78,54 @@ def test_notify_many_skips_what_exists_and_answers_only_the_new(rep, other_rep):
     assert len(created) == 3
     assert Notification.objects.count() == 4
     assert services.notify_many(kind=NotificationKind.OVERDUE, rows=rows) == []
+
+
+@pytest.mark.parametrize("recipients", [4, 40])
+def test_notify_many_asks_once_for_all_recipients_preferences_and_robots(
+    team, other_team, django_assert_max_num_queries, recipients
+):
+    """The reminder pass tells thousands at once: one query for the preferences (plus one insert
+    and one read for those who have none yet) and one for the teams' robots, not one per row."""
+    TeamWebhook.objects.create(
+        team=team, platform="wecom", url="https://qyapi.weixin.qq.com/x?key=k", kinds=[NotificationKind.OVERDUE]
+    )
+    users = [UserFactory(team=(team, other_team)[n % 2], email=f"u{n}@example.com") for n in range(recipients)]
+    for user in users[::2]:
+        NotificationPreference.objects.create(user=user)
+    rows = [
+        {"user": user, "target": CustomerFactory(owner=user), "due_on": date(2026, 12, 1), "data": {}}
+        for user in users
+        for _n in range(2)
+    ]
+    for row in rows:  # fresh instances, as the pass reads them: no preference cached on them
+        row["user"] = type(row["user"]).objects.get(pk=row["user"].pk)
+    # content type; INSERT … RETURNING the notifications; SELECT the preferences, INSERT the
+    # missing ones, SELECT those; SELECT the robots; INSERT the deliveries (one batch).
+    with django_assert_max_num_queries(7):
+        created = services.notify_many(kind=NotificationKind.OVERDUE, rows=rows)
+    assert len(created) == 2 * recipients
+    assert NotificationPreference.objects.count() == recipients
+    assert Delivery.objects.filter(channel=Channel.EMAIL).count() == 2 * recipients
+    # The robot is the first team's: the rows of its users only.
+    assert Delivery.objects.filter(channel=Channel.WEBHOOK).count() == 2 * ((recipients + 1) // 2)
+
+
+def test_a_batch_queues_every_delivery_through_one_broker_producer(
+    team, monkeypatch, django_capture_on_commit_callbacks
+):
+    from teams.tasks import deliver_notification
+
+    sent = []
+    monkeypatch.setattr(
+        deliver_notification, "apply_async", lambda args, producer=None: sent.append((args[0], producer))
+    )
+    users = [UserFactory(team=team) for _n in range(3)]
+    rows = [{"user": u, "target": CustomerFactory(owner=u), "due_on": date(2026, 12, 1), "data": {}} for u in users]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify_many(kind=NotificationKind.OVERDUE, rows=rows)
+    assert sorted(pk for pk, _producer in sent) == sorted(Delivery.objects.values_list("pk", flat=True))
+    assert len(sent) == 3
+    assert len({id(producer) for _pk, producer in sent}) == 1 and sent[0][1] is not None
 
 
 # --- delivery ------------------------------------------------------------------------------------
