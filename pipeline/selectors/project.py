@@ -308,7 +308,10 @@ def _competitor_events(project, cursor, limit):
         for name in COMPETITOR_TRACKED
     }
     # A competitor moved over by a project merge keeps its older history rows under the merged-away id.
-    mine = Q(project_id=project.pk) | Q(id__in=Competitor.objects.filter(project=project).values("pk"))
+    # The ids as a list, not a subquery: ``project_id = … OR id IN (SELECT …)`` cannot be a BitmapOr of
+    # the two indexes, and PostgreSQL read the whole history table (0.6 s at 1.5M rows) instead.
+    ids = list(Competitor.objects.filter(project=project).values_list("pk", flat=True))
+    mine = Q(project_id=project.pk) | Q(id__in=ids)
     rows = (
         history.objects.filter(mine)
         .filter(_before("history_date", "competitor", cursor, pk="history_id"))
