@@ -52,14 +52,7 @@ from projects.filters import ProjectFilter
 from projects.models import Project
 from teams.api import IsAdminOrReadOnly, ScopedViewSet
 from teams.serializers import TransferSerializer
-
-
-def _visible(model):
-    def queryset(request):
-        return model.objects.visible_to(request.user) if request is not None else model.objects.none()
-
-    return queryset
-
+from teams.visibility import visible_choices
 
 # --- projects ---------------------------------------------------------------------------------
 
@@ -188,7 +181,7 @@ class LostReasonViewSet(SettingsViewSet):
 
 
 class CompetitorFilter(django_filters.FilterSet):
-    project = django_filters.ModelChoiceFilter(label=_("Project"), queryset=_visible(Project))
+    project = django_filters.ModelChoiceFilter(label=_("Project"), queryset=visible_choices(Project))
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=CompetitorKind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=CompetitorStatus.choices)
 
@@ -210,8 +203,8 @@ class CompetitorViewSet(ProjectPartViewSet):
 
 
 class ActivityFilter(django_filters.FilterSet):
-    project = django_filters.ModelChoiceFilter(label=_("Project"), queryset=_visible(Project))
-    customer = django_filters.ModelChoiceFilter(label=_("Customer"), queryset=_visible(Customer))
+    project = django_filters.ModelChoiceFilter(label=_("Project"), queryset=visible_choices(Project))
+    customer = django_filters.ModelChoiceFilter(label=_("Customer"), queryset=visible_choices(Customer))
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ActivityKind.choices)
     start = django_filters.DateFilter(
         label=_("From"), field_name="occurred_at", lookup_expr="date__gte", help_text=_("From this day (inclusive).")

@@ -38,19 +38,7 @@ from projects.serializers import (
 )
 from teams.api import LEADS_AND_ADMINS, ScopedViewSet, hand_over
 from teams.serializers import TransferSerializer
-
-
-def _request_user(request):
-    return request.user if request is not None else None
-
-
-def _visible(model):
-    def queryset(request):
-        user = _request_user(request)
-        return model.objects.visible_to(user) if user is not None else model.objects.none()
-
-    return queryset
-
+from teams.visibility import visible_choices
 
 # --- projects ---------------------------------------------------------------------------------
 
@@ -104,7 +92,7 @@ class ProjectViewSet(
 
 
 class ProjectPartFilter(django_filters.FilterSet):
-    project = django_filters.ModelChoiceFilter(label=_("Project"), queryset=_visible(Project))
+    project = django_filters.ModelChoiceFilter(label=_("Project"), queryset=visible_choices(Project))
 
 
 class ProcurementItemFilter(ProjectPartFilter):
@@ -176,7 +164,9 @@ class MilestoneViewSet(ProjectPartViewSet):
 class ConflictFilter(django_filters.FilterSet):
     resolved = django_filters.BooleanFilter(label=_("Resolved"), method="filter_resolved")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ConflictKind.choices)
-    project = django_filters.ModelChoiceFilter(label=_("Project"), queryset=_visible(Project), method="filter_project")
+    project = django_filters.ModelChoiceFilter(
+        label=_("Project"), queryset=visible_choices(Project), method="filter_project"
+    )
 
     class Meta:
         model = Conflict

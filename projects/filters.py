@@ -8,22 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import COMPLETENESS_BANDS, CompletenessBand, Customer
 from projects.models import Conflict, Project, ProjectKind
 from teams.models import User
-
-
-def _owners(request):
-    return User.objects.visible_to(request.user) if request else User.objects.none()
-
-
-def _customers(request):
-    return Customer.objects.visible_to(request.user) if request else Customer.objects.none()
+from teams.visibility import visible_choices
 
 
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     customer = django_filters.ModelChoiceFilter(
-        label=_("Customer"), queryset=_customers, widget=django_filters.widgets.forms.NumberInput
+        label=_("Customer"), queryset=visible_choices(Customer), widget=django_filters.widgets.forms.NumberInput
     )
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owners, empty_label=_("All owners"))
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Owner"), queryset=visible_choices(User), empty_label=_("All owners")
+    )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ProjectKind.choices, empty_label=_("All kinds"))
     completeness = django_filters.ChoiceFilter(
         label=_("Checklist"),

@@ -18,7 +18,7 @@ from teams.serializers import (
     TransferSerializer,
     UserSerializer,
 )
-from teams.visibility import request_queryset
+from teams.visibility import request_queryset, visible_choices
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -41,13 +41,9 @@ class IsAdminOrReadOnly(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or request.user.is_admin
 
 
-def _visible_teams(request):
-    return Team.objects.visible_to(request.user) if request is not None else Team.objects.none()
-
-
 class UserFilter(django_filters.FilterSet):
     # A team the requester does not see answers like an unknown id ("Select a valid choice").
-    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=_visible_teams)
+    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=visible_choices(Team))
 
     class Meta:
         model = User

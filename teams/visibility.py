@@ -119,3 +119,13 @@ def request_queryset(model_or_queryset, request, *, edits=False):
     if edits or request.method not in SAFE_METHODS:
         return editable_queryset(model_or_queryset, request.user)
     return visible_queryset(model_or_queryset, request.user)
+
+
+def visible_choices(model):
+    """The ``queryset`` of a filter's or a field's choices taken from the request: what its
+    user may see of ``model`` (nothing without a request, e.g. while the schema is drawn)."""
+
+    def queryset(request):
+        return visible_queryset(model, request.user) if request is not None else model._default_manager.none()
+
+    return queryset

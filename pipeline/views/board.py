@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from pipeline import services
+from pipeline.forms import lost_reason_choices
 from pipeline.models import LostReason, ProjectState, Stage
 from pipeline.selectors import board as board_selector
 from projects.models import Project
@@ -149,9 +150,7 @@ class BoardMoveForm(forms.Form):
         self.fields["stage"].widget = forms.Select(
             choices=[(s.key, s.name) for s in stages if s.pk != project.state.stage_id]
         )
-        self.fields["lost_reason"].widget = forms.Select(
-            choices=[("", "—"), *((r.key, r.name) for r in LostReason.objects.filter(is_active=True))]
-        )
+        self.fields["lost_reason"].widget = forms.Select(choices=lost_reason_choices())
 
 
 class BoardMoveView(LoginRequiredMixin, View):
