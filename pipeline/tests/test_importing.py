@@ -514,7 +514,8 @@ def test_upload_report_commit_pages(rep_client, rep, customer):
     assert "/projects/import/" in rep_client.get("/projects/").content.decode()
 
     content = csv_file([good_row(1), good_row(2, budget="很多")])
-    response = rep_client.post("/projects/import/", {"file": named(content, "商机.csv")})
+    # The report keeps its messages in the language of the check (the upload).
+    response = rep_client.post("/projects/import/", {"file": named(content, "商机.csv")}, HTTP_ACCEPT_LANGUAGE="en")
     stored = ProjectImport.objects.get()
     assert response.status_code == 302 and response.url == f"/projects/import/{stored.pk}/"
     page = rep_client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
