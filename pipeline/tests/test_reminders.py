@@ -176,26 +176,6 @@ def test_the_pass_selects_through_the_open_next_contact_index(rep):
     assert "_next_open" in plan
 
 
-def test_the_pass_walks_the_index_in_its_order_not_the_primary_key(rep):
-    """At a million projects ``ORDER BY pk LIMIT 2000`` made PostgreSQL walk the primary key
-    through every project (0.7 s when nothing was left to tell); in the index's order the pass
-    reads only the open overdue entries. Without sorts the plan shows which order it follows."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's plan")
-    today = timezone.localdate()
-    for query in (reminders.overdue_untold(today=today), reminders._escalations(today=today, days=3)):
-        with connection.cursor() as cursor:
-            cursor.execute("SET enable_seqscan = off")
-            cursor.execute("SET enable_sort = off")
-            sql, params = query[:2000].query.sql_with_params()
-            cursor.execute(f"EXPLAIN {sql}", params)
-            plan = " ".join(row[0] for row in cursor.fetchall())
-            cursor.execute("RESET enable_seqscan")
-            cursor.execute("RESET enable_sort")
-        assert "project_next_open" in plan
-        assert "projects_project_pkey" not in plan
-
-
 # --- real workers ---------------------------------------------------------------------------------
 
 
