@@ -35,6 +35,7 @@ router.register("notifications", notifications_api.NotificationViewSet, basename
 api_v1 = [
     path("auth/token/", teams_api.TokenView.as_view(), name="api-token"),
     path("board/", pipeline_api.BoardView.as_view(), name="api-board"),
+    path("", include("coaching.api_urls")),
     # Before the router, whose customers/<pk>/ would otherwise take "import".
     path("", include(api_imports.api_urlpatterns)),
     path("", include(pipeline_api_imports.api_urlpatterns)),
