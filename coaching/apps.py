@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class CoachingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "coaching"
+
+    def ready(self):
+        # Coaching notes: on the project timeline, a "write a note" section on the project
+        # page, and kept when a project is merged away.
+        from coaching.notes import TIMELINE_KIND, TIMELINE_RANK, _note_events, notes_project_merge
+        from coaching.notes_views import note_section
+        from pipeline.selectors.project import timeline_source_register
+        from projects.services import PROJECT_MERGE_HOOKS
+        from projects.views import PROJECT_SECTIONS
+
+        timeline_source_register(kind=TIMELINE_KIND, rank=TIMELINE_RANK, source=_note_events)
+        if note_section not in PROJECT_SECTIONS:
+            PROJECT_SECTIONS.append(note_section)
+        if notes_project_merge not in PROJECT_MERGE_HOOKS:
+            PROJECT_MERGE_HOOKS.append(notes_project_merge)
