@@ -6,6 +6,8 @@ class CoachingConfig(AppConfig):
     name = "coaching"
 
     def ready(self):
+        from coaching import stats  # noqa: F401  (registers the SQLite median)
+
         # Coaching notes: on the project timeline, a "write a note" section on the project
         # page, and kept when a project is merged away.
         from coaching.notes import TIMELINE_KIND, TIMELINE_RANK, _note_events, notes_project_merge
