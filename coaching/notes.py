@@ -273,7 +273,7 @@ def weeks_with_notes(team, reps, weeks: int, *, today: datetime.date | None = No
     return found
 
 
-def _note_events(project, cursor, limit):
+def note_timeline_events(project, cursor, limit):
     """The project's notes for its timeline (``pipeline.selectors.project``), newest first."""
     rows = notes_for_display(
         CoachingNote.objects.filter(project=project).filter(before_cursor("created_at", TIMELINE_KIND, cursor))
