@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from accounts import api_imports
+from coaching import notes_urls as coaching_notes_urls
 from funnel_crm.views import healthz
 from pipeline import api as pipeline_api
 from pipeline import api_imports as pipeline_api_imports
@@ -39,6 +40,7 @@ api_v1 = [
     # Before the router, whose customers/<pk>/ would otherwise take "import".
     path("", include(api_imports.api_urlpatterns)),
     path("", include(pipeline_api_imports.api_urlpatterns)),
+    path("", include(coaching_notes_urls.api_urlpatterns)),
     path("", include(router.urls)),
 ]
 
@@ -54,6 +56,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("projects.urls")),
     path("", include("pipeline.urls")),
+    path("coaching/", include("coaching.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
