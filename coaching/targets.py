@@ -319,8 +319,15 @@ class Row:
         self.year = _sum(self.months)
 
     @property
-    def total(self) -> Figures:
-        return self.year
+    def columns(self) -> list[tuple[str, Figures]]:
+        """The grid's cells in order: three months, their quarter, ..., the year ("month",
+        "quarter" or "year", figures)."""
+        cells = []
+        for index, month in enumerate(self.months):
+            cells.append(("month", month))
+            if index % 3 == 2:
+                cells.append(("quarter", self.quarters[index // 3]))
+        return [*cells, ("year", self.year)]
 
     @property
     def key(self):
