@@ -6,6 +6,8 @@ class CoachingConfig(AppConfig):
     name = "coaching"
 
     def ready(self):
+        from coaching import stats  # noqa: F401  (registers the SQLite median)
+
         # The targets block on the start page: a rep's own, a lead's team's (after My day).
         from coaching.targets_views import targets_section
         from teams.views import HOME_SECTIONS

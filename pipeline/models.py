@@ -40,6 +40,26 @@ class Tier(models.TextChoices):
 TIER_RANK = {Tier.PROSPECT: 0, Tier.QUALIFIED: 1, Tier.HIGH_INTENT: 2, Tier.WON: 3}
 OPEN_TIERS = (Tier.PROSPECT, Tier.QUALIFIED, Tier.HIGH_INTENT)
 CLOSED_TIERS = (Tier.WON, Tier.LOST)
+# Where ``ProjectState`` keeps the first moment the project reached each ordered tier.
+REACHED_FIELDS = {
+    Tier.PROSPECT: "prospect_at",
+    Tier.QUALIFIED: "qualified_at",
+    Tier.HIGH_INTENT: "high_intent_at",
+    Tier.WON: "won_at",
+}
+
+
+def tiers_reached(tier, at, reached=None) -> dict:
+    """``reached`` (field → first moment, as on ``ProjectState``) after a move into
+    ``tier`` at ``at``: a project reaches a tier at the first moment its history puts
+    it in that tier or a higher one (ARCHITECTURE.md); lost reaches nothing. Moves
+    are never back-dated before the previous one, so the first moment is kept."""
+    reached = dict(reached or {})
+    rank = TIER_RANK.get(tier)
+    for each, field in REACHED_FIELDS.items():
+        if rank is not None and TIER_RANK[each] <= rank and reached.get(field) is None:
+            reached[field] = at
+    return reached
 
 
 class Bilingual(models.Model):
@@ -290,6 +310,13 @@ class ProjectState(models.Model):
         LostReason, verbose_name=_("lost reason"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     lost_note = models.CharField(_("lost: details"), max_length=500, blank=True)
+    # The first moment the project reached each tier (ARCHITECTURE.md's funnel
+    # definitions), kept by every stage change in the same transaction, so the
+    # coaching funnel is range counts on these columns, never a replay of history.
+    prospect_at = models.DateTimeField(_("reached prospect"), null=True, blank=True)
+    qualified_at = models.DateTimeField(_("reached qualified"), null=True, blank=True)
+    high_intent_at = models.DateTimeField(_("reached high intent"), null=True, blank=True)
+    won_at = models.DateTimeField(_("reached won"), null=True, blank=True)
 
     objects = ProjectStateQuerySet.as_manager()
 
@@ -300,6 +327,11 @@ class ProjectState(models.Model):
 
     def __str__(self):
         return f"{self.project_id}: {self.stage}"
+
+    def mark_reached(self, tier, at) -> None:
+        current = {field: getattr(self, field) for field in REACHED_FIELDS.values()}
+        for field, value in tiers_reached(tier, at, current).items():
+            setattr(self, field, value)
 
     def days_in_stage(self, now=None):
         return ((now or timezone.now()) - self.entered_at).days

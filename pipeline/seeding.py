@@ -51,6 +51,7 @@ from pipeline.models import (
     StageChange,
     TeamPipeline,
     Tier,
+    tiers_reached,
 )
 from pipeline.rules import KEY_DATES
 from pipeline.seed_texts import (
@@ -360,7 +361,9 @@ class TeamHistory:
         changes = self.rows[StageChange]
         reasons = self.context.lost_reasons
         previous = None
+        reached = {}
         for move in moves:
+            reached = tiers_reached(move.stage.tier, move.at, reached)
             recorded = move.at
             if self.random() < BACKFILLED:
                 recorded = min(self.now, move.at + timedelta(days=self.between(0.2, 4)))
@@ -389,6 +392,7 @@ class TeamHistory:
                 entered_at=last.at,
                 lost_reason_id=reasons.get(last.lost_reason),
                 lost_note=last.note if last.lost_reason else "",
+                **reached,
             )
         )
 

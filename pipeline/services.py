@@ -28,6 +28,7 @@ from pipeline.models import (
     Stage,
     StageChange,
     TeamPipeline,
+    tiers_reached,
 )
 from projects.models import MAX_BUDGET, Conflict, Project, Resolution
 from projects.services import project_detect_conflicts, project_refresh_checklist
@@ -138,10 +139,13 @@ class ProjectStartHook:
             stage = stage_by_key(data["stage"])
             if stage.pk != state.stage_id:
                 # Still the moment of creation: the project starts in the chosen stage.
-                ProjectState.objects.filter(pk=project.pk).update(stage=stage, tier=stage.tier)
+                reached = tiers_reached(stage.tier, project.opened_at)
+                ProjectState.objects.filter(pk=project.pk).update(stage=stage, tier=stage.tier, **reached)
                 StageChange.objects.filter(project=project).update(to_stage=stage, to_tier=stage.tier)
                 # ``project.state`` is this object (cached when it was created): keep it true.
                 state.stage, state.tier = stage, stage.tier
+                for field, value in reached.items():
+                    setattr(state, field, value)
         updates = {}
         if data.get("budget") not in (None, ""):
             amount = _check_amount(data["budget"])
@@ -171,7 +175,9 @@ def project_state_ensure(*, project: Project, user: User | None = None, stage=No
     if state is not None:
         return state
     stage = stage_by_key(stage) if stage else first_stage(pipeline_for(owner=project.owner, kind=project.kind))
-    state = ProjectState.objects.create(project=project, stage=stage, tier=stage.tier, entered_at=project.opened_at)
+    state = ProjectState(project=project, stage=stage, tier=stage.tier, entered_at=project.opened_at)
+    state.mark_reached(stage.tier, project.opened_at)
+    state.save(force_insert=True)
     StageChange.objects.create(project=project, to_stage=stage, to_tier=stage.tier, at=project.opened_at, by=user)
     return state
 
@@ -278,6 +284,7 @@ def project_move(
     )
     was_open = locked.closed_at is None
     state.stage, state.tier, state.entered_at = target, target.tier, at
+    state.mark_reached(target.tier, at)
     state.lost_reason = reason
     state.lost_note = (lost_note or "").strip()[:500] if reason else ""
     state.save()

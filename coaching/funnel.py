@@ -1,0 +1,367 @@
+"""The team funnel, exactly as ARCHITECTURE.md defines it, from the first moment
+each project reached each tier (``ProjectState.<tier>_at``, kept by every stage
+change) and, for where projects stood at the end of a period, from the stage
+history itself.
+
+For a period ``[start, end]`` (dates inclusive, Asia/Shanghai) and a transition
+X → Y: *entered* = projects that reached X within the period; *advanced* =
+those of them that reached Y by the end of the period; *rate* = advanced /
+entered (``None`` when nothing entered); *median days* = the median of the days
+from reaching X to reaching Y among the advanced. A project counts for its
+current owner; the team's figures are those of every project of the team.
+
+Every figure is a SQL aggregate over one team's projects — a fixed number of
+queries whatever the team's size or the length of its history — and every
+figure has the query of the projects behind it (:func:`projects_behind`), so a
+number and its list always agree.
+"""
+
+import datetime
+import math
+from dataclasses import dataclass, field
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coaching.stats import DaysBetween, Median, significantly_below
+from pipeline.models import REACHED_FIELDS, TIER_RANK, ProjectState, StageChange, Tier
+from projects.models import Project
+
+ORDERED_TIERS = (Tier.PROSPECT, Tier.QUALIFIED, Tier.HIGH_INTENT, Tier.WON)
+TRANSITIONS = (
+    ("prospect_to_qualified", Tier.PROSPECT, Tier.QUALIFIED),
+    ("qualified_to_high_intent", Tier.QUALIFIED, Tier.HIGH_INTENT),
+    ("high_intent_to_won", Tier.HIGH_INTENT, Tier.WON),
+)
+TRANSITION_KEYS = tuple(key for key, _from, _to in TRANSITIONS)
+TRANSITION_LABELS = {
+    "prospect_to_qualified": _("Prospect → qualified"),
+    "qualified_to_high_intent": _("Qualified → high intent"),
+    "high_intent_to_won": _("High intent → won"),
+}
+# PRODUCT.md, "The funnel and who fixes each step".
+ACTIONS = {
+    "prospect_to_qualified": _(
+        "The rep's own step: send them to training and check the basics — qualify the need and reach a key person."
+    ),
+    "qualified_to_high_intent": _(
+        "The lead's core job: 1:1 coaching, ride-along visits and a demonstration with the rep."
+    ),
+    "high_intent_to_won": _("Nobody wants to lose these: step into the deals personally."),
+}
+TIER_COLUMNS = tuple(tier.value for tier in (*ORDERED_TIERS, Tier.LOST))
+
+
+@dataclass(frozen=True)
+class Period:
+    """Dates inclusive, in Asia/Shanghai."""
+
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Period":
+        """The period of equal length just before this one."""
+        return Period(self.start - datetime.timedelta(days=self.days), self.start - datetime.timedelta(days=1))
+
+    def bounds(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """[from, to): midnight of the first day to midnight after the last, in the company's time zone."""
+        zone = timezone.get_default_timezone()
+        start = datetime.datetime.combine(self.start, datetime.time.min, tzinfo=zone)
+        end = datetime.datetime.combine(self.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+        return start, end
+
+
+PERIODS = (
+    ("this_week", _("This week")),
+    ("last_week", _("Last week")),
+    ("this_month", _("This month")),
+    ("last_month", _("Last month")),
+    ("this_quarter", _("This quarter")),
+    ("custom", _("Custom range")),
+)
+DEFAULT_PERIOD = "this_month"
+
+
+def named_period(name: str, today: datetime.date) -> Period:
+    """A calendar period around ``today`` (Asia/Shanghai); weeks start on Monday."""
+    if name == "this_week":
+        start = today - datetime.timedelta(days=today.weekday())
+        return Period(start, start + datetime.timedelta(days=6))
+    if name == "last_week":
+        return named_period("this_week", today).previous()
+    if name == "this_month":
+        return Period(today.replace(day=1), _month_end(today))
+    if name == "last_month":
+        last = today.replace(day=1) - datetime.timedelta(days=1)
+        return Period(last.replace(day=1), last)
+    if name == "this_quarter":
+        first = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+        return Period(first, _month_end(first.replace(month=first.month + 2)))
+    raise KeyError(name)
+
+
+def _month_end(day: datetime.date) -> datetime.date:
+    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+@dataclass
+class Transition:
+    entered: int = 0
+    advanced: int = 0
+    median_days: float | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return self.advanced / self.entered if self.entered else None
+
+    def as_dict(self) -> dict:
+        return {
+            "entered": self.entered,
+            "advanced": self.advanced,
+            "rate": None if self.rate is None else round(self.rate, 4),
+            "median_days": None if self.median_days is None else round(self.median_days, 1),
+        }
+
+
+@dataclass
+class Figures:
+    """One rep's (or the team's) funnel for one period."""
+
+    transitions: dict[str, Transition] = field(default_factory=lambda: {key: Transition() for key in TRANSITION_KEYS})
+    # How many projects stood in each tier at the end of the period (won and lost: closed within it).
+    tiers: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TIER_COLUMNS, 0))
+    # Projects that reached each ordered tier within the period, their budget and weighted budget.
+    reached: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REACHED_FIELDS, 0))
+    budget: dict[str, float] = field(default_factory=lambda: dict.fromkeys(REACHED_FIELDS, 0.0))
+    weighted: dict[str, float] = field(default_factory=lambda: dict.fromkeys(REACHED_FIELDS, 0.0))
+
+    def as_dict(self) -> dict:
+        return {
+            "tiers": dict(self.tiers),
+            "transitions": {key: value.as_dict() for key, value in self.transitions.items()},
+            "reached": {
+                str(tier): {
+                    "projects": self.reached[tier],
+                    "budget": _money(self.budget[tier]),
+                    "weighted_budget": _money(self.weighted[tier]),
+                }
+                for tier in REACHED_FIELDS
+            },
+        }
+
+
+def _money(value) -> str:
+    return f"{value:.2f}"
+
+
+def _reached_in(tier, start, end) -> Q:
+    column = REACHED_FIELDS[tier]
+    return Q(**{f"{column}__gte": start, f"{column}__lt": end})
+
+
+def entered_q(key: str, period: Period) -> Q:
+    start, end = period.bounds()
+    _key, source, _target = _transition(key)
+    return _reached_in(source, start, end)
+
+
+def advanced_q(key: str, period: Period) -> Q:
+    start, end = period.bounds()
+    _key, source, target = _transition(key)
+    return _reached_in(source, start, end) & Q(**{f"{REACHED_FIELDS[target]}__lt": end})
+
+
+def reached_q(tier: str, period: Period) -> Q:
+    start, end = period.bounds()
+    return _reached_in(tier, start, end)
+
+
+def _transition(key):
+    for transition in TRANSITIONS:
+        if transition[0] == key:
+            return transition
+    raise KeyError(key)
+
+
+def _states(team) -> "ProjectState.objects":
+    return ProjectState.objects.filter(project__team=team)
+
+
+def _reach_aggregates(period: Period) -> dict:
+    start, end = period.bounds()
+    weight = ExpressionWrapper(
+        F("project__budget") * F("stage__probability") / 100, output_field=DecimalField(max_digits=20, decimal_places=4)
+    )
+    aggregates = {}
+    for tier in REACHED_FIELDS:
+        inside = _reached_in(tier, start, end)
+        aggregates[f"reached_{tier}"] = Count("pk", filter=inside)
+        aggregates[f"budget_{tier}"] = Sum("project__budget", filter=inside)
+        aggregates[f"weighted_{tier}"] = Sum(weight, filter=inside)
+    for key, source, target in TRANSITIONS:
+        advanced = _reached_in(source, start, end) & Q(**{f"{REACHED_FIELDS[target]}__lt": end})
+        aggregates[f"advanced_{key}"] = Count("pk", filter=advanced)
+        aggregates[f"days_{key}"] = Median(DaysBetween(REACHED_FIELDS[source], REACHED_FIELDS[target]), filter=advanced)
+    return aggregates
+
+
+def _fill_reach(figures: Figures, row: dict) -> None:
+    for tier in REACHED_FIELDS:
+        figures.reached[tier] = row[f"reached_{tier}"]
+        figures.budget[tier] = float(row[f"budget_{tier}"] or 0)
+        figures.weighted[tier] = float(row[f"weighted_{tier}"] or 0)
+    for key, source, _target in TRANSITIONS:
+        days = row[f"days_{key}"]
+        figures.transitions[key] = Transition(
+            entered=row[f"reached_{source}"],
+            advanced=row[f"advanced_{key}"],
+            median_days=None if days is None else float(days),
+        )
+
+
+def _tiers_at_end(team, period: Period):
+    """(owner id, tier, projects) where each project stood at the end of the period:
+    its last own stage change by then; won and lost only when that change falls
+    within the period."""
+    start, end = period.bounds()
+    last = StageChange.objects.filter(project=OuterRef("pk"), merged_from__isnull=True, at__lt=end).order_by(
+        "-at", "-id"
+    )
+    rows = (
+        Project.objects.filter(team=team)
+        .annotate(end_tier=Subquery(last.values("to_tier")[:1]), end_at=Subquery(last.values("at")[:1]))
+        .filter(Q(end_tier__in=[tier.value for tier in ORDERED_TIERS[:-1]]) | Q(end_at__gte=start))
+        .values("owner_id", "end_tier")
+        .annotate(projects=Count("pk"))
+        .order_by()
+    )
+    return [(row["owner_id"], row["end_tier"], row["projects"]) for row in rows]
+
+
+@dataclass
+class TeamFunnel:
+    """A team's funnel for a period: the team's figures, each rep's, and the same for the previous period."""
+
+    team: object
+    period: Period
+    team_figures: Figures
+    reps: list
+    by_rep: dict
+    previous_team: Figures
+    previous_by_rep: dict
+    bottlenecks: dict = field(default_factory=dict)
+
+    def rest_of_team(self, rep_id, key) -> Transition:
+        mine = self.by_rep.get(rep_id, Figures()).transitions[key]
+        team = self.team_figures.transitions[key]
+        return Transition(entered=team.entered - mine.entered, advanced=team.advanced - mine.advanced)
+
+
+def period_figures(team, period: Period) -> tuple[Figures, dict]:
+    """The team's figures and each owner's, for one period: three queries."""
+    aggregates = _reach_aggregates(period)
+    states = _states(team)
+    team_figures = Figures()
+    _fill_reach(team_figures, states.aggregate(**aggregates))
+    by_owner = {}
+    for row in states.values("project__owner_id").annotate(**aggregates).order_by():
+        figures = by_owner[row["project__owner_id"]] = Figures()
+        _fill_reach(figures, row)
+    for owner_id, tier, count in _tiers_at_end(team, period):
+        by_owner.setdefault(owner_id, Figures()).tiers[tier] += count
+        team_figures.tiers[tier] += count
+    return team_figures, by_owner
+
+
+def team_reps(team):
+    """The reps of a team: its active members who are reps, by name."""
+    from teams.models import Role, User
+
+    return list(User.objects.filter(team=team, role=Role.REP, is_active=True).order_by("display_name", "username"))
+
+
+def team_funnel(team, period: Period) -> TeamFunnel:
+    """Everything the dashboard and the funnel API show for one team: a fixed number of queries."""
+    reps = team_reps(team)
+    team_figures, by_rep = period_figures(team, period)
+    previous_team, previous_by_rep = period_figures(team, period.previous())
+    funnel = TeamFunnel(
+        team=team,
+        period=period,
+        team_figures=team_figures,
+        reps=reps,
+        by_rep=by_rep,
+        previous_team=previous_team,
+        previous_by_rep=previous_by_rep,
+    )
+    for rep in reps:
+        funnel.bottlenecks[rep.pk] = bottleneck(funnel, rep.pk)
+    return funnel
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    key: str
+    rep_rate: float
+    rest_rate: float
+    z: float
+
+    @property
+    def gap(self) -> float:
+        return self.rest_rate - self.rep_rate
+
+    @property
+    def action(self):
+        return ACTIONS[self.key]
+
+    @property
+    def label(self):
+        return TRANSITION_LABELS[self.key]
+
+
+def bottleneck(funnel: TeamFunnel, rep_id) -> Bottleneck | None:
+    """The transition where the rep falls furthest below the rest of the team among
+    those where the gap is significant (``coaching.stats.significantly_below``)."""
+    found = None
+    for key in TRANSITION_KEYS:
+        mine = funnel.by_rep.get(rep_id, Figures()).transitions[key]
+        rest = funnel.rest_of_team(rep_id, key)
+        z = significantly_below(mine.advanced, mine.entered, rest.advanced, rest.entered)
+        if z is None:
+            continue
+        candidate = Bottleneck(key=key, rep_rate=mine.rate, rest_rate=rest.rate, z=z)
+        if found is None or candidate.gap > found.gap or (math.isclose(candidate.gap, found.gap) and z > found.z):
+            found = candidate
+    return found
+
+
+def projects_behind(*, team, period: Period, metric: str, key: str, owner=None):
+    """The projects behind one number of the funnel, as a ``Project`` queryset: ``metric``
+    is ``entered`` / ``advanced`` (``key`` a transition), ``reached`` (``key`` a tier) or
+    ``stuck`` (entered and not advanced: the ones to look at for a bottleneck)."""
+    if metric == "reached":
+        if key not in REACHED_FIELDS:
+            raise KeyError(key)
+        condition = reached_q(key, period)
+    elif metric == "entered":
+        condition = entered_q(key, period)
+    elif metric == "advanced":
+        condition = advanced_q(key, period)
+    elif metric == "stuck":
+        condition = entered_q(key, period) & ~advanced_q(key, period)
+    else:
+        raise KeyError(metric)
+    states = _states(team).filter(condition)
+    if owner is not None:
+        states = states.filter(project__owner=owner)
+    return Project.objects.filter(team=team, pk__in=states.values("pk"))
+
+
+def tier_rank(tier) -> int:
+    return TIER_RANK.get(tier, -1)
