@@ -164,7 +164,7 @@ def target_set(
         errors["user"] = [_("Choose an active rep of the team %(team)s.") % {"team": team.name}]
     if errors:
         raise DomainError(errors)
-    scope = Target.objects.editable_by(user).select_for_update()
+    scope = Target.objects.editable_by(user).order_by().select_for_update(of=("self",))
     existing = scope.filter(team=team, user=rep, month=values["month"]).first()
     if existing is None:
         if version not in (None, 0, "0", ""):
@@ -317,6 +317,11 @@ class Row:
     def __post_init__(self):
         self.quarters = [_sum(self.months[index : index + 3]) for index in range(0, len(self.months), 3)]
         self.year = _sum(self.months)
+
+    @property
+    def total(self) -> Figures:
+        """All the row's months: a period's figures."""
+        return self.year
 
     @property
     def columns(self) -> list[tuple[str, Figures]]:

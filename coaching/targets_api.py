@@ -36,6 +36,13 @@ class VisibleTeamField(ChangeableField):
         return Team.objects.visible_to(self.context["request"].user)
 
 
+class VisibleUserField(serializers.PrimaryKeyRelatedField):
+    """A user the requester sees (their team's members; an admin: everyone)."""
+
+    def get_queryset(self):
+        return User.objects.visible_to(self.context["request"].user)
+
+
 class RawMonthField(serializers.DateField):
     """A month, "2026-03" or "2026-03-01"; checked by the service, answered as its first day."""
 
@@ -55,8 +62,7 @@ class RawAmountField(serializers.DecimalField):
 
 class TargetSerializer(serializers.ModelSerializer):
     team = VisibleTeamField(help_text=_("The team; with no user, the target is the team's own."))
-    user = serializers.PrimaryKeyRelatedField(
-        queryset=visible_choices(User),
+    user = VisibleUserField(
         required=False,
         allow_null=True,
         help_text=_("The rep (a member of the team); empty for the team's target."),
@@ -85,6 +91,8 @@ class TargetSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["set_by", "updated_at"]
+        # One target per rep (or team) and month: target_set answers a second one with 409.
+        validators = []
 
     def create(self, validated_data):
         data = validated_data

@@ -200,4 +200,4 @@ def targets_section(request):
     summary = targets.targets_summary(request.user)
     if summary is None:
         return None
-    return {"template": "coaching/includes/targets_summary.html", "summary": summary}
+    return {"template": "coaching/includes/home_targets.html", "summary": summary}
