@@ -176,9 +176,10 @@ class TargetEditView(RoleRequiredMixin, VersionedUpdateMixin, View):
         return self.page(form, status=400)
 
     def names(self):
+        """Whose target and which month, as the page and its message write them."""
         return {
             "who": self.rep.name if self.rep else _("team %(team)s") % {"team": self.team.name},
-            "month": self.month.strftime("%Y-%m"),
+            "month": formats.date_format(self.month, "YEAR_MONTH_FORMAT"),
         }
 
     def page(self, form, status=200, **extra):
@@ -186,10 +187,11 @@ class TargetEditView(RoleRequiredMixin, VersionedUpdateMixin, View):
             "form": form,
             "team": self.team,
             "rep": self.rep,
-            "month": self.month,
             "target": self.target,
             "back": grid_url(self.team, self.month.year),
             **self.names(),
+            "month_label": self.names()["month"],
+            "month": self.month,
             **extra,
         }
         return render(self.request, self.template_name, context, status=status)

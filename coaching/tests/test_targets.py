@@ -14,7 +14,6 @@ The world (team A: lead, rep, other_rep; team B: other_lead, outsider_rep), all 
 """
 
 import datetime
-import subprocess
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from coaching import targets
 from coaching.models import Target
+from coaching.tests.translations import zh_messages  # noqa: F401  (a fixture)
 from pipeline import services
 from pipeline.tests.project_helpers import create_project
 from projects import services as project_services
@@ -186,7 +186,7 @@ def test_rep_must_be_an_active_rep_of_the_team(team, lead, outsider_rep):
     assert not Target.objects.exists()
 
 
-# Every bad field is named at once, in the user's language (pending-targets.po is compiled by ``zh_messages``).
+# Every bad field is named, in the user's language (``zh_messages``: this branch's Chinese).
 BAD = [
     ({"won_amount": "-1"}, "won_amount", "A target cannot be negative.", "目标不能为负数。"),
     ({"payment_amount": "1000000000000.01"}, "payment_amount", "A target cannot exceed", "目标不能超过"),
@@ -196,21 +196,11 @@ BAD = [
 ]
 
 
-@pytest.fixture
-def zh_messages(settings, tmp_path):
-    """The Chinese of this branch's messages until the lead merges pending-targets.po into django.po."""
-    pending = settings.BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "pending-targets.po"
-    if pending.exists():
-        folder = tmp_path / "zh_Hans" / "LC_MESSAGES"
-        folder.mkdir(parents=True)
-        subprocess.run(["msgfmt", "-o", str(folder / "django.mo"), str(pending)], check=True)
-        settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
-
-
+@pytest.mark.usefixtures("zh_messages")
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 @pytest.mark.parametrize(("change", "field", "english", "chinese"), BAD)
 def test_bad_input_names_the_field_in_the_users_language(
-    zh_messages, lead_api, team, rep, change, field, english, chinese, language
+    lead_api, team, rep, change, field, english, chinese, language
 ):
     body = {"team": team.pk, "user": rep.pk, "month": "2025-03", "won_amount": "100", "payment_amount": "0", **change}
     response = lead_api.post(API, body, format="json", HTTP_ACCEPT_LANGUAGE=language)
