@@ -8,6 +8,20 @@ class CoachingConfig(AppConfig):
     def ready(self):
         from coaching import stats  # noqa: F401  (registers the SQLite median)
 
+        # Coaching notes: on the project timeline, a "write a note" section on the project
+        # page, and kept when a project is merged away.
+        from coaching.notes import TIMELINE_KIND, TIMELINE_RANK, note_timeline_events, notes_project_merge
+        from coaching.notes_views import note_section
+        from pipeline.selectors.project import timeline_source_register
+        from projects.services import PROJECT_MERGE_HOOKS
+        from projects.views import PROJECT_SECTIONS
+
+        timeline_source_register(kind=TIMELINE_KIND, rank=TIMELINE_RANK, source=note_timeline_events)
+        if note_section not in PROJECT_SECTIONS:
+            PROJECT_SECTIONS.append(note_section)
+        if notes_project_merge not in PROJECT_MERGE_HOOKS:
+            PROJECT_MERGE_HOOKS.append(notes_project_merge)
+
         # The targets block on the start page: a rep's own, a lead's team's (after My day).
         from coaching.targets_views import targets_section
         from teams.views import HOME_SECTIONS

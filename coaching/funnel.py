@@ -24,7 +24,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.stats import DaysBetween, Median, significantly_below
+from coaching.stats import DaysBetween, Median, significantly_below, test_description
 from pipeline.models import REACHED_FIELDS, TIER_RANK, ProjectState, StageChange, Tier
 from projects.models import Project
 
@@ -257,6 +257,39 @@ class TeamFunnel:
     previous_by_rep: dict
     bottlenecks: dict = field(default_factory=dict)
 
+    def as_dict(self) -> dict:
+        """The ``/api/v1/coaching/funnel/`` response (ARCHITECTURE.md's contract)."""
+        previous = self.period.previous()
+
+        def change(figures: Figures) -> dict:
+            return {"start": previous.start, "end": previous.end, **figures.as_dict()}
+
+        reps = []
+        for rep in self.reps:
+            found = self.bottlenecks.get(rep.pk)
+            reps.append(
+                {
+                    "user": rep.pk,
+                    "display_name": rep.name,
+                    **self.by_rep.get(rep.pk, Figures()).as_dict(),
+                    "bottleneck": found.key if found else None,
+                    "action": str(found.action) if found else None,
+                    "bottleneck_detail": found.as_dict() if found else None,
+                    "change": change(self.previous_by_rep.get(rep.pk, Figures())),
+                }
+            )
+        return {
+            "period": {"start": self.period.start, "end": self.period.end},
+            "team": {
+                "id": self.team.pk,
+                "name": self.team.name,
+                **self.team_figures.as_dict(),
+                "change": change(self.previous_team),
+            },
+            "reps": reps,
+            "test": test_description(),
+        }
+
     def rest_of_team(self, rep_id, key) -> Transition:
         mine = self.by_rep.get(rep_id, Figures()).transitions[key]
         team = self.team_figures.transitions[key]
@@ -277,6 +310,19 @@ def period_figures(team, period: Period) -> tuple[Figures, dict]:
         by_owner.setdefault(owner_id, Figures()).tiers[tier] += count
         team_figures.tiers[tier] += count
     return team_figures, by_owner
+
+
+def coachable_teams(user):
+    """The teams whose funnel a user may see by rep: an admin any, a lead their own, a rep none
+    (a rep sees only their own figures against the team's). Hidden and unknown teams alike: 404."""
+    from teams.models import Team
+
+    teams = Team.objects.visible_to(user)
+    if user.is_admin:
+        return teams
+    if user.is_lead and user.team_id:
+        return teams.filter(pk=user.team_id)
+    return teams.none()
 
 
 def team_reps(team):
@@ -315,6 +361,9 @@ class Bottleneck:
     @property
     def gap(self) -> float:
         return self.rest_rate - self.rep_rate
+
+    def as_dict(self) -> dict:
+        return {"rate": round(self.rep_rate, 4), "rest_of_team_rate": round(self.rest_rate, 4), "z": round(self.z, 2)}
 
     @property
     def action(self):

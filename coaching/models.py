@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -96,12 +97,31 @@ class NoteKind(models.TextChoices):
     ACTIVITY = "activity", _("On an activity")
 
 
+def _notes_mentioning(user):
+    """A user @mentioned in a note sees it (the notification links to it)."""
+    return CoachingNote.mentions.through.objects.filter(user_id=user.pk).values("coachingnote_id")
+
+
+def _notes_on_visible_projects(user):
+    """Whoever sees a project sees the notes on it (its timeline shows them), e.g. the
+    rep who took it over after the note was written."""
+    return CoachingNote.objects.filter(project__in=Project.objects.visible_to(user).values("pk")).values("pk")
+
+
 class CoachingNoteQuerySet(VisibleQuerySet):
     """A note is about a rep: the rep sees the notes on them, the lead the team's, an
-    admin all. Only the author (or an admin) changes a note: see ``coaching.notes``."""
+    admin all; and anyone sees the notes that @mention them or sit on a project they see.
+    Only the author (or an admin) changes a note: see ``coaching.notes``."""
 
     owner_field = "rep"
     team_field = "team"
+    extra_visibility = [_notes_mentioning, _notes_on_visible_projects]
+
+    def editable_by(self, user):
+        """The author, or an admin: the rep a note is about reads it but does not rewrite it."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self if user.is_admin else self.filter(author=user)
 
 
 class CoachingNote(models.Model):
@@ -164,3 +184,7 @@ class CoachingNote(models.Model):
 
     def __str__(self):
         return f"{self.author} → {self.rep}: {self.body[:30]}"
+
+    def get_absolute_url(self):
+        """Where the note shows for whoever opens it (``coaching.notes_views.NoteOpenView`` decides)."""
+        return reverse("coaching:note_open", args=[self.pk])

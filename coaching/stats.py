@@ -90,9 +90,9 @@ class Median(Aggregate):
     template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
 
     def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler, connection, function="MEDIAN", template="%(function)s(%(expressions)s)", **extra
-        )
+        median = self.copy()
+        median.function, median.template = "MEDIAN", "%(function)s(%(expressions)s)"
+        return median.as_sql(compiler, connection, **extra)
 
 
 class _SQLiteMedian:

@@ -1,10 +1,11 @@
-"""The coaching pages; each area keeps its routes in its own module."""
+"""The coaching pages, under /coaching/; each area keeps its routes in its own module."""
 
-from coaching.targets_urls import urlpatterns as targets_urlpatterns
+from django.urls import include, path
 
 app_name = "coaching"
 
 urlpatterns = [
+    path("", include("coaching.notes_urls")),
     # Targets (业绩目标): the lead's grid and setting one month's target.
-    *targets_urlpatterns,
+    path("", include("coaching.targets_urls")),
 ]

@@ -288,6 +288,10 @@ except ValueError as error:
 ESCALATION_DAYS = int(env("ESCALATION_DAYS", "3"))
 if ESCALATION_DAYS < 1:
     raise ImproperlyConfigured("ESCALATION_DAYS must be 1 or more.")
+# The leads' list of coaching notes names the reps with no 1:1 note in this many weeks.
+COACHING_ONE_ON_ONE_WEEKS = int(env("COACHING_ONE_ON_ONE_WEEKS", "2"))
+if COACHING_ONE_ON_ONE_WEEKS < 1:
+    raise ImproperlyConfigured("COACHING_ONE_ON_ONE_WEEKS must be 1 or more.")
 # /healthz turns degraded when no reminder pass has finished for this long.
 REMINDER_PASS_STALE_AFTER = timedelta(hours=1)
 

@@ -9,6 +9,7 @@ history holds; lists are capped and continue from a keyset cursor.
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Case, Count, F, Q, When, Window
 from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
@@ -204,6 +205,7 @@ class Event:
     by: object = None
     recorded: datetime.datetime | None = None
     changes: list = field(default_factory=list)  # competitor edits: (label, before, after)
+    template: str = ""  # an event of a higher app's source renders its own <li>
 
     @property
     def rank(self) -> int:
@@ -388,7 +390,7 @@ def _conflict_events(project, cursor, limit):
     return events
 
 
-TIMELINE_SOURCES = (
+TIMELINE_SOURCES = [
     _stage_events,
     _budget_events,
     _competitor_events,
@@ -396,7 +398,25 @@ TIMELINE_SOURCES = (
     _activity_events,
     _owner_events,
     _conflict_events,
-)
+]
+
+
+def before_cursor(name: str, kind: str, cursor: TimelineCursor | None) -> Q:
+    """For a registered source: its rows whose moment (the column ``name``) sorts before ``cursor``."""
+    return _before(name, kind, cursor)
+
+
+def timeline_source_register(*, kind: str, rank: int, source) -> None:
+    """Let a higher app add its events to the timeline (coaching: the notes on the project),
+    in its ``AppConfig.ready``. ``source(project, cursor, limit)`` answers at most ``limit``
+    ``Event``s of ``kind``, newest first, all before ``cursor`` (``before_cursor``), in one
+    query; each event's ``template`` renders its ``<li>``. ``rank`` orders its events among
+    others at the same moment and must be its own. Idempotent (ready may run twice)."""
+    if RANK.get(kind, rank) != rank or (kind not in RANK and rank in RANK.values()):
+        raise ImproperlyConfigured(f"Timeline kind {kind!r} needs a rank of its own, not {rank}.")
+    RANK[kind] = rank
+    if source not in TIMELINE_SOURCES:
+        TIMELINE_SOURCES.append(source)
 
 
 def project_timeline(project: Project, before=None, limit: int = TIMELINE_PAGE) -> Timeline:
