@@ -21,3 +21,10 @@ class CoachingConfig(AppConfig):
             PROJECT_SECTIONS.append(note_section)
         if notes_project_merge not in PROJECT_MERGE_HOOKS:
             PROJECT_MERGE_HOOKS.append(notes_project_merge)
+
+        # The targets block on the start page: a rep's own, a lead's team's (after My day).
+        from coaching.targets_views import targets_section
+        from teams.views import HOME_SECTIONS
+
+        if targets_section not in HOME_SECTIONS:
+            HOME_SECTIONS.append(targets_section)

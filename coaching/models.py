@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.validators import validate_no_control_chars
 from pipeline.models import Activity
@@ -59,6 +60,8 @@ class Target(models.Model):
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
+    # Every change of a target, with who made it (``coaching.targets.target_set``).
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
     objects = TargetQuerySet.as_manager()
 
     class Meta:

@@ -6,4 +6,6 @@ app_name = "coaching"
 
 urlpatterns = [
     path("", include("coaching.notes_urls")),
+    # Targets (业绩目标): the lead's grid and setting one month's target.
+    path("", include("coaching.targets_urls")),
 ]

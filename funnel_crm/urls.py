@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from accounts import api_imports
 from coaching import notes_urls as coaching_notes_urls
+from coaching import targets_urls as coaching_targets_urls
 from funnel_crm.views import healthz
 from pipeline import api as pipeline_api
 from pipeline import api_imports as pipeline_api_imports
@@ -41,6 +42,7 @@ api_v1 = [
     path("", include(api_imports.api_urlpatterns)),
     path("", include(pipeline_api_imports.api_urlpatterns)),
     path("", include(coaching_notes_urls.api_urlpatterns)),
+    path("", include(coaching_targets_urls.api_urlpatterns)),
     path("", include(router.urls)),
 ]
 

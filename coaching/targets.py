@@ -1,0 +1,467 @@
+"""Targets (业绩目标): what a lead or an admin sets per rep and per team per month,
+and the actuals and forecast they are read against.
+
+Actuals, all in Asia/Shanghai:
+
+* won — the budget of the projects won in the period: the project stands in the
+  won tier now and first reached it (``ProjectState.won_at``) in the period; it
+  counts for its current owner and its team (``project.team``);
+* payment collected — the budget of the projects whose payment key date
+  (``Milestone`` of kind ``payment``) was done in the period (there is no
+  separate payment amount);
+* weighted forecast — open projects' budget × their stage's win probability;
+  "in the period" narrows it to those whose payment is planned in the period.
+
+Each figure is one grouped query for the whole team (by owner and month), so a
+grid or a summary costs the same queries whatever the number of reps or projects.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coaching.models import Target
+from pipeline.models import OPEN_TIERS, Tier
+from projects.models import MAX_BUDGET, Milestone, MilestoneKind, Project
+from teams.errors import ConflictError, DomainError, validated
+from teams.models import Role, Team, User
+from teams.versioning import check_version
+
+ZONE = ZoneInfo(settings.TIME_ZONE)
+ZERO = Decimal("0")
+AMOUNT_FIELDS = ("won_amount", "payment_amount")
+PERIODS = ("month", "quarter", "year")
+
+# --- months and periods ------------------------------------------------------------------------
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def add_months(month: datetime.date, count: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + count
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def period_bounds(period: str, on: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first month of the ``period`` (month, quarter, year) holding ``on`` and the
+    first month after it."""
+    if period == "year":
+        start = datetime.date(on.year, 1, 1)
+        return start, add_months(start, 12)
+    if period == "quarter":
+        start = datetime.date(on.year, (on.month - 1) // 3 * 3 + 1, 1)
+        return start, add_months(start, 3)
+    start = month_start(on)
+    return start, add_months(start, 1)
+
+
+def _moment(day: datetime.date) -> datetime.datetime:
+    """Midnight starting ``day`` in Asia/Shanghai."""
+    return datetime.datetime(day.year, day.month, day.day, tzinfo=ZONE)
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
+
+
+def parse_month(value, *, field_name: str = "month") -> datetime.date:
+    """A month as a date (its first day) from a date or "2026-03" / "2026-03-01"."""
+    error = DomainError({field_name: _("Enter a month, e.g. 2026-03 (or its first day, 2026-03-01).")})
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, datetime.date):
+        day = value
+    else:
+        match = _MONTH.match(str(value or "").strip())
+        if match is None:
+            raise error
+        year, month, day_of_month = (int(part) if part else 1 for part in match.groups())
+        try:
+            day = datetime.date(year, month, day_of_month)
+        except ValueError:
+            raise error from None
+    if day.day != 1 or not 2000 <= day.year <= 2100:
+        raise error
+    return day
+
+
+def parse_amount(value, *, field_name: str) -> Decimal:
+    """A target amount in yuan: not negative, at most MAX_BUDGET, whole cents."""
+    try:
+        amount = Decimal(str(value if value is not None else "").replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        raise DomainError({field_name: _("Enter the amount in yuan, e.g. 1200000.")}) from None
+    if not amount.is_finite():
+        raise DomainError({field_name: _("Enter the amount in yuan, e.g. 1200000.")})
+    if amount < 0:
+        raise DomainError({field_name: _("A target cannot be negative.")})
+    if amount > MAX_BUDGET:
+        raise DomainError({field_name: _("A target cannot exceed 1,000,000,000,000 yuan.")})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise DomainError({field_name: _("Use at most two decimal places.")})
+    return amount
+
+
+# --- setting a target -------------------------------------------------------------------------
+
+
+def may_set_targets(user: User, team: Team) -> bool:
+    """The team's lead or an admin."""
+    return user.is_active and (user.is_admin or (user.is_lead and team.lead_id == user.pk))
+
+
+def target_data(target: Target) -> dict:
+    return {
+        "month": target.month.isoformat(),
+        "won_amount": str(target.won_amount),
+        "payment_amount": str(target.payment_amount),
+    }
+
+
+@transaction.atomic
+def target_set(
+    *,
+    user: User,
+    team: Team,
+    rep: User | None = None,
+    month,
+    won_amount,
+    payment_amount,
+    version: int | None = None,
+) -> Target:
+    """Create or change the target of ``rep`` (None: the team) for ``month``.
+
+    ``version`` is the version the caller saw: 0 for "there was none yet"; a
+    stale one raises ConflictError (409) with the stored target; None skips the
+    check. Only the team's lead or an admin may set targets (PermissionDenied);
+    the caller has already answered 404 for a team the user does not see.
+    Every change is kept in the target's history."""
+    if not may_set_targets(user, team):
+        raise PermissionDenied(_("Only the team's lead or an admin sets targets."))
+    errors = {}
+    values = {}
+    try:
+        values["month"] = parse_month(month)
+    except DomainError as error:
+        errors.update(error.message_dict)
+    for name, value in (("won_amount", won_amount), ("payment_amount", payment_amount)):
+        try:
+            values[name] = parse_amount(value, field_name=name)
+        except DomainError as error:
+            errors.update(error.message_dict)
+    if rep is not None and (rep.team_id != team.pk or rep.role != Role.REP or not rep.is_active):
+        errors["user"] = [_("Choose an active rep of the team %(team)s.") % {"team": team.name}]
+    if errors:
+        raise DomainError(errors)
+    scope = Target.objects.editable_by(user).order_by().select_for_update(of=("self",))
+    existing = scope.filter(team=team, user=rep, month=values["month"]).first()
+    if existing is None:
+        if version not in (None, 0, "0", ""):
+            # The target the caller edited is gone from their scope (e.g. the rep changed teams).
+            raise ConflictError(_("This target no longer exists. Reload the page."), code="gone")
+        target = Target(team=team, user=rep, month=values["month"])
+    else:
+        check_version(current=existing.version, expected=version, current_data=target_data(existing))
+        target = existing
+        target.version += 1
+    target.won_amount = values["won_amount"]
+    target.payment_amount = values["payment_amount"]
+    target.set_by = user
+    target.updated_at = timezone.now()
+    validated(target, validate_constraints=False)
+    target._history_user = user
+    try:
+        with transaction.atomic():
+            target.save()
+    except IntegrityError:
+        # Someone created the same month's target between our read and our write.
+        stored = Target.objects.get(team=team, user=rep, month=values["month"])
+        check_version(current=stored.version, expected=0, current_data=target_data(stored))
+        raise
+    return target
+
+
+# --- actuals ------------------------------------------------------------------------------------
+
+
+def _monthly(rows, key) -> dict:
+    return {(row["owner"], timezone.localtime(row["month"], ZONE).date()): row[key] or ZERO for row in rows}
+
+
+def won_by_month(*, team: Team, start: datetime.date, end: datetime.date) -> dict:
+    """{(owner id, month): budget won}: projects of the team now won that first reached
+    the won tier in [start, end) — one grouped query."""
+    rows = (
+        Project.objects.filter(
+            team=team, state__tier=Tier.WON, state__won_at__gte=_moment(start), state__won_at__lt=_moment(end)
+        )
+        .annotate(month=TruncMonth("state__won_at", tzinfo=ZONE))
+        .values("owner", "month")
+        .annotate(amount=Sum("budget"))
+        .order_by()
+    )
+    return _monthly(rows, "amount")
+
+
+def paid_by_month(*, team: Team, start: datetime.date, end: datetime.date) -> dict:
+    """{(owner id, month): budget of the projects whose payment was done in the month}."""
+    rows = (
+        Milestone.objects.filter(kind=MilestoneKind.PAYMENT, project__team=team, done_on__gte=start, done_on__lt=end)
+        .annotate(month=TruncMonth("done_on"), owner=F("project__owner"))
+        .values("owner", "month")
+        .annotate(amount=Sum("project__budget"))
+        .order_by()
+    )
+    return {(row["owner"], row["month"]): row["amount"] or ZERO for row in rows}
+
+
+_WEIGHTED = ExpressionWrapper(
+    F("budget") * F("state__stage__probability") / Decimal(100),
+    output_field=DecimalField(max_digits=20, decimal_places=2),
+)
+
+
+def forecast_by_owner(*, team: Team, start: datetime.date | None = None, end: datetime.date | None = None) -> dict:
+    """{owner id: open budget × stage probability} for the team's open projects; with a
+    period, only those whose payment is planned (and not done) in it."""
+    projects = Project.objects.filter(team=team, state__tier__in=OPEN_TIERS)
+    if start is not None:
+        projects = projects.filter(
+            milestones__kind=MilestoneKind.PAYMENT,
+            milestones__done_on__isnull=True,
+            milestones__due_on__gte=start,
+            milestones__due_on__lt=end,
+        )
+    rows = projects.values("owner").annotate(amount=Sum(_WEIGHTED)).order_by()
+    return {row["owner"]: (row["amount"] or ZERO).quantize(Decimal("0.01")) for row in rows}
+
+
+def team_reps(team: Team):
+    """The rows of a team's targets: its active reps, by name."""
+    return User.objects.filter(team=team, role=Role.REP, is_active=True).order_by("display_name", "username")
+
+
+# --- figures: a month, a quarter, a year ------------------------------------------------------
+
+
+def percent(actual: Decimal, target: Decimal | None) -> int | None:
+    if not target:
+        return None
+    return int((actual * 100 / target).to_integral_value())
+
+
+@dataclass
+class Figures:
+    """Target against actual for one rep (or the team) over some months."""
+
+    won_target: Decimal | None = None
+    payment_target: Decimal | None = None
+    won: Decimal = ZERO
+    payment: Decimal = ZERO
+    target: Target | None = None  # a single month's stored target (for editing)
+    month: datetime.date | None = None
+
+    @property
+    def won_percent(self):
+        return percent(self.won, self.won_target)
+
+    @property
+    def payment_percent(self):
+        return percent(self.payment, self.payment_target)
+
+    @property
+    def has_target(self):
+        return self.won_target is not None or self.payment_target is not None
+
+    def add(self, other: "Figures") -> "Figures":
+        def plus(a, b):
+            return b if a is None else a if b is None else a + b
+
+        return Figures(
+            won_target=plus(self.won_target, other.won_target),
+            payment_target=plus(self.payment_target, other.payment_target),
+            won=self.won + other.won,
+            payment=self.payment + other.payment,
+        )
+
+
+def _sum(figures) -> Figures:
+    total = Figures()
+    for item in figures:
+        total = total.add(item)
+    return total
+
+
+@dataclass
+class Row:
+    """One row of the grid: a rep (``rep`` None: the team)."""
+
+    rep: User | None
+    months: list[Figures]
+    forecast: Decimal = ZERO
+    forecast_in_period: Decimal | None = None
+    quarters: list[Figures] = field(default_factory=list)
+    year: Figures = field(default_factory=Figures)
+
+    def __post_init__(self):
+        self.quarters = [_sum(self.months[index : index + 3]) for index in range(0, len(self.months), 3)]
+        self.year = _sum(self.months)
+
+    @property
+    def total(self) -> Figures:
+        """All the row's months: a period's figures."""
+        return self.year
+
+    @property
+    def columns(self) -> list[tuple[str, Figures]]:
+        """The grid's cells in order: three months, their quarter, ..., the year ("month",
+        "quarter" or "year", figures)."""
+        cells = []
+        for index, month in enumerate(self.months):
+            cells.append(("month", month))
+            if index % 3 == 2:
+                cells.append(("quarter", self.quarters[index // 3]))
+        return [*cells, ("year", self.year)]
+
+    @property
+    def key(self):
+        return self.rep.pk if self.rep is not None else "team"
+
+
+def team_figures(*, team: Team, start: datetime.date, end: datetime.date, reps=None, with_forecast=False) -> list[Row]:
+    """One row per rep of ``reps`` (default: the team's active reps) and the team's last,
+    each with its months from ``start`` to ``end`` (exclusive). Queries: the reps, the
+    targets, won, paid (and the forecast, now and in the period): the same whatever the
+    number of reps, projects or months."""
+    reps = list(team_reps(team) if reps is None else reps)
+    months = []
+    month = start
+    while month < end:
+        months.append(month)
+        month = add_months(month, 1)
+    targets = {
+        (target.user_id, target.month): target
+        for target in Target.objects.filter(team=team, month__gte=start, month__lt=end)
+    }
+    won = won_by_month(team=team, start=start, end=end)
+    paid = paid_by_month(team=team, start=start, end=end)
+    team_won, team_paid = {}, {}
+    for (_owner, month), amount in won.items():
+        team_won[month] = team_won.get(month, ZERO) + amount
+    for (_owner, month), amount in paid.items():
+        team_paid[month] = team_paid.get(month, ZERO) + amount
+
+    def cells(user_id, won_of, paid_of):
+        result = []
+        for month in months:
+            target = targets.get((user_id, month))
+            result.append(
+                Figures(
+                    won_target=target.won_amount if target else None,
+                    payment_target=target.payment_amount if target else None,
+                    won=won_of(month),
+                    payment=paid_of(month),
+                    target=target,
+                    month=month,
+                )
+            )
+        return result
+
+    rows = [
+        Row(
+            rep=rep,
+            months=cells(
+                rep.pk, lambda m, pk=rep.pk: won.get((pk, m), ZERO), lambda m, pk=rep.pk: paid.get((pk, m), ZERO)
+            ),
+        )
+        for rep in reps
+    ]
+    rows.append(Row(rep=None, months=cells(None, lambda m: team_won.get(m, ZERO), lambda m: team_paid.get(m, ZERO))))
+    if with_forecast:
+        now = forecast_by_owner(team=team)
+        in_period = forecast_by_owner(team=team, start=start, end=end)
+        for row in rows:
+            if row.rep is None:
+                row.forecast = sum(now.values(), ZERO)
+                row.forecast_in_period = sum(in_period.values(), ZERO)
+            else:
+                row.forecast = now.get(row.rep.pk, ZERO)
+                row.forecast_in_period = in_period.get(row.rep.pk, ZERO)
+    return rows
+
+
+def target_grid(*, team: Team, year: int) -> list[Row]:
+    """The lead's grid: reps and the team × the twelve months of ``year``, with quarters."""
+    start = datetime.date(year, 1, 1)
+    return team_figures(team=team, start=start, end=add_months(start, 12))
+
+
+def period_summary(*, user: User, team: Team, period: str, on: datetime.date) -> dict:
+    """Target, actual and forecast for ``period`` holding ``on``: per rep and for the
+    team. A rep gets their own row only (the team's figures sum colleagues' projects)."""
+    start, end = period_bounds(period, on)
+    reps = [user] if user.is_rep else None
+    rows = team_figures(team=team, start=start, end=end, reps=reps, with_forecast=True)
+    if user.is_rep:
+        rows = rows[:1]
+    return {
+        "team": team,
+        "period": period,
+        "start": start,
+        "end": end - datetime.timedelta(days=1),
+        "reps": [row for row in rows if row.rep is not None],
+        "team_row": next((row for row in rows if row.rep is None), None),
+    }
+
+
+def targets_summary(user: User, *, today: datetime.date | None = None) -> dict | None:
+    """The compact block for the coaching dashboard and the start page: this month and
+    this quarter — target, actual, % reached, weighted forecast. A rep's own, a lead's
+    team's; None for users without a team (an admin picks a team on the grid)."""
+    if user.is_admin or user.team_id is None:
+        return None
+    today = today or timezone.localdate()
+    team = user.team
+    quarter_start, quarter_end = period_bounds("quarter", today)
+    month, month_end = period_bounds("month", today)
+    # The rep's row (or, for a lead, the team's) over the quarter; the month is one of its months.
+    rows = team_figures(
+        team=team, start=quarter_start, end=quarter_end, reps=[user] if user.is_rep else [], with_forecast=True
+    )
+    row = rows[0]
+    in_month = forecast_by_owner(team=team, start=month, end=month_end)
+    month_forecast = in_month.get(user.pk, ZERO) if user.is_rep else sum(in_month.values(), ZERO)
+    this_month = row.months[(month.month - quarter_start.month)]
+    return {
+        "team": team,
+        "own": user.is_rep,
+        "forecast": row.forecast,
+        "periods": [
+            {
+                "period": "month",
+                "start": month,
+                "end": month_end - datetime.timedelta(days=1),
+                "figures": this_month,
+                "forecast_in_period": month_forecast,
+            },
+            {
+                "period": "quarter",
+                "start": quarter_start,
+                "end": quarter_end - datetime.timedelta(days=1),
+                "figures": row.quarters[0],
+                "forecast_in_period": row.forecast_in_period,
+            },
+        ],
+        "may_set": may_set_targets(user, team),
+    }
