@@ -19,7 +19,7 @@ from teams.visibility import VisibleQuerySet
 
 
 class TargetQuerySet(VisibleQuerySet):
-    """A rep sees their own targets and the team's; a lead the team's; an admin all."""
+    """A rep sees their own targets (not the team's: that sums colleagues' work); a lead the team's; an admin all."""
 
     owner_field = "user"
     team_field = "team"
