@@ -20,12 +20,12 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.stats import DaysBetween, Median, significantly_below, test_description
-from pipeline.models import REACHED_FIELDS, TIER_RANK, ProjectState, StageChange, Tier
+from pipeline.models import REACHED_FIELDS, TIER_RANK, StageChange, Tier
 from projects.models import Project
 
 ORDERED_TIERS = (Tier.PROSPECT, Tier.QUALIFIED, Tier.HIGH_INTENT, Tier.WON)
@@ -160,26 +160,28 @@ def _money(value) -> str:
     return f"{value:.2f}"
 
 
-def _reached_in(tier, start, end) -> Q:
-    column = REACHED_FIELDS[tier]
+def _reached_in(column, start, end) -> Q:
     return Q(**{f"{column}__gte": start, f"{column}__lt": end})
+
+
+# The conditions below are on ``Project`` (its state through ``state__``): the counts and
+# the lists of projects behind them are built from the same ones.
 
 
 def entered_q(key: str, period: Period) -> Q:
     start, end = period.bounds()
     _key, source, _target = _transition(key)
-    return _reached_in(source, start, end)
+    return _reached_in(f"state__{REACHED_FIELDS[source]}", start, end)
 
 
 def advanced_q(key: str, period: Period) -> Q:
-    start, end = period.bounds()
-    _key, source, target = _transition(key)
-    return _reached_in(source, start, end) & Q(**{f"{REACHED_FIELDS[target]}__lt": end})
+    _key, _source, target = _transition(key)
+    return entered_q(key, period) & Q(**{f"state__{REACHED_FIELDS[target]}__lt": period.bounds()[1]})
 
 
 def reached_q(tier: str, period: Period) -> Q:
     start, end = period.bounds()
-    return _reached_in(tier, start, end)
+    return _reached_in(f"state__{REACHED_FIELDS[tier]}", start, end)
 
 
 def _transition(key):
@@ -189,59 +191,100 @@ def _transition(key):
     raise KeyError(key)
 
 
-def _states(team) -> "ProjectState.objects":
-    return ProjectState.objects.filter(project__team=team)
+def _team_projects(team):
+    # From the team's projects to their states (one primary-key lookup each): the
+    # planner then reads the team's rows, never the whole state table.
+    return Project.objects.filter(team=team)
 
 
-def _reach_aggregates(period: Period) -> dict:
-    start, end = period.bounds()
+def _reach_aggregates(period: Period, prefix: str, *, medians: bool, counts: bool) -> dict:
     weight = ExpressionWrapper(
-        F("project__budget") * F("stage__probability") / 100, output_field=DecimalField(max_digits=20, decimal_places=4)
+        F("budget") * F("state__stage__probability") / 100, output_field=DecimalField(max_digits=20, decimal_places=4)
     )
     aggregates = {}
     for tier in REACHED_FIELDS:
-        inside = _reached_in(tier, start, end)
-        aggregates[f"reached_{tier}"] = Count("pk", filter=inside)
-        aggregates[f"budget_{tier}"] = Sum("project__budget", filter=inside)
-        aggregates[f"weighted_{tier}"] = Sum(weight, filter=inside)
+        inside = reached_q(tier, period)
+        if counts:
+            aggregates[f"{prefix}reached_{tier}"] = Count("pk", filter=inside)
+            aggregates[f"{prefix}budget_{tier}"] = Sum("budget", filter=inside)
+            aggregates[f"{prefix}weighted_{tier}"] = Sum(weight, filter=inside)
     for key, source, target in TRANSITIONS:
-        advanced = _reached_in(source, start, end) & Q(**{f"{REACHED_FIELDS[target]}__lt": end})
-        aggregates[f"advanced_{key}"] = Count("pk", filter=advanced)
-        aggregates[f"days_{key}"] = Median(DaysBetween(REACHED_FIELDS[source], REACHED_FIELDS[target]), filter=advanced)
+        advanced = advanced_q(key, period)
+        if counts:
+            aggregates[f"{prefix}advanced_{key}"] = Count("pk", filter=advanced)
+        if medians:
+            days = DaysBetween(f"state__{REACHED_FIELDS[source]}", f"state__{REACHED_FIELDS[target]}")
+            aggregates[f"{prefix}days_{key}"] = Median(days, filter=advanced)
     return aggregates
 
 
-def _fill_reach(figures: Figures, row: dict) -> None:
+def _fill_counts(figures: Figures, row: dict, prefix: str) -> None:
+    """Add one owner's counts and sums (the team's are the sum of its owners')."""
     for tier in REACHED_FIELDS:
-        figures.reached[tier] = row[f"reached_{tier}"]
-        figures.budget[tier] = float(row[f"budget_{tier}"] or 0)
-        figures.weighted[tier] = float(row[f"weighted_{tier}"] or 0)
+        figures.reached[tier] += row[f"{prefix}reached_{tier}"]
+        figures.budget[tier] += float(row[f"{prefix}budget_{tier}"] or 0)
+        figures.weighted[tier] += float(row[f"{prefix}weighted_{tier}"] or 0)
     for key, source, _target in TRANSITIONS:
-        days = row[f"days_{key}"]
-        figures.transitions[key] = Transition(
-            entered=row[f"reached_{source}"],
-            advanced=row[f"advanced_{key}"],
-            median_days=None if days is None else float(days),
+        transition = figures.transitions[key]
+        transition.entered += row[f"{prefix}reached_{source}"]
+        transition.advanced += row[f"{prefix}advanced_{key}"]
+
+
+def _fill_medians(figures: Figures, row: dict, prefix: str) -> None:
+    for key in TRANSITION_KEYS:
+        days = row[f"{prefix}days_{key}"]
+        figures.transitions[key].median_days = None if days is None else float(days)
+
+
+def _tiers_at_end(team, periods: list[Period]):
+    """Rows of (owner, the tier at the end of each period, projects): where a project
+    stood is its last own stage change by then; won and lost only when that change
+    falls within the period (else nothing). One query for all the periods."""
+    annotations = {}
+    for index, period in enumerate(periods):
+        start, end = period.bounds()
+        closed_before = Q(to_tier__in=[Tier.WON, Tier.LOST], at__lt=start)
+        last = (
+            StageChange.objects.filter(project=OuterRef("pk"), merged_from__isnull=True, at__lt=end)
+            .order_by("-at", "-id")
+            .annotate(counted=Case(When(closed_before, then=Value("")), default=F("to_tier")))
+            .values("counted")[:1]
         )
-
-
-def _tiers_at_end(team, period: Period):
-    """(owner id, tier, projects) where each project stood at the end of the period:
-    its last own stage change by then; won and lost only when that change falls
-    within the period."""
-    start, end = period.bounds()
-    last = StageChange.objects.filter(project=OuterRef("pk"), merged_from__isnull=True, at__lt=end).order_by(
-        "-at", "-id"
-    )
-    rows = (
-        Project.objects.filter(team=team)
-        .annotate(end_tier=Subquery(last.values("to_tier")[:1]), end_at=Subquery(last.values("at")[:1]))
-        .filter(Q(end_tier__in=[tier.value for tier in ORDERED_TIERS[:-1]]) | Q(end_at__gte=start))
-        .values("owner_id", "end_tier")
+        annotations[f"tier_{index}"] = Subquery(last)
+    names = list(annotations)
+    return (
+        _team_projects(team)
+        .annotate(**annotations)
+        .values("owner_id", *names)
         .annotate(projects=Count("pk"))
         .order_by()
     )
-    return [(row["owner_id"], row["end_tier"], row["projects"]) for row in rows]
+
+
+def figures_for(team, periods: list[Period]) -> list[tuple[Figures, dict]]:
+    """For each period, the team's figures and each owner's: three queries whatever the
+    number of periods, projects or stage changes."""
+    counts, medians = {}, {}
+    for index, period in enumerate(periods):
+        counts.update(_reach_aggregates(period, f"p{index}_", medians=True, counts=True))
+        medians.update(_reach_aggregates(period, f"p{index}_", medians=True, counts=False))
+    results = [(Figures(), {}) for _period in periods]
+    for row in _team_projects(team).values("owner_id").annotate(**counts).order_by():
+        for index, (team_figures, by_owner) in enumerate(results):
+            figures = by_owner[row["owner_id"]] = Figures()
+            _fill_counts(figures, row, f"p{index}_")
+            _fill_medians(figures, row, f"p{index}_")
+            _fill_counts(team_figures, row, f"p{index}_")
+    team_row = _team_projects(team).aggregate(**medians)
+    for row in _tiers_at_end(team, periods):
+        for index, (team_figures, by_owner) in enumerate(results):
+            tier = row[f"tier_{index}"]
+            if tier:
+                by_owner.setdefault(row["owner_id"], Figures()).tiers[tier] += row["projects"]
+                team_figures.tiers[tier] += row["projects"]
+    for index, (team_figures, _by_owner) in enumerate(results):
+        _fill_medians(team_figures, team_row, f"p{index}_")
+    return results
 
 
 @dataclass
@@ -297,19 +340,8 @@ class TeamFunnel:
 
 
 def period_figures(team, period: Period) -> tuple[Figures, dict]:
-    """The team's figures and each owner's, for one period: three queries."""
-    aggregates = _reach_aggregates(period)
-    states = _states(team)
-    team_figures = Figures()
-    _fill_reach(team_figures, states.aggregate(**aggregates))
-    by_owner = {}
-    for row in states.values("project__owner_id").annotate(**aggregates).order_by():
-        figures = by_owner[row["project__owner_id"]] = Figures()
-        _fill_reach(figures, row)
-    for owner_id, tier, count in _tiers_at_end(team, period):
-        by_owner.setdefault(owner_id, Figures()).tiers[tier] += count
-        team_figures.tiers[tier] += count
-    return team_figures, by_owner
+    """The team's figures and each owner's, for one period."""
+    return figures_for(team, [period])[0]
 
 
 def coachable_teams(user):
@@ -335,8 +367,7 @@ def team_reps(team):
 def team_funnel(team, period: Period) -> TeamFunnel:
     """Everything the dashboard and the funnel API show for one team: a fixed number of queries."""
     reps = team_reps(team)
-    team_figures, by_rep = period_figures(team, period)
-    previous_team, previous_by_rep = period_figures(team, period.previous())
+    (team_figures, by_rep), (previous_team, previous_by_rep) = figures_for(team, [period, period.previous()])
     funnel = TeamFunnel(
         team=team,
         period=period,
@@ -406,10 +437,8 @@ def projects_behind(*, team, period: Period, metric: str, key: str, owner=None):
         condition = entered_q(key, period) & ~advanced_q(key, period)
     else:
         raise KeyError(metric)
-    states = _states(team).filter(condition)
-    if owner is not None:
-        states = states.filter(project__owner=owner)
-    return Project.objects.filter(team=team, pk__in=states.values("pk"))
+    projects = _team_projects(team).filter(condition)
+    return projects if owner is None else projects.filter(owner=owner)
 
 
 def tier_rank(tier) -> int:
