@@ -126,7 +126,7 @@ class ProjectsBehindView(CoachingPage):
         page = Paginator(rows, PAGE_SIZE).get_page(self.request.GET.get("page"))
         for project in page.object_list:
             project.days_in_stage = project.state.days_in_stage(self.now)
-        query = {name: self.request.GET[name] for name in ("team", "start", "end", "metric", "key", "rep")}
+        query = {name: self.request.GET.get(name, "") for name in ("team", "start", "end", "metric", "key", "rep")}
         query.update(start=self.period.start.isoformat(), end=self.period.end.isoformat())
         back = {"team": self.team.pk, "period": "custom", "start": query["start"], "end": query["end"]}
         context.update(
