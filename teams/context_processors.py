@@ -15,6 +15,7 @@ NAVIGATION = [
     ("pipeline:board", _("Board"), ALL),
     ("projects:conflict_list", _("Conflicts"), (Role.LEAD, Role.ADMIN)),
     ("coaching:dashboard", _("Team dashboard"), (Role.LEAD, Role.ADMIN)),
+    ("coaching:me", _("My funnel"), (Role.REP,)),
     ("teams:team_list", _("Teams"), (Role.ADMIN,)),
     ("teams:user_list", _("Users"), (Role.ADMIN,)),
     ("pipeline:settings", _("Pipelines"), (Role.ADMIN,)),
