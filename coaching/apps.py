@@ -8,6 +8,13 @@ class CoachingConfig(AppConfig):
     def ready(self):
         from coaching import stats  # noqa: F401  (registers the SQLite median)
 
+        # The rep's own funnel on the rep's start page, after the day's work.
+        from coaching.home import my_funnel_section
+        from teams.views import HOME_SECTIONS
+
+        if my_funnel_section not in HOME_SECTIONS:
+            HOME_SECTIONS.append(my_funnel_section)
+
         # Coaching notes: on the project timeline, a "write a note" section on the project
         # page, and kept when a project is merged away.
         from coaching.notes import TIMELINE_KIND, TIMELINE_RANK, note_timeline_events, notes_project_merge
@@ -24,7 +31,6 @@ class CoachingConfig(AppConfig):
 
         # The targets block on the start page: a rep's own, a lead's team's (after My day).
         from coaching.targets_views import targets_section
-        from teams.views import HOME_SECTIONS
 
         if targets_section not in HOME_SECTIONS:
             HOME_SECTIONS.append(targets_section)

@@ -425,14 +425,16 @@ def period_summary(*, user: User, team: Team, period: str, on: datetime.date) ->
     }
 
 
-def targets_summary(user: User, *, today: datetime.date | None = None) -> dict | None:
+def targets_summary(user: User, *, team: Team | None = None, today: datetime.date | None = None) -> dict | None:
     """The compact block for the coaching dashboard and the start page: this month and
     this quarter — target, actual, % reached, weighted forecast. A rep's own, a lead's
-    team's; None for users without a team (an admin picks a team on the grid)."""
-    if user.is_admin or user.team_id is None:
-        return None
+    team's, or ``team``'s (the dashboard's, already checked visible to a lead or admin);
+    None for users without a team (an admin picks one on the dashboard or the grid)."""
+    if team is None or user.is_rep:
+        if user.is_admin or user.team_id is None:
+            return None
+        team = user.team
     today = today or timezone.localdate()
-    team = user.team
     quarter_start, quarter_end = period_bounds("quarter", today)
     month, month_end = period_bounds("month", today)
     # The rep's row (or, for a lead, the team's) over the quarter; the month is one of its months.

@@ -5,6 +5,7 @@ from django.urls import include, path
 app_name = "coaching"
 
 urlpatterns = [
+    path("", include("coaching.dashboard_urls")),
     path("", include("coaching.notes_urls")),
     # Targets (业绩目标): the lead's grid and setting one month's target.
     path("", include("coaching.targets_urls")),

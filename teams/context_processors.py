@@ -15,6 +15,8 @@ NAVIGATION = [
     ("pipeline:board", _("Board"), ALL),
     ("projects:conflict_list", _("Conflicts"), (Role.LEAD, Role.ADMIN)),
     ("coaching:dashboard", _("Team dashboard"), (Role.LEAD, Role.ADMIN)),
+    ("coaching:me", _("My funnel"), (Role.REP,)),
+    ("coaching:targets", _("Targets"), (Role.LEAD, Role.ADMIN)),
     ("coaching:note_list", _("Coaching notes"), (Role.LEAD, Role.ADMIN)),
     ("coaching:note_mine", _("My coaching"), (Role.REP,)),
     ("teams:team_list", _("Teams"), (Role.ADMIN,)),

@@ -1,0 +1,316 @@
+"""What the team dashboard shows for one team and period, read from
+``coaching.funnel.team_funnel`` and ``coaching.gaps.team_gaps`` (nothing is
+recomputed here): the funnel chart, the rep × transition table with the change
+against the previous period, each rep's bottleneck with its stalest projects, and
+the data gaps. Every number carries the URL of the projects behind it.
+
+Queries (fixed whatever the team's size or history): the funnel's seven, one for
+the data gaps, and one per distinct bottleneck transition (at most three) for the
+stalest projects of every rep with that bottleneck."""
+
+import datetime
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from coaching import gaps
+from coaching.funnel import (
+    ORDERED_TIERS,
+    TRANSITION_LABELS,
+    TRANSITIONS,
+    Figures,
+    Period,
+    TeamFunnel,
+    projects_behind,
+    team_funnel,
+)
+from coaching.funnel_chart import funnel_chart, percent
+from coaching.stats import MIN_REP_ENTERED, MIN_REST_ENTERED, TEST_TEXT
+
+STALEST_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Change:
+    """The change of one figure against the previous period: ▲3, ▼2.5 pts, ±0."""
+
+    delta: float | None
+    previous: object
+    points: bool = False  # a rate: the change in percentage points
+
+    @property
+    def direction(self) -> str:
+        if self.delta is None or round(self.delta, 1) == 0:
+            return "same"
+        return "up" if self.delta > 0 else "down"
+
+    @property
+    def text(self) -> str:
+        if self.delta is None:
+            return ""
+        arrow = {"up": "▲", "down": "▼", "same": "±"}[self.direction]
+        size = f"{abs(self.delta):.1f}".removesuffix(".0") if self.points else f"{abs(self.delta):,.0f}"
+        if self.direction == "same":
+            size = "0"
+        return _("%(arrow)s%(size)s pts") % {"arrow": arrow, "size": size} if self.points else f"{arrow}{size}"
+
+    @property
+    def title(self) -> str:
+        return _("Previous period: %(value)s") % {"value": self.previous}
+
+
+def count_change(now: int, before: int) -> Change:
+    return Change(delta=now - before, previous=before)
+
+
+def rate_change(now, before) -> Change:
+    if now is None or before is None:
+        return Change(delta=None, previous=percent(before))
+    return Change(delta=(now - before) * 100, previous=percent(before), points=True)
+
+
+def days_text(days) -> str:
+    return "—" if days is None else f"{days:.1f}".removesuffix(".0")
+
+
+class Dashboard:
+    def __init__(self, *, team, period: Period, today: datetime.date, now: datetime.datetime):
+        self.team, self.period, self.today, self.now = team, period, today, now
+
+    @cached_property
+    def funnel(self) -> TeamFunnel:
+        return team_funnel(self.team, self.period)
+
+    def url(self, metric: str, key: str, rep=None) -> str:
+        """The list of the projects behind one number (coaching:projects)."""
+        params = {
+            "team": self.team.pk,
+            "start": self.period.start.isoformat(),
+            "end": self.period.end.isoformat(),
+            "metric": metric,
+            "key": key,
+        }
+        if rep is not None:
+            params["rep"] = rep.pk
+        return f"{reverse('coaching:projects')}?{urlencode(params)}"
+
+    def rep_url(self, rep) -> str:
+        """The rep's own view for the same period."""
+        params = {"rep": rep.pk, "period": "custom", "start": self.period.start, "end": self.period.end}
+        return f"{reverse('coaching:me')}?{urlencode(params)}"
+
+    # --- the funnel chart and its table ---------------------------------------------------
+
+    @cached_property
+    def chart(self) -> dict:
+        return funnel_chart(self.funnel.team_figures)
+
+    @cached_property
+    def tier_rows(self) -> list[dict]:
+        figures = self.funnel.team_figures
+        rows = []
+        for index, tier in enumerate(ORDERED_TIERS):
+            row = {
+                "tier": tier.value,
+                "label": tier.label,
+                "reached": figures.reached[tier],
+                "url": self.url("reached", tier.value),
+                "budget": figures.budget[tier],
+                "weighted": figures.weighted[tier],
+            }
+            if index < len(TRANSITIONS):
+                row["conversion"] = percent(figures.transitions[TRANSITIONS[index][0]].rate)
+            rows.append(row)
+        return rows
+
+    # --- the rep × transition table ---------------------------------------------------------
+
+    def _cells(self, figures: Figures, previous: Figures, rep=None) -> list[dict]:
+        cells = []
+        for key, _source, _target in TRANSITIONS:
+            now, before = figures.transitions[key], previous.transitions[key]
+            cells.append(
+                {
+                    "key": key,
+                    "label": TRANSITION_LABELS[key],
+                    "entered": now.entered,
+                    "entered_url": self.url("entered", key, rep),
+                    "entered_change": count_change(now.entered, before.entered),
+                    "advanced": now.advanced,
+                    "advanced_url": self.url("advanced", key, rep),
+                    "advanced_change": count_change(now.advanced, before.advanced),
+                    "rate": percent(now.rate),
+                    "rate_change": rate_change(now.rate, before.rate),
+                    "median_days": days_text(now.median_days),
+                }
+            )
+        return cells
+
+    @cached_property
+    def team_row(self) -> dict:
+        funnel = self.funnel
+        return {
+            "name": _("Whole team"),
+            "is_team": True,
+            "cells": self._cells(funnel.team_figures, funnel.previous_team),
+        }
+
+    @cached_property
+    def rep_rows(self) -> list[dict]:
+        funnel = self.funnel
+        rows = []
+        for rep in funnel.reps:
+            figures = funnel.by_rep.get(rep.pk, Figures())
+            previous = funnel.previous_by_rep.get(rep.pk, Figures())
+            rows.append(
+                {
+                    "rep": rep,
+                    "name": rep.name,
+                    "url": self.rep_url(rep),
+                    "is_team": False,
+                    "cells": self._cells(figures, previous, rep),
+                    "bottleneck": funnel.bottlenecks.get(rep.pk),
+                }
+            )
+        return rows
+
+    @property
+    def table_rows(self) -> list[dict]:
+        return [self.team_row, *self.rep_rows]
+
+    @property
+    def transition_labels(self) -> list:
+        return [TRANSITION_LABELS[key] for key, _s, _t in TRANSITIONS]
+
+    # --- bottlenecks -----------------------------------------------------------------------
+
+    @cached_property
+    def _stalest(self) -> dict:
+        """{rep id: [projects]}: the stalest stuck projects of each rep's bottleneck,
+        one query per distinct bottleneck transition."""
+        by_key = {}
+        for rep_id, found in self.funnel.bottlenecks.items():
+            if found is not None:
+                by_key.setdefault(found.key, []).append(rep_id)
+        stalest = {}
+        for key, rep_ids in by_key.items():
+            rank = Window(
+                RowNumber(), partition_by=[F("owner_id")], order_by=[F("state__entered_at").asc(), F("pk").asc()]
+            )
+            projects = (
+                projects_behind(team=self.team, period=self.period, metric="stuck", key=key)
+                .filter(owner_id__in=rep_ids)
+                .select_related("customer", "owner", "state__stage")
+                .annotate(rank=rank)
+                .filter(rank__lte=STALEST_SHOWN)
+                .order_by("owner_id", "rank")
+            )
+            for project in projects:
+                project.days_in_stage = project.state.days_in_stage(self.now)
+                stalest.setdefault(project.owner_id, []).append(project)
+        return stalest
+
+    @cached_property
+    def bottleneck_rows(self) -> list[dict]:
+        funnel = self.funnel
+        rows = []
+        for rep in funnel.reps:
+            found = funnel.bottlenecks.get(rep.pk)
+            row = {"rep": rep, "bottleneck": found}
+            if found is None:
+                row["why"] = self._no_bottleneck_reason(rep)
+            else:
+                mine = funnel.by_rep.get(rep.pk, Figures()).transitions[found.key]
+                row.update(
+                    rep_rate=percent(found.rep_rate),
+                    rest_rate=percent(found.rest_rate),
+                    z=f"{found.z:.2f}",
+                    projects=self._stalest.get(rep.pk, []),
+                    stuck=mine.entered - mine.advanced,
+                    stuck_url=self.url("stuck", found.key, rep),
+                )
+            rows.append(row)
+        return rows
+
+    def _no_bottleneck_reason(self, rep) -> str:
+        figures = self.funnel.by_rep.get(rep.pk, Figures())
+        testable = any(
+            figures.transitions[key].entered >= MIN_REP_ENTERED
+            and self.funnel.rest_of_team(rep.pk, key).entered >= MIN_REST_ENTERED
+            for key, _s, _t in TRANSITIONS
+        )
+        if testable:
+            return _("No step is significantly below the rest of the team.")
+        return _(
+            "Too few projects to tell: a step is tested once the rep entered at least %(rep)d projects "
+            "and the rest of the team at least %(rest)d."
+        ) % {"rep": MIN_REP_ENTERED, "rest": MIN_REST_ENTERED}
+
+    @property
+    def test_text(self) -> str:
+        return str(TEST_TEXT) % {"rep": MIN_REP_ENTERED, "rest": MIN_REST_ENTERED}
+
+    # --- data gaps ---------------------------------------------------------------------------
+
+    @cached_property
+    def _gaps(self):
+        return gaps.team_gaps(team=self.team, period=self.period, today=self.today, now=self.now)
+
+    def _gap_cells(self, counts: dict, rep=None) -> list[dict]:
+        return [
+            {
+                "kind": kind,
+                "label": gaps.GAP_LABELS[kind],
+                "count": counts.get(kind, 0),
+                "url": self.url("gap", kind, rep),
+            }
+            for kind in gaps.GAP_KINDS
+        ]
+
+    @cached_property
+    def gap_rows(self) -> list[dict]:
+        totals, by_owner = self._gaps
+        rows = [{"name": _("Whole team"), "is_team": True, "cells": self._gap_cells(totals)}]
+        for rep in self.funnel.reps:
+            rows.append({"name": rep.name, "is_team": False, "cells": self._gap_cells(by_owner.get(rep.pk, {}), rep)})
+        return rows
+
+    @property
+    def gap_columns(self) -> list[dict]:
+        return [{"label": gaps.GAP_LABELS[kind], "help": gaps.GAP_HELP[kind]} for kind in gaps.GAP_KINDS]
+
+
+def behind_queryset(*, team, period: Period, metric: str, key: str, rep, today, now):
+    """The projects behind one number of the dashboard: the funnel's own query
+    (``projects_behind``) or the data gap's (``gaps.gap_projects``). KeyError when
+    the metric or key is unknown."""
+    if metric == "gap":
+        if key not in gaps.GAP_KINDS:
+            raise KeyError(key)
+        return gaps.gap_projects(team=team, kind=key, period=period, today=today, now=now, owner=rep)
+    if metric == "reached":
+        if key not in {tier.value for tier in ORDERED_TIERS}:
+            raise KeyError(key)
+    elif key not in TRANSITION_LABELS:
+        raise KeyError(key)
+    return projects_behind(team=team, period=period, metric=metric, key=key, owner=rep)
+
+
+def behind_title(metric: str, key: str) -> str:
+    """What the list behind a number holds, in words."""
+    if metric == "gap":
+        return str(gaps.GAP_LABELS[key])
+    if metric == "reached":
+        label = {tier.value: tier.label for tier in ORDERED_TIERS}[key]
+        return _("Reached %(tier)s in the period") % {"tier": label}
+    label = TRANSITION_LABELS[key]
+    return {
+        "entered": _("%(transition)s: entered"),
+        "advanced": _("%(transition)s: advanced"),
+        "stuck": _("%(transition)s: entered and not advanced"),
+    }[metric] % {"transition": label}

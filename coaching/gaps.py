@@ -1,0 +1,86 @@
+"""Data gaps per rep: what is missing or late in a team's projects — open projects
+without a budget, without a decision maker on the buying committee, without
+competitors, without a next contact; overdue next contacts; stale projects (longer
+in their stage than its expected days); key dates that slipped (a milestone's
+planned date moved later) within the period.
+
+Every kind is one condition on ``Project`` (:func:`gap_q`): the counts per owner
+are ONE grouped query (``Count(filter=...)`` per kind) and the projects behind a
+count are the same condition as a queryset (:func:`gap_projects`), so a count and
+its list always agree. Conditions on other tables are ``EXISTS`` subqueries: no
+join multiplies a project.
+"""
+
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import BuyingRole
+from coaching.funnel import Period
+from pipeline.models import Competitor
+from pipeline.selectors.my_day import section_q
+from projects.models import MilestoneChange, Project, Stakeholder
+
+GAP_LABELS = {
+    "no_budget": _("No budget"),
+    "no_decision_maker": _("No decision maker"),
+    "no_competitors": _("No competitors"),
+    "no_next_contact": _("No next contact"),
+    "overdue": _("Next contact overdue"),
+    "stale": _("Stale"),
+    "slipped": _("Key date slipped"),
+}
+GAP_KINDS = tuple(GAP_LABELS)
+GAP_HELP = {
+    "no_budget": _("Open projects whose customer budget is not entered."),
+    "no_decision_maker": _("Open projects with no decision maker on the buying committee."),
+    "no_competitors": _("Open projects with no competitor recorded."),
+    "no_next_contact": _("Open projects with no next contact planned."),
+    "overdue": _("Open projects whose next contact date has passed."),
+    "stale": _("Open projects longer in their stage than its expected days."),
+    "slipped": _("Projects with a key date moved later within the period."),
+}
+
+
+def gap_q(kind: str, *, period: Period, today: datetime.date, now: datetime.datetime) -> Q:
+    """Which of a team's projects have the gap ``kind``."""
+    if kind == "slipped":
+        start, end = period.bounds()
+        slips = MilestoneChange.objects.filter(
+            milestone__project=OuterRef("pk"), is_slip=True, changed_at__gte=start, changed_at__lt=end
+        )
+        return Q(Exists(slips))
+    open_ = Q(closed_at__isnull=True)
+    if kind == "no_budget":
+        return open_ & Q(budget__isnull=True)
+    if kind == "no_decision_maker":
+        makers = Stakeholder.objects.filter(project=OuterRef("pk"), role=BuyingRole.DECISION_MAKER)
+        return open_ & ~Q(Exists(makers))
+    if kind == "no_competitors":
+        return open_ & ~Q(Exists(Competitor.objects.filter(project=OuterRef("pk"))))
+    if kind == "no_next_contact":
+        return open_ & section_q("unplanned", today=today, now=now)
+    if kind == "overdue":
+        return open_ & section_q("overdue", today=today, now=now)
+    if kind == "stale":
+        return open_ & section_q("stale", today=today, now=now)
+    raise KeyError(kind)
+
+
+def team_gaps(*, team, period: Period, today: datetime.date, now: datetime.datetime) -> tuple[dict, dict]:
+    """``(team totals {kind: n}, {owner id: {kind: n}})`` in one grouped query."""
+    aggregates = {kind: Count("pk", filter=gap_q(kind, period=period, today=today, now=now)) for kind in GAP_KINDS}
+    by_owner = {}
+    totals = dict.fromkeys(GAP_KINDS, 0)
+    for row in Project.objects.filter(team=team).values("owner_id").annotate(**aggregates).order_by():
+        by_owner[row["owner_id"]] = {kind: row[kind] for kind in GAP_KINDS}
+        for kind in GAP_KINDS:
+            totals[kind] += row[kind]
+    return totals, by_owner
+
+
+def gap_projects(*, team, kind: str, period: Period, today: datetime.date, now: datetime.datetime, owner=None):
+    """The projects behind one gap count: the same condition as :func:`team_gaps`."""
+    projects = Project.objects.filter(team=team).filter(gap_q(kind, period=period, today=today, now=now))
+    return projects if owner is None else projects.filter(owner=owner)
