@@ -15,6 +15,8 @@ NAVIGATION = [
     ("pipeline:board", _("Board"), ALL),
     ("projects:conflict_list", _("Conflicts"), (Role.LEAD, Role.ADMIN)),
     ("coaching:dashboard", _("Team dashboard"), (Role.LEAD, Role.ADMIN)),
+    ("coaching:trend", {Role.REP: _("My trend"), Role.LEAD: _("Trend"), Role.ADMIN: _("Trend")}, ALL),
+    ("coaching:review", _("Weekly review"), (Role.LEAD, Role.ADMIN)),
     ("teams:team_list", _("Teams"), (Role.ADMIN,)),
     ("teams:user_list", _("Users"), (Role.ADMIN,)),
     ("pipeline:settings", _("Pipelines"), (Role.ADMIN,)),
