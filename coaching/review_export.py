@@ -6,6 +6,7 @@ import io
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -51,7 +52,7 @@ def _transition_table(sheet, lines, *, with_team: bool):
     head = [_("Transition"), _("Entered"), _("Advanced"), _("Rate"), _("Median days")]
     if with_team:
         head.append(_("Team rate"))
-    head += [_("Previous rate"), _("Change")]
+    head += [_("Previous rate"), pgettext("rate change", "Change")]
     _bold_row(sheet, head)
     for line in lines:
         row = [str(TRANSITION_LABELS[line.key]), line.entered, line.advanced, line.rate, line.median_days]
