@@ -6,19 +6,21 @@ Each week is a funnel period of its own (``coaching.funnel``'s definitions): *en
 = projects that reached X within the week, *advanced* = those of them that reached Y
 by the end of that week. One query computes every week × every owner × every
 transition (conditional counts over the ``ProjectState.<tier>_at`` columns, grouped by
-owner; the team's figures are the sum over owners, as ``period_figures`` counts every
-project of the team) and one more finds the note weeks — two queries whatever the
+owner and week; the team's figures are the sum over owners, as ``period_figures`` counts
+every project of the team) and one more finds the note weeks — two queries whatever the
 number of reps or the length of the history.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db import connections
+from django.db.models import Case, Count, IntegerField, Value, When
 
 from coaching.funnel import TRANSITION_KEYS, TRANSITIONS, Period, Transition, team_reps
 from coaching.models import CoachingNote
 from pipeline.models import REACHED_FIELDS, ProjectState
+from projects.models import Project
 
 WEEKS = 12
 MAX_WEEKS = 26
@@ -62,31 +64,39 @@ class Trend:
         return [week.rate for week in self.team_lines[key]]
 
 
-def _week_aggregates(weeks: list[Period]) -> dict:
-    aggregates = {}
+def _weekly_rows(team, weeks: list[Period]) -> list[dict]:
+    """One row per owner of the team's projects and week in which anything entered: the
+    entered and advanced counts of each transition (``e_<key>``, ``a_<key>``).
+
+    Written as SQL because the ORM's form of it (a filtered count per week, transition and
+    measure: 72 aggregates) costs more to build in Python than to run: the weeks are a
+    small derived table, each project joins the weeks in which it reached a source tier,
+    and the counts are grouped by owner and week. Portable (PostgreSQL and SQLite)."""
+    connection = connections[ProjectState.objects.db]
+    quote = connection.ops.quote_name
+    params = []
     for i, week in enumerate(weeks):
         start, end = week.bounds()
-        for key, source, target in TRANSITIONS:
-            column = REACHED_FIELDS[source]
-            entered = Q(**{f"{column}__gte": start, f"{column}__lt": end})
-            aggregates[f"e{i}_{key}"] = Count("pk", filter=entered)
-            aggregates[f"a{i}_{key}"] = Count("pk", filter=entered & Q(**{f"{REACHED_FIELDS[target]}__lt": end}))
-    return aggregates
-
-
-def _weekly_rows(team, weeks: list[Period]) -> list[dict]:
-    """One row per owner of the team's projects: entered and advanced per week and transition."""
-    first, _end = weeks[0].bounds()
-    # A project counts in a week only when it reached a transition's source tier from the first week on.
-    recent = Q()
-    for _key, source, _target in TRANSITIONS:
-        recent |= Q(**{f"{REACHED_FIELDS[source]}__gte": first})
-    return list(
-        ProjectState.objects.filter(recent, project__team=team)
-        .values("project__owner_id")
-        .annotate(**_week_aggregates(weeks))
-        .order_by()
+        params += [i, connection.ops.adapt_datetimefield_value(start), connection.ops.adapt_datetimefield_value(end)]
+    weeks_table = " UNION ALL ".join(["SELECT %s AS i, %s AS starts, %s AS ends"] * len(weeks))
+    counts, joins = [], []
+    for key, source, target in TRANSITIONS:
+        reached, then = f"s.{quote(REACHED_FIELDS[source])}", f"s.{quote(REACHED_FIELDS[target])}"
+        inside = f"{reached} >= w.starts AND {reached} < w.ends"
+        counts.append(f"SUM(CASE WHEN {inside} THEN 1 ELSE 0 END) AS e_{key}")
+        counts.append(f"SUM(CASE WHEN {inside} AND {then} < w.ends THEN 1 ELSE 0 END) AS a_{key}")
+        joins.append(f"({inside})")
+    sql = (
+        f"SELECT p.{quote('owner_id')} AS owner_id, w.i AS week, {', '.join(counts)} "  # noqa: S608 (identifiers; values as parameters)
+        f"FROM {quote(ProjectState._meta.db_table)} s "
+        f"JOIN {quote(Project._meta.db_table)} p ON p.{quote('id')} = s.{quote('project_id')} "
+        f"JOIN ({weeks_table}) w ON {' OR '.join(joins)} "
+        f"WHERE p.{quote('team_id')} = %s GROUP BY p.{quote('owner_id')}, w.i"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, team.pk])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def note_weeks(team, weeks: list[Period], rep_ids) -> dict[int, set[int]]:
@@ -116,22 +126,24 @@ def team_trend(team, *, today: datetime.date, weeks: int = WEEKS, reps=None) -> 
     team's reps). Three queries: the reps (unless given), the weekly counts, the note weeks."""
     periods = trend_weeks(today, weeks)
     reps = team_reps(team) if reps is None else list(reps)
-    rows = {row["project__owner_id"]: row for row in _weekly_rows(team, periods)}
+    counts = {}  # (owner id, week index) → row
+    for row in _weekly_rows(team, periods):
+        counts[(row["owner_id"], int(row["week"]))] = row
     team_lines = _lines()
     rep_trends = {rep.pk: RepTrend(rep=rep) for rep in reps}
     for i in range(len(periods)):
+        rows = [row for (_owner, week), row in counts.items() if week == i]
         for key in TRANSITION_KEYS:
-            entered = advanced = 0
-            for owner_id, row in rows.items():
-                week = Transition(entered=row[f"e{i}_{key}"], advanced=row[f"a{i}_{key}"])
-                entered += week.entered
-                advanced += week.advanced
-                if owner_id in rep_trends:
-                    rep_trends[owner_id].lines[key].append(week)
-            team_lines[key].append(Transition(entered=entered, advanced=advanced))
+            team_lines[key].append(
+                Transition(
+                    entered=sum(int(row[f"e_{key}"]) for row in rows),
+                    advanced=sum(int(row[f"a_{key}"]) for row in rows),
+                )
+            )
             for rep_id, rep_trend in rep_trends.items():
-                if rep_id not in rows:
-                    rep_trend.lines[key].append(Transition())
+                row = counts.get((rep_id, i))
+                week = Transition(entered=int(row[f"e_{key}"]), advanced=int(row[f"a_{key}"])) if row else Transition()
+                rep_trend.lines[key].append(week)
     for rep_id, found in note_weeks(team, periods, list(rep_trends)).items():
         rep_trends[rep_id].note_weeks = found
     return Trend(team=team, weeks=periods, team_lines=team_lines, reps=list(rep_trends.values()))
