@@ -17,6 +17,7 @@ from django.views import View
 from coaching.funnel import Period
 from coaching.review import default_period, tier_counts, weekly_review
 from coaching.review_export import review_filename, review_workbook
+from coaching.templatetags.coaching_charts import week_labels
 from coaching.trend_views import coaching_scope
 from teams.forms import DateInput
 
@@ -69,6 +70,7 @@ class ReviewView(LoginRequiredMixin, View):
             query = {"team": scope.team.pk, "start": review.period.start, "end": review.period.end}
             context["export_url"] = f"{reverse('coaching:review_export')}?{urlencode(query)}"
             context["team_tiers"] = tier_counts(review.team_figures)
+            context["week_labels"] = week_labels(review.trend.weeks)
         return render(request, self.template_name, context, status=200 if review is not None else 400)
 
 

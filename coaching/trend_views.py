@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coaching.funnel import TRANSITION_KEYS, TRANSITION_LABELS, TRANSITIONS, team_reps
+from coaching.templatetags.coaching_charts import week_labels
 from coaching.trend import MAX_WEEKS, WEEKS, team_trend, trend_as_dict
 from teams.models import Team
 
@@ -141,6 +142,7 @@ class TrendView(LoginRequiredMixin, View):
             "team_charts": team_charts,
             "rows": trend_rows(trend),
             "team_table": team_table(trend),
+            "week_labels": week_labels(trend.weeks),
             "first_week": trend.weeks[0],
             "last_week": trend.weeks[-1],
         }

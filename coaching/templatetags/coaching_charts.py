@@ -1,9 +1,11 @@
 """Small charts for the coaching pages, drawn on the server as inline SVG (no JavaScript).
 
-``{% sparkline values marks reference=team_values title=label weeks=weeks %}``: a rate
+``{% sparkline values marks reference=team_values title=label labels=week_labels %}``: a rate
 line (values 0–1, ``None`` where nothing entered: a gap), an optional dashed reference
 line (the team's), a dot under each marked point (a coaching note that week), and a
-``<title>``/``<desc>`` saying the same in words for screen readers."""
+``<title>``/``<desc>`` saying the same in words for screen readers. ``labels`` name the
+points in the words (``week_labels(weeks)``). Coordinates reach the template as text, so
+a page of many charts does not localise every number."""
 
 from django import template
 from django.utils.formats import date_format
@@ -60,8 +62,17 @@ def rate_change(change) -> str:
     return _("%(arrow)s %(points)s pts") % {"arrow": arrow, "points": abs(points)}
 
 
+def week_labels(weeks) -> list[str]:
+    """Each week's Monday as the charts' words say it ("9月14日" / "09-14")."""
+    return [date_format(week.start, "MONTH_DAY_FORMAT") for week in weeks]
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
 def _points(values, x, y):
-    return [None if value is None else (x(i), y(value)) for i, value in enumerate(values)]
+    return [None if value is None else (_number(x(i)), _number(y(value))) for i, value in enumerate(values)]
 
 
 def _path(points) -> str:
@@ -87,7 +98,7 @@ def _lonely(points) -> list:
     return lonely
 
 
-def sparkline_context(values, marks=None, *, reference=None, title="", weeks=None) -> dict:
+def sparkline_context(values, marks=None, *, reference=None, title="", labels=None) -> dict:
     values = list(values)
     count = len(values)
     marks = list(marks or [False] * count)
@@ -104,31 +115,30 @@ def sparkline_context(values, marks=None, *, reference=None, title="", weeks=Non
     reference_points = _points(reference, x, y) if reference is not None else []
     parts = []
     for i, value in enumerate(values):
-        day = date_format(weeks[i].start, "MONTH_DAY_FORMAT") if weeks else str(i + 1)
-        text = _("%(week)s: %(rate)s") % {"week": day, "rate": percent(value)}
+        text = _("%(week)s: %(rate)s") % {"week": labels[i] if labels else i + 1, "rate": percent(value)}
         if reference is not None:
             text += " " + _("(team %(rate)s)") % {"rate": percent(reference[i])}
         if marks[i]:
             text += " " + _("coaching note")
         parts.append(text)
     return {
-        "width": WIDTH,
-        "height": HEIGHT,
-        "baseline": HEIGHT - BOTTOM,
-        "top": TOP,
-        "right": WIDTH - RIGHT,
-        "left": LEFT,
+        "width": str(WIDTH),
+        "height": str(HEIGHT),
+        "baseline": str(HEIGHT - BOTTOM),
+        "top": str(TOP),
+        "right": str(WIDTH - RIGHT),
+        "left": str(LEFT),
         "path": _path(points),
         "dots": _lonely(points),
         "reference_path": _path(reference_points),
         "reference_dots": _lonely(reference_points),
-        "marks": [x(i) for i, marked in enumerate(marks) if marked],
-        "mark_y": HEIGHT - BOTTOM / 2,
+        "marks": [_number(x(i)) for i, marked in enumerate(marks) if marked],
+        "mark_y": _number(HEIGHT - BOTTOM / 2),
         "title": title,
         "description": list_separator().join(parts) if parts else _("No weeks."),
     }
 
 
 @register.inclusion_tag("coaching/includes/sparkline.html")
-def sparkline(values, marks=None, *, reference=None, title="", weeks=None):
-    return sparkline_context(values, marks, reference=reference, title=title, weeks=weeks)
+def sparkline(values, marks=None, *, reference=None, title="", labels=None):
+    return sparkline_context(values, marks, reference=reference, title=title, labels=labels)

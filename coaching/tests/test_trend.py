@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from coaching.funnel import TRANSITION_KEYS, Period, period_figures
-from coaching.templatetags.coaching_charts import rate_change, sparkline_context
+from coaching.templatetags.coaching_charts import rate_change, sparkline_context, week_labels
 from coaching.tests.trend_data import at, bulk_history, monday, write_note
 from coaching.trend import team_trend, trend_weeks
 from tests.factories import UserFactory
@@ -84,9 +84,8 @@ def test_weeks_with_a_coaching_note_are_marked_per_rep(history, team, rep, other
 
 def test_sparkline_draws_gaps_marks_and_says_the_numbers_in_words():
     weeks = trend_weeks(datetime.date(2026, 12, 2), 4)
-    chart = sparkline_context(
-        [0.5, None, 1.0, 0.0], [False, True, False, False], reference=[0.4, 0.4, None, 0.2], title="t", weeks=weeks
-    )
+    values, marks, team = [0.5, None, 1.0, 0.0], [False, True, False, False], [0.4, 0.4, None, 0.2]
+    chart = sparkline_context(values, marks, reference=team, title="t", labels=week_labels(weeks))
     # Two pieces: the first point alone (a dot), then weeks 3–4 joined.
     assert chart["path"].count("M") == 2 and chart["path"].count("L") == 1
     assert len(chart["dots"]) == 1
