@@ -75,8 +75,8 @@ class RepReview:
     overdue_count: int = 0
 
     @property
-    def tiers(self) -> dict:
-        return self.figures.tiers
+    def tier_counts(self) -> list[tuple[str, int]]:
+        return tier_counts(self.figures)
 
 
 @dataclass

@@ -74,6 +74,14 @@ def coaching_scope(user, *, team=None, rep=None) -> CoachingScope:
     )
 
 
+def latest(periods, weeks) -> dict | None:
+    """The most recent week in which anything entered: what the chart's caption names."""
+    for period, week in zip(reversed(periods), reversed(weeks), strict=True):
+        if week.entered:
+            return {"week": period, "rate": week.rate, "advanced": week.advanced, "entered": week.entered}
+    return None
+
+
 def trend_rows(trend) -> list[dict]:
     """What the page draws: per rep, per transition, the rep's rates, the team's, the note marks."""
     rows = []
@@ -88,7 +96,7 @@ def trend_rows(trend) -> list[dict]:
                     "label": TRANSITION_LABELS[key],
                     "values": rep_trend.rates(key),
                     "reference": trend.team_rates(key),
-                    "latest": weeks[-1],
+                    "latest": latest(trend.weeks, weeks),
                 }
             )
         table = [
@@ -132,7 +140,7 @@ class TrendView(LoginRequiredMixin, View):
                 "key": key,
                 "label": TRANSITION_LABELS[key],
                 "values": trend.team_rates(key),
-                "latest": trend.team_lines[key][-1],
+                "latest": latest(trend.weeks, trend.team_lines[key]),
             }
             for key, _source, _target in TRANSITIONS
         ]

@@ -57,3 +57,13 @@ def test_review_page_fits_and_prints_a_page_per_rep(page_for, coached_team, lead
         assert breaks[0] == "page"
         page.screenshot(path=str(SHOTS / "review-print.png"), full_page=True)
         page.pdf(path=str(SHOTS / "review-print.pdf"))
+
+
+def test_rep_sees_their_own_trend_on_a_phone(page_for, coached_team, rep, other_rep):
+    page = page_for(locale="zh-CN", viewport=PHONE)
+    log_in(page, rep.username, TEST_PASSWORD)
+    page.goto("/coaching/trend/")
+    assert page.locator(".trend-rep").count() == 1
+    assert page.locator(f"#rep-{other_rep.pk}").count() == 0
+    assert_no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / "trend-rep-phone.png"), full_page=True)

@@ -122,6 +122,8 @@ def test_rep_sees_only_their_own_line(history, rep_client, rep, other_rep):
     html = response.content.decode()
     assert f'id="rep-{rep.pk}"' in html
     assert f'id="rep-{other_rep.pk}"' not in html and other_rep.name not in html
+    # The team's line is the dashed reference on the rep's own charts (plus the legend's sample).
+    assert 'id="team-trend"' not in html and html.count('class="spark-reference"') == 1 + 3
     assert rep_client.get(f"{TREND_URL}?rep={other_rep.pk}").status_code == 404
     assert rep_client.get(f"{TREND_URL}?rep={rep.pk}").status_code == 200
 
