@@ -151,9 +151,8 @@ def main():
         rows,
     )
     if not args.keep:
-        from django.db import connections
-
         from accounts_bench import database_urls, drop_database
+        from django.db import connections
 
         connections.close_all()
         drop_database(database_urls(args.db)[1], args.db)

@@ -9,4 +9,6 @@ urlpatterns = [
     path("", include("coaching.notes_urls")),
     # Targets (业绩目标): the lead's grid and setting one month's target.
     path("", include("coaching.targets_urls")),
+    # The weekly trend and the weekly review (周会) with its Excel export.
+    path("", include("coaching.trend_urls")),
 ]

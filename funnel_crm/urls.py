@@ -6,8 +6,6 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from accounts import api_imports
-from coaching import notes_urls as coaching_notes_urls
-from coaching import targets_urls as coaching_targets_urls
 from funnel_crm.views import healthz
 from pipeline import api as pipeline_api
 from pipeline import api_imports as pipeline_api_imports
@@ -37,12 +35,10 @@ router.register("notifications", notifications_api.NotificationViewSet, basename
 api_v1 = [
     path("auth/token/", teams_api.TokenView.as_view(), name="api-token"),
     path("board/", pipeline_api.BoardView.as_view(), name="api-board"),
-    path("", include("coaching.api_urls")),
     # Before the router, whose customers/<pk>/ would otherwise take "import".
     path("", include(api_imports.api_urlpatterns)),
     path("", include(pipeline_api_imports.api_urlpatterns)),
-    path("", include(coaching_notes_urls.api_urlpatterns)),
-    path("", include(coaching_targets_urls.api_urlpatterns)),
+    path("", include("coaching.api_urls")),
     path("", include(router.urls)),
 ]
 

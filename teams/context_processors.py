@@ -16,6 +16,8 @@ NAVIGATION = [
     ("projects:conflict_list", _("Conflicts"), (Role.LEAD, Role.ADMIN)),
     ("coaching:dashboard", _("Team dashboard"), (Role.LEAD, Role.ADMIN)),
     ("coaching:me", _("My funnel"), (Role.REP,)),
+    ("coaching:trend", {Role.REP: _("My trend"), Role.LEAD: _("Trend"), Role.ADMIN: _("Trend")}, ALL),
+    ("coaching:review", _("Weekly review"), (Role.LEAD, Role.ADMIN)),
     ("coaching:targets", _("Targets"), (Role.LEAD, Role.ADMIN)),
     ("coaching:note_list", _("Coaching notes"), (Role.LEAD, Role.ADMIN)),
     ("coaching:note_mine", _("My coaching"), (Role.REP,)),
