@@ -56,6 +56,33 @@ def stage_label(stage: Stage) -> str:
     return f"{stage.name}{bracketed(stage.get_tier_display())}"
 
 
+def move_targets(current: Stage, stages=None) -> list[Stage]:
+    """The stages a project standing in ``current`` may move to: the other active stages
+    of its pipeline, in order (``stages``: the pipeline's, when the page already read them)."""
+    if stages is None:
+        stages = Stage.objects.active().filter(pipeline_id=current.pipeline_id).order_by("order", "id")
+    return [stage for stage in stages if stage.pk != current.pk and not stage.is_archived]
+
+
+def stage_choices(field: forms.Field, *, current: Stage, stages=None, empty=None) -> list[Stage]:
+    """Make ``field`` a "move to" select of ``move_targets`` (name and tier; ``empty``:
+    the label of a first, empty choice) — the board's, the project page's and the log
+    form's. Lost stages carry ``data-lost`` (the lost-reason fields show only while
+    one is chosen), later stages ``data-forward``. Answers the targets."""
+    targets = move_targets(current, stages)
+    attrs = {}
+    for stage in targets:
+        if stage.is_lost:
+            attrs[stage.key] = {"data-lost": ""}
+        elif stage.order > current.order:
+            attrs[stage.key] = {"data-forward": ""}
+    choices = [("", empty)] if empty is not None else []
+    choices += [(stage.key, stage_label(stage)) for stage in targets]
+    field.choices = choices
+    field.widget = StageSelect(option_attrs=attrs, choices=choices)
+    return targets
+
+
 def lost_reason_choices() -> list:
     return [("", "—")] + [(reason.key, reason.name) for reason in LostReason.objects.filter(is_active=True)]
 
@@ -206,14 +233,8 @@ class ActivityForm(DefaultsToNow):
     def _offer_stages(self, project, stages) -> set[str]:
         """Offer the pipeline's other active stages; the keys of the won and lost ones."""
         current = project.state.stage
-        if stages is None:
-            stages = Stage.objects.active().filter(pipeline_id=current.pipeline_id).order_by("order", "id")
-        targets = [stage for stage in stages if stage.pk != current.pk and not stage.is_archived]
-        choices = [("", _("Stay in “%(stage)s”") % {"stage": current.name})]
-        choices += [(stage.key, stage_label(stage)) for stage in targets]
-        lost = {stage.key: {"data-lost": ""} for stage in targets if stage.is_lost}
-        self.fields["move_to"].choices = choices
-        self.fields["move_to"].widget = StageSelect(option_attrs=lost, choices=choices)
+        stay = _("Stay in “%(stage)s”") % {"stage": current.name}
+        targets = stage_choices(self.fields["move_to"], current=current, stages=stages, empty=stay)
         self.fields["lost_reason"].choices = lost_reason_choices()
         return {stage.key for stage in targets if stage.is_closed}
 

@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pipeline.forms import DefaultsToNow, PeopleField, StageSelect, lost_reason_choices, stage_label
+from pipeline.forms import DefaultsToNow, PeopleField, lost_reason_choices, stage_choices, stage_label
 from pipeline.models import OPEN_TIERS, Competitor, CompetitorKind, CompetitorStatus, Stage
 from teams.forms import DateInput, DateTimeInput
 
@@ -31,16 +31,7 @@ class MoveForm(DefaultsToNow):
 
     def __init__(self, *args, standing, **kwargs):
         super().__init__(*args, **kwargs)
-        current = standing.state.stage
-        targets = [stage for stage in standing.stages if stage.pk != current.pk and not stage.is_archived]
-        attrs = {}
-        for stage in targets:
-            if stage.is_lost:
-                attrs[stage.key] = {"data-lost": ""}
-            elif stage.order > current.order:
-                attrs[stage.key] = {"data-forward": ""}
-        self.fields["stage"].choices = [("", "—")] + [(stage.key, stage_label(stage)) for stage in targets]
-        self.fields["stage"].widget = StageSelect(option_attrs=attrs, choices=self.fields["stage"].choices)
+        stage_choices(self.fields["stage"], current=standing.state.stage, stages=standing.stages, empty="—")
         self.fields["lost_reason"].choices = lost_reason_choices()
 
 

@@ -15,14 +15,14 @@ import time
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, DateTimeField, DurationField, Exists, ExpressionWrapper, F, Min, OuterRef, Q, Value
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
+from pipeline.digests import digests_send
 from projects.models import Project
-from teams.models import Role, Team, User
+from teams.models import Team
 from teams.notifications.models import Notification, NotificationKind, TaskRun
-from teams.notifications.services import notify_many, preferences_for
+from teams.notifications.services import notify_many
 
 log = logging.getLogger(__name__)
 
@@ -130,79 +130,6 @@ def reminder_pass(*, now: datetime.datetime | None = None) -> dict:
         summary,
     )
     return summary
-
-
-def _stale_limit():
-    """When a project becomes stale: it entered its stage, plus the stage's expected days."""
-    days = ExpressionWrapper(
-        F("state__stage__expected_days") * Value(datetime.timedelta(days=1)), output_field=DurationField()
-    )
-    return ExpressionWrapper(F("state__entered_at") + days, output_field=DateTimeField())
-
-
-def digests_send(*, now) -> int:
-    """Each rep who opted in gets their day; each lead the team's overdue next
-    contacts by rep. Once a day each (the due date is today)."""
-    today = timezone.localdate(now)
-    sent = 0
-    per_rep = {
-        row["owner"]: row
-        for row in Project.objects.open()
-        .filter(owner__is_active=True, owner__role=Role.REP)
-        .alias(stale_limit=_stale_limit())
-        .values("owner")
-        .annotate(
-            overdue=Count("pk", filter=Q(next_contact_on__lt=today)),
-            today=Count("pk", filter=Q(next_contact_on=today)),
-            stale=Count("pk", filter=Q(stale_limit__lt=now)),
-        )
-    }
-    reps = User.objects.filter(pk__in=list(per_rep), is_active=True)
-    rows = []
-    for rep in reps:
-        counts = per_rep[rep.pk]
-        if not (counts["overdue"] or counts["today"] or counts["stale"]):
-            continue
-        rows.append(
-            {
-                "user": rep,
-                "target": rep,
-                "due_on": today,
-                "data": {"overdue": counts["overdue"], "today": counts["today"], "stale": counts["stale"]},
-            }
-        )
-    sent += len(notify_many(kind=NotificationKind.DIGEST, rows=rows))
-    rows = []
-    for team in Team.objects.filter(lead__is_active=True).select_related("lead"):
-        lines = list(
-            Project.objects.open()
-            .filter(team=team, next_contact_on__lt=today)
-            .values("owner__display_name", "owner__username")
-            .annotate(count=Count("pk"), oldest=Min("next_contact_on"))
-            .order_by("-count")
-        )
-        if not lines:
-            continue
-        with translation.override(preferences_for(team.lead).language):
-            summary = "；".join(
-                _("%(rep)s: %(count)s (oldest %(days)s days)")
-                % {
-                    "rep": line["owner__display_name"] or line["owner__username"],
-                    "count": line["count"],
-                    "days": (today - line["oldest"]).days,
-                }
-                for line in lines
-            )
-        rows.append(
-            {
-                "user": team.lead,
-                "target": team,
-                "due_on": today,
-                "data": {"overdue": sum(line["count"] for line in lines), "summary": summary},
-            }
-        )
-    sent += len(notify_many(kind=NotificationKind.TEAM_DIGEST, rows=rows))
-    return sent
 
 
 def last_pass() -> TaskRun | None:

@@ -451,6 +451,24 @@ class ActivitySerializer(ChoiceNamesMixin, serializers.ModelSerializer):
         label=_("move to"),
         help_text=_("A stage key: also move the project there, effective when the contact happened."),
     )
+    lost_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=50,
+        label=_("lost reason"),
+        help_text=_("Required when move_to is a lost stage: a key of /api/v1/lost-reasons/."),
+    )
+    lost_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=500,
+        label=_("lost: details"),
+        validators=[validate_no_control_chars],
+    )
 
     class Meta:
         model = Activity
@@ -467,6 +485,8 @@ class ActivitySerializer(ChoiceNamesMixin, serializers.ModelSerializer):
             "by_name",
             "created_at",
             "move_to",
+            "lost_reason",
+            "lost_note",
         ]
         read_only_fields = ["by", "created_at"]
 
@@ -490,14 +510,14 @@ class ActivitySerializer(ChoiceNamesMixin, serializers.ModelSerializer):
                 contacts=validated_data.get("contacts", []),
                 next_contact_on=validated_data.get("next_contact_on"),
                 move_to=validated_data.get("move_to") or None,
+                lost_reason=validated_data.get("lost_reason") or None,
+                lost_note=validated_data.get("lost_note", ""),
             )
         except ConflictError:
             raise
         except DomainError as error:
             # The move's refusals are about the stage the contact moves to.
-            raise DomainError(
-                _renamed(_messages(error), {"stage": "move_to", "at": "occurred_at", "lost_reason": "move_to"})
-            ) from error
+            raise DomainError(_renamed(_messages(error), {"stage": "move_to", "at": "occurred_at"})) from error
 
 
 # --- the board --------------------------------------------------------------------------------

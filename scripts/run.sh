@@ -9,6 +9,9 @@ ensure_venv requirements.txt
 
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
+# Links in e-mails and chat-robot messages point at this server unless SITE_URL says otherwise
+# (set it when HOST is 0.0.0.0: the address others reach the machine by).
+export SITE_URL="${SITE_URL:-http://$HOST:$PORT}"
 mkdir -p var
 
 .venv/bin/python manage.py migrate --noinput -v 0
@@ -23,6 +26,7 @@ cat <<MSG
 
 ==> Funnel CRM is running at http://$HOST:$PORT/
     API docs: http://$HOST:$PORT/api/docs/   Health: http://$HOST:$PORT/healthz
+    Links in e-mails point to $SITE_URL (set SITE_URL to change it).
     Celery worker and beat log to var/worker.log and var/beat.log.
     Demo logins are above (and in var/demo-logins.txt). Ctrl-C stops everything.
 

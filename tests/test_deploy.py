@@ -66,3 +66,29 @@ def test_beat_keeps_its_schedule_in_the_var_dir(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(var_dir / "celerybeat-schedule")
     assert var_dir.is_dir()
+
+
+def _run_sh_site_url(**env):
+    """What SITE_URL run.sh gives the server, worker and beat: its own lines that set
+    HOST, PORT and SITE_URL, run by bash in an environment of our choosing."""
+    lines = [
+        line
+        for line in (BASE_DIR / "scripts" / "run.sh").read_text().splitlines()
+        if re.match(r"^(HOST|PORT)=|^export SITE_URL=", line)
+    ]
+    assert len(lines) == 3, lines
+    base = {k: v for k, v in os.environ.items() if k not in {"HOST", "PORT", "SITE_URL"}}
+    result = subprocess.run(
+        ["bash", "-c", "\n".join([*lines, 'echo "$SITE_URL"'])],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_run_sh_links_emails_to_its_own_address_unless_site_url_is_set():
+    assert _run_sh_site_url() == "http://127.0.0.1:8000"
+    assert _run_sh_site_url(HOST="192.168.1.20", PORT="8080") == "http://192.168.1.20:8080"
+    assert _run_sh_site_url(HOST="0.0.0.0", SITE_URL="https://crm.example.cn") == "https://crm.example.cn"

@@ -180,6 +180,53 @@ def test_logging_a_contact_may_move_the_project(rep_api, rep):
     assert (change.to_stage.key, change.at) == ("need_confirmed", occurred)
 
 
+def test_logging_a_contact_may_lose_the_project_with_a_reason_as_the_page_does(rep_api, rep):
+    project = create_project(rep, opened_at=timezone.now() - timedelta(days=10))
+    occurred = timezone.now() - timedelta(hours=2)
+    response = rep_api.post(
+        "/api/v1/activities/",
+        {
+            "project": project.pk,
+            "kind": "call",
+            "occurred_at": occurred.isoformat(),
+            "summary": "客户确认选择了竞品",
+            "next_contact_on": None,  # a contact that closes the project plans no next one
+            "move_to": "lost",
+            "lost_reason": "chose_competitor",
+            "lost_note": "对方报价低两成",
+        },
+        format="json",
+        **EN,
+    )
+    assert response.status_code == 201, response.json()
+    assert "lost_reason" not in response.json()  # write-only, as move_to
+    project.refresh_from_db()
+    assert (project.state.stage.key, project.state.lost_reason.key, project.state.lost_note) == (
+        "lost",
+        "chose_competitor",
+        "对方报价低两成",
+    )
+    assert project.closed_at == occurred and project.last_contact_at == occurred
+    change = StageChange.objects.filter(project=project).order_by("-at").first()
+    assert (change.to_stage.key, change.at) == ("lost", occurred)
+
+
+def test_a_contact_whose_move_an_exit_check_blocks_stores_nothing(rep_api, rep):
+    project = create_project(rep, stage="need_confirmed", opened_at=timezone.now() - timedelta(days=10))
+    response = rep_api.post(
+        "/api/v1/activities/",
+        _activity(project, move_to="proposal_accepted", next_contact_on=str(in_days(3))),
+        format="json",
+        **EN,
+    )
+    assert response.status_code == 400, response.json()
+    assert "decision maker" in " ".join(response.json()["errors"]["move_to"]).lower()
+    assert not Activity.objects.exists()
+    project.refresh_from_db()
+    assert (project.state.stage.key, project.last_contact_at, project.next_contact_on) == ("need_confirmed", None, None)
+    assert StageChange.objects.filter(project=project).count() == 1  # the opening entry only
+
+
 def _activity(project, **change):
     return {
         "project": project.pk,
@@ -203,7 +250,9 @@ def _activity(project, **change):
         ({"summary": "x" * 5001}, "summary"),
         ({"move_to": "no-such-stage"}, "move_to"),
         ({"move_to": "renewal_quote"}, "move_to"),
-        ({"move_to": "lost"}, "move_to"),
+        ({"move_to": "lost"}, "lost_reason"),
+        ({"move_to": "lost", "lost_reason": "no-such-reason"}, "lost_reason"),
+        ({"move_to": "lost", "lost_reason": "price", "lost_note": "x" * 501}, "lost_note"),
         ({"contacts": [999_999]}, "contacts"),
     ],
 )

@@ -426,8 +426,36 @@ def test_the_menu_never_sends_the_user_to_another_site(rep_client, reps_project)
 def test_the_move_page_opens_with_the_stage_chosen(rep_client, reps_project, client_for):
     response = rep_client.get(_move_url(reps_project), {"stage": "lost"}, **EN)
     assert response.status_code == 200
-    assert '<option value="lost" selected>' in response.content.decode()
+    assert '<option value="lost" selected data-lost="">' in response.content.decode()
     assert client_for("outsider_rep").get(_move_url(reps_project)).status_code == 404
+
+
+def test_the_board_the_project_page_and_the_log_form_offer_the_same_stages(rep, reps_project):
+    """One function builds every "move to" list: the pipeline's other active stages in
+    order, name and tier, lost ones marked (so their reason fields show)."""
+    from pipeline.forms import ActivityForm
+    from pipeline.project_forms import MoveForm
+    from pipeline.selectors.project import project_stage_standing
+    from pipeline.views.board import BoardMoveForm
+
+    Stage.objects.filter(key="payment").update(is_archived=True)
+    project = Project.objects.select_related("state__stage", "customer").get(pk=reps_project.pk)
+    board_field = BoardMoveForm(project=project).fields["stage"]
+    page_field = MoveForm(standing=project_stage_standing(project=project)).fields["stage"]
+    log_field = ActivityForm(user=rep, customer=project.customer, project=project).fields["move_to"]
+    expected = list(
+        Stage.objects.active()
+        .filter(pipeline=project.state.stage.pipeline)
+        .exclude(pk=project.state.stage_id)
+        .order_by("order", "id")
+        .values_list("key", flat=True)
+    )
+    assert "payment" not in expected and project.state.stage.key not in expected
+    offered = [[key for key, _label in field.choices if key] for field in (board_field, page_field, log_field)]
+    assert offered == [expected, expected, expected]
+    labels = {dict(field.choices)["lost"] for field in (board_field, page_field, log_field)}
+    assert len(labels) == 1
+    assert all(field.widget.option_attrs["lost"] == {"data-lost": ""} for field in (board_field, page_field, log_field))
 
 
 def test_a_flushed_database_gets_its_pipelines_back_for_a_starting_stage(rep):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from pipeline import services
-from pipeline.forms import lost_reason_choices
+from pipeline.forms import lost_reason_choices, stage_choices
 from pipeline.models import LostReason, ProjectState, Stage
 from pipeline.selectors import board as board_selector
 from projects.models import Project
@@ -144,12 +144,7 @@ class BoardMoveForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        stages = Stage.objects.filter(pipeline_id=project.state.stage.pipeline_id, is_archived=False).order_by(
-            "order", "id"
-        )
-        self.fields["stage"].widget = forms.Select(
-            choices=[(s.key, s.name) for s in stages if s.pk != project.state.stage_id]
-        )
+        stage_choices(self.fields["stage"], current=project.state.stage)
         self.fields["lost_reason"].widget = forms.Select(choices=lost_reason_choices())
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from teams.notifications import robots
 from teams.notifications.models import Channel, Delivery, DeliveryState
-from teams.notifications.texts import render
+from teams.notifications.texts import listing, render
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _send(delivery: Delivery) -> None:
         title, body = render(notification)
         link = absolute_url(target_path(notification))
         if delivery.channel == Channel.EMAIL:
-            text = f"{body}\n\n{link}" if link else body
+            text = "\n\n".join(part for part in (body, listing(notification, url=absolute_url), link) if part)
             EmailMessage(subject=title, body=text, to=[user.email]).send(fail_silently=False)
         else:
             webhook = delivery.webhook

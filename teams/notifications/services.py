@@ -31,7 +31,7 @@ def preferences_for(user: User) -> NotificationPreference:
     return preference
 
 
-def _preferences_load(users) -> None:
+def preferences_load(users) -> None:
     """``preferences_for`` of many users in one query (and one insert for those who have
     none yet), so a pass over thousands of recipients does not ask once per user."""
     missing = {user.pk: user for user in users if getattr(user, "_notification_preference", None) is None}
@@ -165,7 +165,7 @@ def notify_many(*, kind: str, rows: list[dict]) -> list[Notification]:
                 continue
     users = {row["user"].pk: row["user"] for row in rows}
     recipients = [users[pk] for pk in {n.user_id for n in created}]
-    _preferences_load(recipients)
+    preferences_load(recipients)
     robots_by_team = _robots_by_team({user.team_id for user in recipients if user.team_id is not None})
     deliveries = []
     for notification in created:

@@ -5,6 +5,7 @@ and shows nothing of it."""
 
 from collections import defaultdict
 
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from teams.notifications.models import NotificationKind
@@ -56,3 +57,52 @@ def render(notification, *, visible: bool = True) -> tuple[str, str]:
     values = defaultdict(lambda: "—", dict(notification.data or {}))
     values.setdefault("kind", notification.get_kind_display())
     return str(title) % values, str(body) % values
+
+
+# The sections of a rep's digest (``data["sections"]``, written by pipeline.digests).
+SECTION_HEADINGS = {
+    "overdue": _("Overdue next contacts (%(total)s)"),
+    "today": _("Due today (%(total)s)"),
+    "stale": _("Stale projects (%(total)s)"),
+}
+
+
+def _item_line(item, url, *, stale=False) -> str:
+    """ "- customer — project · stage · days" and the project's address below it."""
+    stage = item.get("stage_zh") if (get_language() or "").startswith("zh") else item.get("stage_en")
+    parts = [f"{item['customer']} — {item['project']}", stage or "—"]
+    days = item.get("days")
+    if days is not None and stale:
+        parts.append(ngettext("%(days)s day in this stage", "%(days)s days in this stage", days) % {"days": days})
+    elif days is not None:
+        parts.append(ngettext("%(days)s day overdue", "%(days)s days overdue", days) % {"days": days})
+    return f"- {' · '.join(parts)}\n  {url(item['path'])}"
+
+
+def _more_line(total, shown, path, url) -> str:
+    if total <= shown:
+        return ""
+    return str(_("… and %(count)s more: %(url)s")) % {"count": total - shown, "url": url(path)}
+
+
+def listing(notification, *, url) -> str:
+    """The projects a digest's e-mail lists, with links (``url``: path → absolute
+    address), in the active language; "" for other kinds and for digests written
+    before they carried their projects."""
+    data = notification.data or {}
+    blocks = []
+    if notification.kind == NotificationKind.DIGEST:
+        for section in data.get("sections", []):
+            lines = [str(SECTION_HEADINGS.get(section["key"], "%(total)s")) % {"total": section["total"]}]
+            for item in section["items"]:
+                lines.append(_item_line(item, url, stale=section["key"] == "stale"))
+            lines.append(_more_line(section["total"], len(section["items"]), section["path"], url))
+            blocks.append("\n".join(line for line in lines if line))
+    elif notification.kind == NotificationKind.TEAM_DIGEST:
+        for rep in data.get("reps", []):
+            heading = str(_("%(rep)s: %(count)s overdue, the oldest %(days)s days")) % rep
+            lines = [f"{heading}\n  {url(rep['path'])}"]
+            lines += [_item_line(item, url) for item in rep["items"]]
+            lines.append(_more_line(rep["count"], len(rep["items"]), rep["path"], url))
+            blocks.append("\n".join(line for line in lines if line))
+    return "\n\n".join(blocks)
