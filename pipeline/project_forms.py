@@ -29,7 +29,7 @@ class MoveForm(DefaultsToNow):
     lost_reason = forms.ChoiceField(label=_("Lost reason"), required=False)
     lost_note = forms.CharField(label=_("Lost: details"), max_length=500, required=False)
 
-    def __init__(self, *args, standing, **kwargs):
+    def __init__(self, *args, standing, lost_reasons=None, **kwargs):
         super().__init__(*args, **kwargs)
         current = standing.state.stage
         targets = [stage for stage in standing.stages if stage.pk != current.pk and not stage.is_archived]
@@ -41,7 +41,7 @@ class MoveForm(DefaultsToNow):
                 attrs[stage.key] = {"data-forward": ""}
         self.fields["stage"].choices = [("", "—")] + [(stage.key, stage_label(stage)) for stage in targets]
         self.fields["stage"].widget = StageSelect(option_attrs=attrs, choices=self.fields["stage"].choices)
-        self.fields["lost_reason"].choices = lost_reason_choices()
+        self.fields["lost_reason"].choices = lost_reasons or lost_reason_choices()
 
 
 class BudgetForm(forms.Form):
