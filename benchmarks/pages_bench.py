@@ -35,9 +35,9 @@ from accounts_bench import (
 from pipeline_bench import (
     event_counts,
     personas,
+    row_counts,
     rows_of_board,
     rows_of_my_day,
-    row_counts,
     seed,
     showcase_project,
     with_cpu,
@@ -192,7 +192,8 @@ def main():
         counts, version, shared_buffers, size = row_counts()
         load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
         print(f"\n{version}, shared_buffers {shared_buffers}, {os.cpu_count()} CPUs (load {load}); database {size}")
-        print("Rows: " + ", ".join(f"{n:,} {t}" for t, n, _s in counts if t in ("projects_project", "accounts_contact")))
+        shown = ("projects_project", "accounts_contact")
+        print("Rows: " + ", ".join(f"{n:,} {t}" for t, n, _s in counts if t in shown))
         users, clients, open_counts = personas()
         who = [f"{p} = {users[p].username} ({open_counts[p]:,} open projects)" for p in ("rep", "rep20", "lead")]
         print("Personas: " + ", ".join(who))
