@@ -176,7 +176,7 @@ def profile(client, url, repeat):
     profiler.disable()
     stats = pstats.Stats(profiler, stream=sys.stdout)
     print(f"\ncProfile of {repeat} requests of {url}: cumulative")
-    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(os.environ.get("BENCH_FILTER", ""), 30)
     print("by own time")
     stats.sort_stats("tottime").print_stats(20)
     if os.environ.get("BENCH_CALLERS"):
