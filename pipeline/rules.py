@@ -25,6 +25,8 @@ def register():
         "competitors", _("Competitors are recorded"), competitors_recorded, related=("competitors",)
     )
     checklist.register_rule(
-        "buying_process", _("The customer's key dates (proposal, contract, payment) are planned"), buying_process_known,
+        "buying_process",
+        _("The customer's key dates (proposal, contract, payment) are planned"),
+        buying_process_known,
         related=("milestones",),
     )

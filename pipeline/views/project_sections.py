@@ -47,6 +47,7 @@ def _state(request, name) -> dict:
 
 def stage_standing(request, project):
     """The stage, its days and failing exit checks (pipeline.selectors.project), read once per request."""
+
     def read():
         standing = project_stage_standing(project=project)
         project.state = standing.state  # the forms' ``project.state.stage`` without reading it again
