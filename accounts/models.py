@@ -241,6 +241,23 @@ class ContactQuerySet(VisibleQuerySet):
     def current(self):
         return self.filter(has_left=False)
 
+    def of_customer_visible_to(self, customer, user):
+        """The people of one customer that ``user`` may see, starting from that customer's
+        own rows: all of them when the customer is in the user's own scope (the rule of
+        ``visible_to``, decided on the customer already loaded), else only those the
+        widening rules let through (a rep's committee people on a customer seen through a
+        project). Never "every contact the user sees, then this customer's"."""
+        people = self.filter(customer=customer)
+        if not user.is_authenticated or not user.is_active:
+            return people.none()
+        if user.is_admin:
+            return people
+        if user.is_lead and user.team_id is not None:
+            own = customer.team_id == user.team_id
+        else:
+            own = customer.owner_id == user.pk
+        return people if own else people.visible_to(user)
+
 
 class Contact(models.Model):
     customer = models.ForeignKey(

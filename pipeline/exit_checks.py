@@ -16,7 +16,7 @@ from projects.models import MilestoneKind
 
 
 def _key_date_done(kind):
-    return lambda project: project.milestones.filter(kind=kind, done_on__isnull=False).exists()
+    return lambda project: checklist.has_related(project, "milestones", kind=kind, done_on__isnull=False)
 
 
 REQUIREMENTS = {
@@ -24,14 +24,14 @@ REQUIREMENTS = {
     "next_contact": (_("A next contact is planned"), lambda p: p.next_contact_on is not None),
     "decision_maker": (
         _("A decision maker is on the buying committee"),
-        lambda p: p.stakeholders.filter(role=BuyingRole.DECISION_MAKER).exists(),
+        lambda p: checklist.has_related(p, "stakeholders", role=BuyingRole.DECISION_MAKER),
     ),
     "key_person": (
         _("A key person is on the buying committee"),
-        lambda p: p.stakeholders.filter(role=BuyingRole.KEY_PERSON).exists(),
+        lambda p: checklist.has_related(p, "stakeholders", role=BuyingRole.KEY_PERSON),
     ),
-    "competitors": (_("Competitors are recorded"), lambda p: p.competitors.exists()),
-    "procurement": (_("The procurement list has items"), lambda p: p.procurement_items.exists()),
+    "competitors": (_("Competitors are recorded"), lambda p: checklist.has_related(p, "competitors")),
+    "procurement": (_("The procurement list has items"), lambda p: checklist.has_related(p, "procurement_items")),
     "proposal_accepted": (
         _("The proposal was formally accepted"),
         _key_date_done(MilestoneKind.PROPOSAL_ACCEPTED),
@@ -39,7 +39,7 @@ REQUIREMENTS = {
     "contract_review": (_("Contract and legal review started"), _key_date_done(MilestoneKind.CONTRACT_REVIEW)),
     "payment_planned": (
         _("The payment date is planned"),
-        lambda p: p.milestones.filter(kind=MilestoneKind.PAYMENT).exists(),
+        lambda p: checklist.has_related(p, "milestones", kind=MilestoneKind.PAYMENT),
     ),
 }
 

@@ -199,11 +199,14 @@ class ActivityForm(DefaultsToNow):
         project: Project | None = None,
         people=None,
         stages=None,
+        lost_reasons=None,
         **kwargs,
     ):
-        """``people`` and ``stages`` (the pipeline's, as the page read them) are read here when not given."""
+        """``people``, ``stages`` (the pipeline's) and ``lost_reasons`` (``lost_reason_choices``),
+        as the page read them, are read here when not given."""
         super().__init__(*args, **kwargs)
         self.user, self.customer, self.project = user, customer, project
+        self._lost_reasons = lost_reasons
         today = services.today()
         if people is None:
             people = contacts_to_log(user=user, customer=customer, project=project)
@@ -235,7 +238,7 @@ class ActivityForm(DefaultsToNow):
         current = project.state.stage
         stay = _("Stay in “%(stage)s”") % {"stage": current.name}
         targets = stage_choices(self.fields["move_to"], current=current, stages=stages, empty=stay)
-        self.fields["lost_reason"].choices = lost_reason_choices()
+        self.fields["lost_reason"].choices = self._lost_reasons or lost_reason_choices()
         return {stage.key for stage in targets if stage.is_closed}
 
     def log(self) -> Activity | None:

@@ -29,10 +29,10 @@ class MoveForm(DefaultsToNow):
     lost_reason = forms.ChoiceField(label=_("Lost reason"), required=False)
     lost_note = forms.CharField(label=_("Lost: details"), max_length=500, required=False)
 
-    def __init__(self, *args, standing, **kwargs):
+    def __init__(self, *args, standing, lost_reasons=None, **kwargs):
         super().__init__(*args, **kwargs)
         stage_choices(self.fields["stage"], current=standing.state.stage, stages=standing.stages, empty="—")
-        self.fields["lost_reason"].choices = lost_reason_choices()
+        self.fields["lost_reason"].choices = lost_reasons or lost_reason_choices()
 
 
 class BudgetForm(forms.Form):

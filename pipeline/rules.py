@@ -10,15 +10,23 @@ KEY_DATES = {MilestoneKind.PROPOSAL_ACCEPTED, MilestoneKind.CONTRACT_REVIEW, Mil
 
 
 def competitors_recorded(project) -> bool:
-    return project.competitors.exists()
+    return checklist.has_related(project, "competitors")
 
 
 def buying_process_known(project) -> bool:
-    return set(project.milestones.filter(kind__in=KEY_DATES).values_list("kind", flat=True)) >= KEY_DATES
+    rows = checklist.related_rows(project, "milestones")
+    if rows is None:
+        rows = project.milestones.filter(kind__in=KEY_DATES).only("kind")
+    return {row.kind for row in rows} >= KEY_DATES
 
 
 def register():
-    checklist.register_rule("competitors", _("Competitors are recorded"), competitors_recorded)
     checklist.register_rule(
-        "buying_process", _("The customer's key dates (proposal, contract, payment) are planned"), buying_process_known
+        "competitors", _("Competitors are recorded"), competitors_recorded, related=("competitors",)
+    )
+    checklist.register_rule(
+        "buying_process",
+        _("The customer's key dates (proposal, contract, payment) are planned"),
+        buying_process_known,
+        related=("milestones",),
     )

@@ -9,16 +9,65 @@ by hand, with who and when. Later apps add rules with :func:`register_rule`
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import BuyingRole
 
 RULES: dict[str, tuple[str, Callable]] = {}
+# The project's related rows the rules read (``has_related``): the project page prefetches
+# them once (``prefetch``) and every rule and exit check answers from those rows.
+RELATED: list = ["stakeholders", "procurement_items", "milestones"]
 
 
-def register_rule(key: str, label, check: Callable) -> None:
-    """``check(project) -> bool``; ``label`` explains the rule to admins."""
+def register_rule(key: str, label, check: Callable, *, related: tuple = ()) -> None:
+    """``check(project) -> bool``; ``label`` explains the rule to admins; ``related`` names the
+    project's reverse relations it reads through :func:`has_related` (prefetched by the page)."""
     RULES[key] = (label, check)
+    for name in related:
+        if name not in RELATED:
+            RELATED.append(name)
+
+
+def prefetch(project, *lookups) -> None:
+    """Load the rows every rule reads in one query per relation (the committee with its people,
+    as the page shows them), plus ``lookups``; relations already loaded are not read again."""
+    from projects.models import Stakeholder
+
+    committee = Prefetch("stakeholders", Stakeholder.objects.select_related("contact", "contact__department"))
+    names = [committee, *(name for name in RELATED if name != "stakeholders"), *lookups]
+    prefetch_related_objects([project], *names)
+
+
+def _matches(row, filters) -> bool:
+    for lookup, value in filters.items():
+        name, _sep, op = lookup.partition("__")
+        field = getattr(row, name)
+        if op == "in":
+            ok = field in value
+        elif op == "isnull":
+            ok = (field is None) == value
+        elif op == "":
+            ok = field == value
+        else:
+            raise ValueError(f"has_related supports exact, in and isnull, not {lookup!r}")
+        if not ok:
+            return False
+    return True
+
+
+def related_rows(project, relation):
+    """The project's ``relation`` rows when they were prefetched, else None."""
+    return getattr(project, "_prefetched_objects_cache", {}).get(relation)
+
+
+def has_related(project, relation: str, **filters) -> bool:
+    """Whether the project has ``relation`` rows matching ``filters`` (exact, ``__in``,
+    ``__isnull``): from the prefetched rows when the page loaded them, else one EXISTS."""
+    rows = related_rows(project, relation)
+    if rows is not None:
+        return any(_matches(row, filters) for row in rows)
+    return getattr(project, relation).filter(**filters).exists()
 
 
 register_rule("scope", _("Scope is written down"), lambda p: bool(p.scope and p.scope.strip()))
@@ -26,14 +75,14 @@ register_rule("lead_contact", _("A customer-side lead is named"), lambda p: p.le
 register_rule(
     "decision_maker",
     _("A decision maker is on the buying committee"),
-    lambda p: p.stakeholders.filter(role=BuyingRole.DECISION_MAKER).exists(),
+    lambda p: has_related(p, "stakeholders", role=BuyingRole.DECISION_MAKER),
 )
 register_rule(
     "key_person",
     _("A key person is on the buying committee"),
-    lambda p: p.stakeholders.filter(role=BuyingRole.KEY_PERSON).exists(),
+    lambda p: has_related(p, "stakeholders", role=BuyingRole.KEY_PERSON),
 )
-register_rule("procurement", _("The procurement list has items"), lambda p: p.procurement_items.exists())
+register_rule("procurement", _("The procurement list has items"), lambda p: has_related(p, "procurement_items"))
 register_rule("timeline", _("Start and end dates are set"), lambda p: bool(p.start_on and p.end_on))
 register_rule("funding_source", _("The funding source is known"), lambda p: bool(p.funding_source))
 register_rule("budget", _("The budget is known"), lambda p: p.budget is not None)

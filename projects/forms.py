@@ -39,9 +39,7 @@ class ProjectForm(forms.ModelForm):
     def __init__(self, *args, user, customer, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["lead_contact"].queryset = Contact.objects.visible_to(user).filter(
-            customer=customer, has_left=False
-        )
+        self.fields["lead_contact"].queryset = Contact.objects.current().of_customer_visible_to(customer, user)
         self.fields["lead_contact"].required = False
         self.fields["name"].widget.attrs["autofocus"] = True
         if self.instance.pk:

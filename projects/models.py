@@ -184,6 +184,9 @@ class Project(models.Model):
 
     @property
     def procurement_total(self):
+        items = getattr(self, "_prefetched_objects_cache", {}).get("procurement_items")
+        if items is not None:  # the project page loaded the list already
+            return sum((item.total for item in items), Decimal("0"))
         return self.procurement_items.aggregate(
             total=Sum(F("quantity") * F("unit_price"), output_field=models.DecimalField())
         )["total"] or Decimal("0")

@@ -154,7 +154,7 @@ def committee_candidates(*, user, project):
     """People ``user`` may put on ``project``'s buying committee: those of the
     project's own customer whom they see (all of them on a customer of their
     own scope; on someone else's, those on their committees)."""
-    return Contact.objects.visible_to(user).filter(customer_id=project.customer_id)
+    return Contact.objects.of_customer_visible_to(project.customer, user)
 
 
 def conflict_queue(*, user):

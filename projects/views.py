@@ -188,11 +188,11 @@ class ProjectDetailView(VisibleObjectsMixin, DetailView):
 def project_context(request, project, **forms):
     """Everything the detail page (and its htmx partials) shows."""
     user = request.user
+    # The committee, procurement list, milestones (and what the pipeline's rules read) once:
+    # the checklist, the exit checks and the sections all answer from these rows.
+    checklist.prefetch(project)
     items = list(project.procurement_items.all())
-    stakeholders = sorted(
-        project.stakeholders.select_related("contact", "contact__department"),
-        key=lambda s: (ROLE_ORDER.index(s.role), s.pk),
-    )
+    stakeholders = sorted(project.stakeholders.all(), key=lambda s: (ROLE_ORDER.index(s.role), s.pk))
     chain = []
     for role, label in BuyingRole.choices:
         people = [s for s in stakeholders if s.role == role]
@@ -206,14 +206,15 @@ def project_context(request, project, **forms):
         "procurement_total": sum((item.total for item in items), 0),
         "chain": chain,
         # The key dates of the customer's process have their own section (the pipeline's).
-        "milestones": list(project.milestones.filter(kind=MilestoneKind.OTHER)),
+        "milestones": [milestone for milestone in project.milestones.all() if milestone.kind == MilestoneKind.OTHER],
         "lines": lines,
         "score": checklist.score(lines),
         "conflicts": conflicts,
         "open_conflicts": [c for c in conflicts if not c.is_resolved],
         "owner_changes": list(project.owner_changes.select_related("from_user", "to_user", "changed_by")[:20]),
         "history": list(project.history.select_related("history_user").order_by("-history_date")[:20]),
-        "customer_visible": selectors.customer_is_visible(user=user, customer_id=project.customer_id),
+        "customer_visible": project.customer.fully_visible_to(user)
+        or selectors.customer_is_visible(user=user, customer_id=project.customer_id),
         "can_transfer": manages_team_of(user=user, record=project),
         "item_form": forms.get("item_form") or ProcurementItemForm(),
         "milestone_form": forms.get("milestone_form") or MilestoneForm(),

@@ -69,7 +69,9 @@ def test_rep_logs_a_contact_from_my_day_on_a_phone(page_for, rep_day):
     page.goto("/my-day/")
     assert_no_sideways_scroll(page)
     overdue = page.locator("#my-day-overdue")
-    assert overdue.locator(".list-cards").is_visible() and not overdue.locator(".list-table").is_visible()
+    # One markup (includes/list.html): on a phone the rows are cards, the table head hidden.
+    assert overdue.locator("tr.list-card").first.evaluate("row => getComputedStyle(row).display") == "flex"
+    assert not overdue.locator(".list-table thead").is_visible()
     assert overdue.locator(".list-card .card-title").all_inner_texts() == ["云帆客服中心升级", "港城MES二期"]
     assert "逾期 9 天" in overdue.inner_text()
     assert page.locator("#my-day-stale .card-title").all_inner_texts() == ["华信通达数据中台"]
@@ -126,7 +128,8 @@ def test_my_day_on_a_desktop_is_a_table_and_logs_from_a_row(page_for, rep_day):
     page.goto("/my-day/")
     assert_no_sideways_scroll(page)
     overdue = page.locator("#my-day-overdue")
-    assert overdue.locator(".list-table").is_visible() and not overdue.locator(".list-cards").is_visible()
+    assert overdue.locator(".list-table thead").is_visible()
+    assert overdue.locator("tr.list-card").first.evaluate("row => getComputedStyle(row).display") == "table-row"
     page.screenshot(path=str(SCREENSHOTS / "my-day-desktop.png"), full_page=True)
 
     unplanned = page.locator("#my-day-unplanned")

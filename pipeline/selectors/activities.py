@@ -16,7 +16,7 @@ def contacts_to_log(*, user: User, customer: Customer, project: Project | None =
     """The customer's current people the user may see (to log a contact with, or to
     say who attended a key date), the project's buying committee first (decision
     makers leading), each with ``committee_role`` ("" off the committee). One query."""
-    contacts = Contact.objects.visible_to(user).current().filter(customer=customer)
+    contacts = Contact.objects.current().of_customer_visible_to(customer, user)
     if project is None:
         return list(contacts.annotate(committee_role=Value("")).order_by("name", "id"))
     role = Stakeholder.objects.filter(project=project, contact=OuterRef("pk")).values("role")[:1]

@@ -123,14 +123,19 @@ class Day:
     def projects(self):
         return self.filter.qs.none() if self.needs_team else self.filter.qs
 
-    @property
+    @cached_property
     def query(self) -> str:
         """The parameters a log form carries so its answer re-renders this very page."""
         extra = [("list", self.list_key), ("page", self.page_number)] if self.list_key else []
         extra = urlencode([(name, value) for name, value in extra if value])
         return "&".join(part for part in (self.scope_query, extra) if part)
 
-    @property
+    @cached_property
+    def log_base_url(self) -> str:
+        """The standalone log page, which every row's button links to (reversed once, not per row)."""
+        return reverse("pipeline:activity_create")
+
+    @cached_property
     def url(self) -> str:
         """This page, to come back to after the standalone log page."""
         path = reverse("pipeline:my_day_section", args=[self.list_key]) if self.list_key else reverse("pipeline:my_day")

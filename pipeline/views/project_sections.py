@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from pipeline.budget_chart import budget_chart
-from pipeline.forms import ActivityForm
+from pipeline.forms import ActivityForm, lost_reason_choices
 from pipeline.project_forms import BudgetForm, CompetitorForm, KeyDateForm, MoveForm
 from pipeline.selectors.activities import contacts_to_log
 from pipeline.selectors.project import (
@@ -47,7 +47,18 @@ def _state(request, name) -> dict:
 
 def stage_standing(request, project):
     """The stage, its days and failing exit checks (pipeline.selectors.project), read once per request."""
-    return _memo(request, ("standing", project.pk), lambda: project_stage_standing(project=project))
+
+    def read():
+        standing = project_stage_standing(project=project)
+        project.state = standing.state  # the forms' ``project.state.stage`` without reading it again
+        return standing
+
+    return _memo(request, ("standing", project.pk), read)
+
+
+def lost_reasons(request):
+    """The active lost reasons as choices, read once per request (the move and the contact log)."""
+    return _memo(request, "lost_reasons", lost_reason_choices)
 
 
 def customer_people(request, project):
@@ -84,7 +95,7 @@ def stage_section(request, project):
         "template": "pipeline/sections/stage.html",
         "standing": standing,
         "can_edit": can_edit(request, project),
-        "form": state.get("form") or MoveForm(standing=standing, prefix="move"),
+        "form": state.get("form") or MoveForm(standing=standing, lost_reasons=lost_reasons(request), prefix="move"),
         "notice": state.get("notice"),
         "warnings": state.get("warnings", []),
         **_version_context(state, project.version),
@@ -170,6 +181,7 @@ def activity_form(request, project, data=None) -> ActivityForm:
         project=project,
         people=customer_people(request, project),
         stages=stage_standing(request, project).stages,
+        lost_reasons=lost_reasons(request),
         prefix="activity",
     )
 

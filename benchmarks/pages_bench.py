@@ -1,0 +1,246 @@
+"""The pages reps open most, at benchmark scale: the project page (an ordinary
+project and one with 500 events), the customer page, My day, the board and a
+project's timeline page, for a rep and for a lead.
+
+    .venv/bin/python benchmarks/pages_bench.py --keep --teams 100           # about 121,000 projects
+    .venv/bin/python benchmarks/pages_bench.py --keep --teams 100 --profile "rep: /my-day/"
+
+Seeds (or reuses) the database exactly as ``pipeline_bench.py`` does (same ``--db``,
+``--teams``, ``--keep`` / ``--fresh`` rules, the same personas and the same 500-event
+project, given its events once), but measures only pages: median wall time, db time,
+query count (a range if it varied) and this process's CPU time per request. On a
+machine shared with other work the wall time includes waiting for a CPU: compare
+the CPU and query columns between runs. ``--profile`` prints where the CPU time of
+one measurement (its label as printed) goes, by cProfile. See benchmarks/README.md.
+"""
+
+import argparse
+import contextlib
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+
+from accounts_bench import (
+    HEADERS,
+    Measurement,
+    Timing,
+    database_urls,
+    drop_database,
+    prepare,
+    schema_is_current,
+    table,
+)
+from pipeline_bench import (
+    event_counts,
+    personas,
+    row_counts,
+    rows_of_board,
+    rows_of_my_day,
+    seed,
+    showcase_project,
+    with_cpu,
+)
+
+# Targets of issues 9 and 14 (median server ms); a figure above its target is marked.
+TARGETS = {
+    "/my-day/": {"rep": 50, "rep20": 50, "lead": 120},
+    "project page": {"rep": 50, "lead": 50},
+    "customer page": {"rep": 50, "lead": 50},
+    "timeline page": {"rep": 60},
+}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--teams", type=int, default=100, help="Benchmark teams (default 100: about 121,000 projects).")
+    parser.add_argument("--db", default="funnel_crm_bench", help="Database name (default funnel_crm_bench).")
+    parser.add_argument("--keep", action="store_true", help="Keep the database for the next run (default: drop it).")
+    parser.add_argument("--fresh", action="store_true", help="Drop and recreate the database before seeding.")
+    parser.add_argument("--repeat", type=int, default=20, help="Timed requests per measurement (default 20).")
+    parser.add_argument("--profile", default="", help="Print a cProfile of this measurement (its label).")
+    args = parser.parse_args()
+    args.customers, args.customers_per_rep = (args.teams + 1) * 1_200, 150
+    return args
+
+
+@contextlib.contextmanager
+def production_templates():
+    """Templates rendered as in production: the test environment (on for ``response.context``)
+    copies the whole context for every template and partial rendered, about 0.1 ms each, which
+    on the project page (hundreds of includes) doubled this process's CPU time."""
+    from django.template import Template
+    from django.test.utils import _TestState
+
+    instrumented = Template._render
+    Template._render = _TestState.saved_data.template_render
+    try:
+        yield
+    finally:
+        Template._render = instrumented
+
+
+def measure(client, label, url, repeat, rows_of):
+    """One request with the test instrumentation for the rows column, then the timed ones without it."""
+    response = client.get(url)
+    if response.status_code != 200:
+        return Measurement(label, status=response.status_code)
+    rows = rows_of(response)
+    with production_templates():
+        timing = Timing(lambda: client.get(url), repeat)
+        return with_cpu(Measurement(label, status=200, timing=timing, rows=rows), lambda: client.get(url), repeat)
+
+
+def ordinary_project(rep, exclude):
+    """rep1's open project with the largest buying committee and procurement list (not the 500-event one)."""
+    from django.db.models import Count
+
+    from projects.models import Project
+
+    return (
+        Project.objects.open()
+        .filter(owner=rep)
+        .exclude(pk=exclude)
+        .annotate(seats=Count("stakeholders", distinct=True), items=Count("procurement_items", distinct=True))
+        .order_by("-seats", "-items", "pk")
+        .first()
+    )
+
+
+def busiest_customer(rep):
+    """rep1's customer with the most people."""
+    from django.db.models import Count
+
+    from accounts.models import Customer
+
+    return Customer.objects.filter(owner=rep).annotate(people=Count("contacts")).order_by("-people", "pk").first()
+
+
+def cases(users, project, showcase, customer):
+    """(label, persona, url, rows, target key) of every measurement."""
+    events = event_counts(showcase)
+    described = f"{sum(events.values())} events"
+    people = customer.contacts.count()
+    seats = project.stakeholders.count()
+    out = []
+    for persona in ("rep", "rep20", "lead"):
+        out.append((f"{persona}: /my-day/", persona, "/my-day/", rows_of_my_day, "/my-day/"))
+    for persona in ("rep", "rep20", "lead"):
+        out.append((f"{persona}: /board/", persona, "/board/", rows_of_board, None))
+    for persona in ("rep", "lead"):
+        out.append(
+            (
+                f"{persona}: project page",
+                persona,
+                f"/projects/{project.pk}/",
+                lambda r, s=seats: f"{s} committee seats",
+                "project page",
+            )
+        )
+        out.append(
+            (
+                f"{persona}: project page, 500 events",
+                persona,
+                f"/projects/{showcase.pk}/",
+                lambda r: described,
+                "project page",
+            )
+        )
+        out.append(
+            (
+                f"{persona}: customer page",
+                persona,
+                customer.get_absolute_url(),
+                lambda r, n=people: f"{n} people",
+                "customer page",
+            )
+        )
+    out.append(
+        (
+            "rep: timeline page, 500 events",
+            "rep",
+            f"/projects/{showcase.pk}/pipeline/changes/",
+            lambda r: described,
+            "timeline page",
+        )
+    )
+    return out
+
+
+def profile(client, url, repeat):
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(repeat):
+        client.get(url)
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    print(f"\ncProfile of {repeat} requests of {url}: cumulative")
+    stats.sort_stats("cumulative").print_stats(os.environ.get("BENCH_FILTER", ""), 30)
+    print("by own time")
+    stats.sort_stats("tottime").print_stats(20)
+    if os.environ.get("BENCH_CALLERS"):
+        stats.print_callers(os.environ["BENCH_CALLERS"])
+
+
+def main():
+    args = parse_args()
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
+    _url, server_url = database_urls(args.db)
+    prepare(args, seed=seed, schema_is_current=lambda: schema_is_current(("accounts", "projects", "pipeline")))
+    try:
+        counts, version, shared_buffers, size = row_counts()
+        load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+        print(f"\n{version}, shared_buffers {shared_buffers}, {os.cpu_count()} CPUs (load {load}); database {size}")
+        shown = ("projects_project", "accounts_contact")
+        print("Rows: " + ", ".join(f"{n:,} {t}" for t, n, _s in counts if t in shown))
+        users, clients, open_counts = personas()
+        who = [f"{p} = {users[p].username} ({open_counts[p]:,} open projects)" for p in ("rep", "rep20", "lead")]
+        print("Personas: " + ", ".join(who))
+        showcase = showcase_project(users["rep"])
+        project = ordinary_project(users["rep"], showcase.pk)
+        customer = busiest_customer(users["rep"])
+        print(f"Projects {project.pk} (ordinary) and {showcase.pk} (500 events); customer {customer.pk}.")
+        measured, summary = [], []
+        for label, persona, url, rows, target_key in cases(users, project, showcase, customer):
+            if args.profile and args.profile != label:
+                continue
+            if args.profile:
+                with production_templates():
+                    profile(clients[persona], url, args.repeat)
+                return
+            m = measure(clients[persona], label, url, args.repeat, rows)
+            measured.append(m)
+            target = TARGETS.get(target_key, {}).get(persona) if target_key else None
+            ms = statistics.median(m.timing.times) * 1000 if m.timing else None
+            queries = sorted(set(m.timing.counts)) if m.timing else []
+            verdict = "" if target is None or ms is None else ("ok" if ms <= target else "MISSED")
+            summary.append(
+                (
+                    label,
+                    "-" if ms is None else f"{ms:.1f}",
+                    "-" if not m.timing else f"{statistics.median(m.timing.db_times) * 1000:.0f}",
+                    "/".join(map(str, queries)) or "-",
+                    m.note.removeprefix("app CPU ").removesuffix(" ms"),
+                    "-" if target is None else f"≤ {target}",
+                    verdict,
+                )
+            )
+        table(f"Pages (median of {args.repeat})", HEADERS, [m.cells() for m in measured])
+        table(
+            "Summary (median wall ms, db ms, queries, this process's CPU ms per request)",
+            ["figure", "ms", "db ms", "queries", "app CPU ms", "target", ""],
+            summary,
+        )
+        print(f"  Load average at the end: {', '.join(f'{n:.1f}' for n in os.getloadavg())} ({os.cpu_count()} CPUs).")
+    finally:
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            drop_database(server_url, args.db)
+            print(f"\nDropped database {args.db} (use --keep to reuse it).")
+
+
+if __name__ == "__main__":
+    main()

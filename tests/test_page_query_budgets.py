@@ -1,0 +1,132 @@
+"""The project page and the customer page cost the same queries whatever the record holds
+and whatever else the database holds (issue 14): a project with 5 or 500 events, 3 or 300
+people on its customer, 1 or 20 committee seats and procurement items, among 10 or 10,000
+other projects; a customer with 3 or 300 people in 1 or 12 departments."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Contact, Department
+from pipeline import services
+from pipeline.models import Activity
+from pipeline.tests.project_helpers import create_project
+from projects import services as project_services
+from projects.models import Project
+from tests.factories import ContactFactory, CustomerFactory
+
+pytestmark = pytest.mark.django_db
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+# The project page with every pipeline section: session, user, the project (customer, owner,
+# team, lead contact joined), the committee with its people, the procurement list, the
+# milestones, the competitors (one prefetch each: the checklist, exit checks and sections read
+# these rows), checklist items, ticks, conflicts, owner changes, field history, the stage
+# standing (state, the pipeline's stages, the stage's exit checks), whether the user may edit,
+# lost reasons, budget changes, key dates (milestones with slips, attendees), the customer's
+# people, the contact log (activities, their people), the timeline (one per kind: 7), the
+# header's team and the committee picker's people.
+PROJECT_PAGE = 33
+# Session, user, customer, projects, other owners' count, departments, people, histories, team.
+CUSTOMER_PAGE = 14
+
+
+def _other_projects(n, owner):
+    """``n`` projects of another customer, in bulk: the database grows, this page must not."""
+    customer = CustomerFactory(owner=owner)
+    Project.objects.bulk_create(
+        Project(customer=customer, owner=owner, team_id=owner.team_id, name=f"别的项目{i}", normalized_name=f"别的{i}")
+        for i in range(n)
+    )
+
+
+def _grow(project, user, *, people, events, seats, items):
+    customer = project.customer
+    departments = [Department.objects.create(customer=customer, name=f"科室{i}") for i in range(12)]
+    Contact.objects.bulk_create(
+        Contact(customer=customer, department=departments[i % 12], name=f"联系人{i}", mobile=f"138{i:08d}")
+        for i in range(people)
+    )
+    contacts = list(customer.contacts.order_by("pk")[:seats])
+    for i, contact in enumerate(contacts):
+        role = ("decision_maker", "key_person", "influencer")[i % 3]
+        project_services.stakeholder_save(user=user, project=project, contact=contact, role=role, stance="neutral")
+    for i in range(items):
+        project_services.procurement_item_save(
+            user=user, project=project, data={"item": f"物品{i}", "quantity": 1, "unit_price": 100}
+        )
+    for i in range(5):
+        services.competitor_save(user=user, project=project, data={"kind": "external", "name": f"竞品{i}"})
+    now = timezone.now()
+    Activity.objects.bulk_create(
+        Activity(
+            customer=customer,
+            project=project,
+            kind="call",
+            occurred_at=now - timedelta(hours=i + 1),
+            summary=f"电话{i}",
+            by=user,
+        )
+        for i in range(events)
+    )
+
+
+def _queries(client, url, django_assert_max_num_queries, bound):
+    with django_assert_max_num_queries(bound) as captured:
+        response = client.get(url, **EN)
+    assert response.status_code == 200
+    return len(captured.captured_queries), response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["rep", "lead"])
+def test_the_project_page_costs_the_same_queries_however_big(
+    client_for, rep, other_rep, persona, django_assert_max_num_queries
+):
+    client = client_for(persona)
+    small = create_project(rep, name="小项目", budget="100000")
+    ContactFactory.create_batch(3, customer=small.customer)
+    _grow(small, rep, people=0, events=5, seats=1, items=1)
+    _other_projects(10, other_rep)
+    small_count, _html = _queries(client, small.get_absolute_url(), django_assert_max_num_queries, PROJECT_PAGE)
+
+    big = create_project(rep, name="大项目", budget="900000")
+    ContactFactory.create_batch(3, customer=big.customer)
+    _grow(big, rep, people=300, events=500, seats=20, items=30)
+    _other_projects(10_000, other_rep)
+    big_count, html = _queries(client, big.get_absolute_url(), django_assert_max_num_queries, PROJECT_PAGE)
+    assert big_count == small_count
+    assert html.count('class="activity"') == 20 and "Load more" in html  # the newest, then more on demand
+    assert "物品29" in html and "竞品4" in html
+
+
+@pytest.mark.parametrize("persona", ["rep", "lead"])
+def test_the_customer_page_costs_the_same_queries_however_big(
+    client_for, rep, other_rep, persona, django_assert_max_num_queries
+):
+    client = client_for(persona)
+    small = CustomerFactory(owner=rep)
+    ContactFactory.create_batch(3, customer=small)
+    create_project(rep, small, name="小客户项目")
+    _other_projects(10, other_rep)
+    small_count, _html = _queries(client, small.get_absolute_url(), django_assert_max_num_queries, CUSTOMER_PAGE)
+
+    big = CustomerFactory(owner=rep)
+    ContactFactory.create_batch(3, customer=big)  # with their history rows, as the small one's
+    project = create_project(rep, big, name="大客户项目")
+    _grow(project, rep, people=300, events=50, seats=5, items=2)
+    _other_projects(10_000, other_rep)
+    big_count, html = _queries(client, big.get_absolute_url(), django_assert_max_num_queries, CUSTOMER_PAGE)
+    assert big_count == small_count
+    assert "联系人299" in html and "科室11" in html
+
+
+def test_committee_choices_are_the_customers_people_the_user_sees(rep, outsider_rep):
+    """The picker starts from the customer's people; on a customer seen only through a
+    project, only the people the widening rules show (none of the others)."""
+    from projects.selectors import committee_candidates
+
+    own = create_project(rep, name="自己客户的项目")
+    mine = ContactFactory.create_batch(3, customer=own.customer)
+    ContactFactory.create_batch(2)  # other customers' people
+    assert set(committee_candidates(user=rep, project=own)) == set(mine)
+    assert list(committee_candidates(user=outsider_rep, project=own)) == []
