@@ -3,8 +3,6 @@ merged history marked, one query per kind, and "load more" pages that neither
 skip nor repeat an event, even when many changes share a moment."""
 
 import datetime
-import statistics
-import time
 from datetime import timedelta
 
 import pytest
@@ -256,30 +254,3 @@ def test_five_hundred_events_cost_one_query_per_kind(rep, django_assert_num_quer
     with django_assert_num_queries(expected):
         older = project_timeline(project=project, before=timeline.next_before)
     assert older.events[0].when <= timeline.events[-1].when
-
-
-def test_five_hundred_events_render_fast(rep, rep_client):
-    """Design target ≤ 60 ms for the section (selector and template) at 500 events;
-    asserted loosely here (shared CI machines), measured in the report."""
-    from django.template.loader import render_to_string
-    from django.test import RequestFactory
-
-    project = _five_hundred_events(rep)
-    request = RequestFactory().get("/")
-    request.user = rep
-    wall, cpu = [], []
-    for _i in range(7):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        timeline = project_timeline(project=project)
-        render_to_string(
-            "pipeline/sections/timeline.html",
-            {"section": {"timeline": timeline}, "project": project},
-            request,
-        )
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    # CPU time of this process too: on a busy shared machine the wall time mostly measures the queue.
-    median = statistics.median(wall)
-    print(f"timeline of 500 events: median {median:.1f} ms, {statistics.median(cpu):.1f} ms CPU over {len(wall)} runs")
-    assert median < 600
-    assert StageChange.objects.filter(project=project).count() + Activity.objects.filter(project=project).count() >= 400
