@@ -52,7 +52,11 @@ class FunnelView(APIView):
 
     @extend_schema(
         parameters=[FunnelQuerySerializer],
-        responses={200: OpenApiResponse(description="The funnel, per ARCHITECTURE.md.")},
+        responses={
+            200: OpenApiResponse(description="The funnel, per ARCHITECTURE.md."),
+            400: OpenApiResponse(description="A bad period or no team named; the errors name the field."),
+            404: OpenApiResponse(description="No such team, or not one whose funnel you may see (reps: none)."),
+        },
     )
     def get(self, request):
         query = FunnelQuerySerializer(data=request.query_params)
