@@ -157,7 +157,7 @@ class FiguresSerializer(serializers.Serializer):
 
 class SummaryRowSerializer(serializers.Serializer):
     user = serializers.IntegerField(source="rep.pk", allow_null=True, default=None)
-    display_name = serializers.CharField(source="rep.name", default=None)
+    display_name = serializers.CharField(source="rep.name", allow_null=True, default=None)
     figures = FiguresSerializer(source="total")
     forecast = serializers.DecimalField(
         max_digits=20, decimal_places=2, help_text=_("Open budget × stage win probability, all open projects.")

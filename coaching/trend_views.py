@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -177,7 +177,11 @@ class TrendAPIView(APIView):
             OpenApiParameter("rep", OpenApiTypes.INT, description="Only this rep of the team (a rep: themselves)."),
             OpenApiParameter("weeks", OpenApiTypes.INT, description=f"How many weeks (2–{MAX_WEEKS}, default 12)."),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The weekly rates per transition, team and reps."),
+            400: OpenApiResponse(description="A bad number of weeks or id; the errors name the field."),
+            404: OpenApiResponse(description="No such team or rep, or not one whose trend you may see."),
+        },
     )
     def get(self, request):
         weeks = _weeks(request.query_params.get("weeks"))
