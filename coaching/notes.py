@@ -94,12 +94,16 @@ def _mentioned(body: str, *, rep: User, author: User) -> set[User]:
     return {person for _start, _end, person in mention_spans(body, _mention_candidates(rep=rep, author=author))}
 
 
-def _notify(note: CoachingNote, users) -> None:
-    """Tell each of ``users`` once (never the author) where the note is."""
+def _notify(note: CoachingNote, users, *, mentioned) -> None:
+    """Tell each of ``users`` once (never the author) where the note is: "mentioned you"
+    to those in ``mentioned``, "wrote you a coaching note" to the others (the rep of a
+    1:1 note without an @mention)."""
     data = {"author": note.author.name, "rep": note.rep.name, "excerpt": Truncator(note.body).chars(EXCERPT_CHARS)}
+    mentioned_ids = {person.pk for person in mentioned}
     for user in sorted({user.pk: user for user in users}.values(), key=lambda user: user.pk):
         if user.pk != note.author_id:
-            notify(user=user, kind=NotificationKind.MENTION, target=note, data=data)
+            title = "mentioned" if user.pk in mentioned_ids else "wrote"
+            notify(user=user, kind=NotificationKind.MENTION, target=note, data={**data, "title": title})
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -164,7 +168,7 @@ def note_write(
     note.save()
     mentioned = _mentioned(body, rep=rep, author=author)
     note.mentions.set(mentioned)
-    _notify(note, {rep, *mentioned})
+    _notify(note, {rep, *mentioned}, mentioned=mentioned)
     return note
 
 
@@ -184,7 +188,8 @@ def note_edit(*, user: User, note: CoachingNote, body: str, version: int | None 
     before = set(note.mentions.values_list("pk", flat=True))
     mentioned = _mentioned(note.body, rep=note.rep, author=note.author)
     note.mentions.set(mentioned)
-    _notify(note, [person for person in mentioned if person.pk not in before and person.pk != note.rep_id])
+    newly = [person for person in mentioned if person.pk not in before and person.pk != note.rep_id]
+    _notify(note, newly, mentioned=newly)
     return note
 
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -232,19 +232,30 @@ _WEIGHTED = ExpressionWrapper(
 )
 
 
-def forecast_by_owner(*, team: Team, start: datetime.date | None = None, end: datetime.date | None = None) -> dict:
-    """{owner id: open budget × stage probability} for the team's open projects; with a
-    period, only those whose payment is planned (and not done) in it."""
-    projects = Project.objects.filter(team=team, state__tier__in=OPEN_TIERS)
-    if start is not None:
-        projects = projects.filter(
-            milestones__kind=MilestoneKind.PAYMENT,
-            milestones__done_on__isnull=True,
-            milestones__due_on__gte=start,
-            milestones__due_on__lt=end,
+def forecasts_by_owner(*, team: Team, periods: dict[str, tuple[datetime.date, datetime.date]]) -> dict:
+    """{owner id: {"now": open budget × stage probability, name: the same narrowed to
+    the projects whose payment is planned (and not done) in [start, end) of each named
+    period}} for the team's open projects — one grouped query whatever the number of
+    periods."""
+    sums = {"now": Sum(_WEIGHTED)}
+    for name, (start, end) in periods.items():
+        planned = Milestone.objects.filter(
+            project=OuterRef("pk"),
+            kind=MilestoneKind.PAYMENT,
+            done_on__isnull=True,
+            due_on__gte=start,
+            due_on__lt=end,
         )
-    rows = projects.values("owner").annotate(amount=Sum(_WEIGHTED)).order_by()
-    return {row["owner"]: (row["amount"] or ZERO).quantize(Decimal("0.01")) for row in rows}
+        sums[name] = Sum(_WEIGHTED, filter=Q(Exists(planned)))
+    rows = Project.objects.filter(team=team, state__tier__in=OPEN_TIERS).values("owner").annotate(**sums).order_by()
+    return {row["owner"]: {name: (row[name] or ZERO).quantize(Decimal("0.01")) for name in sums} for row in rows}
+
+
+def forecast_of(forecasts: dict, name: str, owner_id=None) -> Decimal:
+    """One owner's forecast ``name`` from ``forecasts_by_owner`` (None: the team's sum)."""
+    if owner_id is None:
+        return sum((figures[name] for figures in forecasts.values()), ZERO)
+    return forecasts.get(owner_id, {}).get(name, ZERO)
 
 
 def team_reps(team: Team):
@@ -311,6 +322,7 @@ class Row:
     months: list[Figures]
     forecast: Decimal = ZERO
     forecast_in_period: Decimal | None = None
+    forecasts: dict = field(default_factory=dict)  # forecast in each of team_figures' forecast_periods
     quarters: list[Figures] = field(default_factory=list)
     year: Figures = field(default_factory=Figures)
 
@@ -339,11 +351,14 @@ class Row:
         return self.rep.pk if self.rep is not None else "team"
 
 
-def team_figures(*, team: Team, start: datetime.date, end: datetime.date, reps=None, with_forecast=False) -> list[Row]:
+def team_figures(
+    *, team: Team, start: datetime.date, end: datetime.date, reps=None, with_forecast=False, forecast_periods=None
+) -> list[Row]:
     """One row per rep of ``reps`` (default: the team's active reps) and the team's last,
     each with its months from ``start`` to ``end`` (exclusive). Queries: the reps, the
-    targets, won, paid (and the forecast, now and in the period): the same whatever the
-    number of reps, projects or months."""
+    targets, won, paid (and one for the forecast, now and in the period — and in each of
+    ``forecast_periods``, returned in ``row.forecasts``): the same whatever the number of
+    reps, projects or months."""
     reps = list(team_reps(team) if reps is None else reps)
     months = []
     month = start
@@ -389,15 +404,12 @@ def team_figures(*, team: Team, start: datetime.date, end: datetime.date, reps=N
     ]
     rows.append(Row(rep=None, months=cells(None, lambda m: team_won.get(m, ZERO), lambda m: team_paid.get(m, ZERO))))
     if with_forecast:
-        now = forecast_by_owner(team=team)
-        in_period = forecast_by_owner(team=team, start=start, end=end)
+        forecasts = forecasts_by_owner(team=team, periods={"period": (start, end), **(forecast_periods or {})})
         for row in rows:
-            if row.rep is None:
-                row.forecast = sum(now.values(), ZERO)
-                row.forecast_in_period = sum(in_period.values(), ZERO)
-            else:
-                row.forecast = now.get(row.rep.pk, ZERO)
-                row.forecast_in_period = in_period.get(row.rep.pk, ZERO)
+            owner_id = None if row.rep is None else row.rep.pk
+            row.forecast = forecast_of(forecasts, "now", owner_id)
+            row.forecast_in_period = forecast_of(forecasts, "period", owner_id)
+            row.forecasts = {name: forecast_of(forecasts, name, owner_id) for name in forecast_periods or {}}
     return rows
 
 
@@ -439,11 +451,15 @@ def targets_summary(user: User, *, team: Team | None = None, today: datetime.dat
     month, month_end = period_bounds("month", today)
     # The rep's row (or, for a lead, the team's) over the quarter; the month is one of its months.
     rows = team_figures(
-        team=team, start=quarter_start, end=quarter_end, reps=[user] if user.is_rep else [], with_forecast=True
+        team=team,
+        start=quarter_start,
+        end=quarter_end,
+        reps=[user] if user.is_rep else [],
+        with_forecast=True,
+        forecast_periods={"month": (month, month_end)},
     )
     row = rows[0]
-    in_month = forecast_by_owner(team=team, start=month, end=month_end)
-    month_forecast = in_month.get(user.pk, ZERO) if user.is_rep else sum(in_month.values(), ZERO)
+    month_forecast = row.forecasts["month"]
     this_month = row.months[(month.month - quarter_start.month)]
     return {
         "team": team,

@@ -72,6 +72,33 @@ def test_the_rep_is_told_even_when_not_mentioned(lead, rep):
     assert _mentions(rep).count() == 1
 
 
+def _title(user, *, language):
+    from django.utils import translation
+
+    from teams.notifications.texts import render
+
+    with translation.override(language):
+        return render(_mentions(user).get())[0]
+
+
+def test_a_one_on_one_note_without_a_mention_says_it_was_written_to_the_rep(lead, rep):
+    _write(lead, rep=rep, body="这周的拜访计划不错。")
+    assert _mentions(rep).get().data["title"] == "wrote"
+    assert _title(rep, language="en") == "王主管 wrote you a coaching note"
+
+
+def test_a_note_mentioning_the_rep_says_it_mentioned_them(lead, rep, other_rep):
+    _write(lead, rep=rep, body="@张伟 先跟进，@李娜 协助。")
+    assert _title(rep, language="en") == "王主管 mentioned you in a coaching note"
+    assert _title(other_rep, language="en") == "王主管 mentioned you in a coaching note"
+
+
+def test_a_rep_not_mentioned_in_a_note_on_their_project_is_told_it_was_written(lead, rep, other_rep, project):
+    _write(lead, project=project, body="@李娜 帮忙看看竞品。")
+    assert _mentions(rep).get().data["title"] == "wrote"
+    assert _mentions(other_rep).get().data["title"] == "mentioned"
+
+
 def test_an_edit_tells_only_the_newly_mentioned(lead, rep, other_rep):
     note = _write(lead, rep=rep, body="@张伟 先跟进。")
     notes.note_edit(user=lead, note=note, body="@张伟 先跟进，@李娜 协助。", version=note.version)

@@ -18,6 +18,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coaching import targets
@@ -122,6 +124,20 @@ def test_weighted_forecast_sums_open_budget_times_stage_probability(world, team,
     assert by_rep["rep"].forecast_in_period == Decimal("75000.00")
     assert summary["team_row"].forecast_in_period == Decimal("75000.00")
     assert (summary["start"], summary["end"]) == (datetime.date(2025, 4, 1), datetime.date(2025, 6, 30))
+
+
+def test_targets_summary_reads_the_forecast_now_in_the_month_and_the_quarter_in_one_query(world, lead):
+    # "reopen" (25 % of 300000): payment planned in March; "feb" (10 % of 80000): planned, not done, in February.
+    Milestone.objects.create(project=world["reopen"], kind=MilestoneKind.PAYMENT, due_on=datetime.date(2025, 3, 20))
+    Milestone.objects.filter(project=world["feb"]).update(done_on=None, due_on=datetime.date(2025, 2, 20))
+    with CaptureQueriesContext(connection) as queries:
+        summary = targets.targets_summary(lead, today=datetime.date(2025, 3, 12))
+    forecasts = [query for query in queries.captured_queries if '"probability"' in query["sql"]]
+    assert len(forecasts) == 1
+    month, quarter = summary["periods"]
+    assert summary["forecast"] == Decimal("83000.00")
+    assert month["forecast_in_period"] == Decimal("75000.00")
+    assert quarter["forecast_in_period"] == Decimal("83000.00")
 
 
 def test_targets_summary_is_a_reps_own_and_a_leads_teams(world, team, lead, rep, admin):
@@ -418,6 +434,6 @@ def test_api_list_and_summary_queries_do_not_grow(django_assert_max_num_queries,
     # count, the page of targets with their reps.
     with django_assert_max_num_queries(3):
         assert lead_api.get(f"{API}?page_size=200").status_code == 200
-    # team, reps, targets, won, paid, forecast now and in the period.
-    with django_assert_max_num_queries(8):
+    # team, reps, targets, won, paid, the forecast (now and in the period: one query).
+    with django_assert_max_num_queries(7):
         assert lead_api.get(f"{API}summary/?period=year&date=2025-03-01").status_code == 200

@@ -40,10 +40,17 @@ TEXTS = {
         _("%(rep)s · %(customer)s"),
     ),
     NotificationKind.MENTION: (
-        _("%(author)s mentioned you"),
+        # data["mentioned"]: whether the note @mentions the reader; a 1:1 note on a rep
+        # that does not still tells the rep. Older notifications (no key): mentioned.
+        {
+            "mentioned": _("%(author)s mentioned you in a coaching note"),
+            "wrote": _("%(author)s wrote you a coaching note"),
+        },
         "%(excerpt)s",
     ),
 }
+# Which data key picks the title of a kind whose title is a dict (default: the first).
+TITLE_KEYS = {NotificationKind.CLOSED: "tier", NotificationKind.MENTION: "title"}
 GONE = (_("A record you can no longer see"), _("It was handed over, merged or deleted."))
 
 
@@ -52,8 +59,9 @@ def render(notification, *, visible: bool = True) -> tuple[str, str]:
     if not visible:
         return str(GONE[0]), str(GONE[1])
     title, body = TEXTS.get(notification.kind, ("%(kind)s", ""))
-    if isinstance(title, dict):  # one title per outcome (data["tier"])
-        title = title.get((notification.data or {}).get("tier"), next(iter(title.values())))
+    if isinstance(title, dict):  # one title per outcome (data[TITLE_KEYS[kind]])
+        choice = (notification.data or {}).get(TITLE_KEYS.get(notification.kind, "tier"))
+        title = title.get(choice, next(iter(title.values())))
     values = defaultdict(lambda: "—", dict(notification.data or {}))
     values.setdefault("kind", notification.get_kind_display())
     return str(title) % values, str(body) % values
