@@ -26,7 +26,9 @@ DESKTOP = {"width": 1280, "height": 800}
 BODY = "@张伟 这个项目卡在资格确认：下周二前约到决策人，问清预算和审批流程。"
 
 
-def test_lead_clicks_a_bottleneck_to_its_projects_writes_a_note_and_the_rep_reads_it(page_for, team, lead, rep, other_rep):
+def test_lead_clicks_a_bottleneck_to_its_projects_writes_a_note_and_the_rep_reads_it(
+    page_for, team, lead, rep, other_rep
+):
     _history(rep, prospects=10, qualified=2)  # 张伟: 20 %
     _history(other_rep, prospects=20, qualified=16)  # the rest of the team: 80 %
 
