@@ -11,6 +11,8 @@ urlpatterns = [
     path("notes/mine/", notes_views.MyNotesView.as_view(), name="note_mine"),
     path("notes/new/", notes_views.NoteCreateView.as_view(), name="note_new"),
     path("notes/<int:pk>/", notes_views.NoteOpenView.as_view(), name="note_open"),
+    path("notes/<int:pk>/edit/", notes_views.NoteEditView.as_view(), name="note_edit"),
+    path("notes/<int:pk>/delete/", notes_views.NoteDeleteView.as_view(), name="note_delete"),
 ]
 
 router = SimpleRouter()

@@ -7,11 +7,13 @@ coaching note" section, and the link a notification opens. Writes go through
 import django_filters
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
@@ -20,8 +22,8 @@ from coaching import notes
 from coaching.models import CoachingNote, NoteKind
 from pipeline.models import Activity
 from projects.models import Project
-from teams.errors import DomainError
-from teams.mixins import add_domain_error
+from teams.errors import ConflictError, DomainError
+from teams.mixins import VersionedUpdateMixin, add_domain_error
 from teams.models import Role, Team, User
 
 NOTE_MAX_CHARS = 5000
@@ -42,6 +44,15 @@ class NoteForm(forms.Form):
             del self.fields["rep"]
         else:
             self.fields["rep"].queryset = reps
+
+
+class NoteEditForm(NoteForm):
+    """The note's text and the version it was opened at."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, reps=None, **kwargs)
 
 
 def team_reps(user, team_id):
@@ -225,3 +236,69 @@ def note_section(request, project):
         "form": NoteForm(),
         "url": reverse("coaching:note_new") + "?" + urlencode({"project": project.pk}),
     }
+
+
+def editable_note(request, pk) -> CoachingNote:
+    """The note if the user may change it (its author, an admin); 404 for anyone else —
+    the rep it is about reads it but cannot tell it from an unknown id here."""
+    return get_object_or_404(
+        CoachingNote.objects.editable_by(request.user).select_related("rep", "author", "project"), pk=pk
+    )
+
+
+class NoteEditView(LoginRequiredMixin, VersionedUpdateMixin, View):
+    """/coaching/notes/<id>/edit/: the author (or an admin) rewrites a note; the form
+    carries the version it was opened at, and a save over someone else's newer one
+    shows both and keeps what was typed (409)."""
+
+    template_name = "coaching/notes/edit.html"
+
+    def get(self, request, pk):
+        note = editable_note(request, pk)
+        return self.page(note, NoteEditForm(initial={"body": note.body, "version": note.version}))
+
+    def post(self, request, pk):
+        note = editable_note(request, pk)
+        form = NoteEditForm(request.POST)
+        if form.is_valid():
+            try:
+                note = notes.note_edit(
+                    user=request.user, note=note, body=form.cleaned_data["body"], version=form.cleaned_data["version"]
+                )
+            except ConflictError as error:
+                extra = self.conflict_context(error, form)
+                data = form.data.copy()
+                data["version"] = str(extra["version"])  # saving again is now a deliberate overwrite
+                fresh = NoteEditForm(data)
+                fresh.is_valid()
+                return self.page(note, fresh, status=409, **extra)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, gettext("Coaching note saved."))
+                return redirect(note_place(request.user, note))
+        return self.page(note, form, status=400)
+
+    def page(self, note, form, status=200, **extra):
+        context = {"note": note, "form": form, "cancel_url": note_place(self.request.user, note), **extra}
+        return render(self.request, self.template_name, context, status=status)
+
+
+class NoteDeleteView(LoginRequiredMixin, View):
+    """/coaching/notes/<id>/delete/: asks to confirm (GET), deletes (POST); the author or an admin."""
+
+    template_name = "coaching/notes/delete.html"
+
+    def get(self, request, pk):
+        note = editable_note(request, pk)
+        return render(request, self.template_name, {"note": note, "cancel_url": note_place(request.user, note)})
+
+    def post(self, request, pk):
+        note = editable_note(request, pk)
+        if note.project_id and Project.objects.visible_to(request.user).filter(pk=note.project_id).exists():
+            back = note.project.get_absolute_url() + "#timeline"
+        else:
+            back = reverse("coaching:note_list") + "?" + urlencode({"rep": note.rep_id})
+        notes.note_delete(user=request.user, note=note)
+        messages.success(request, gettext("Coaching note deleted."))
+        return redirect(back)

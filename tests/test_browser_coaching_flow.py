@@ -94,3 +94,33 @@ def test_lead_clicks_a_bottleneck_to_its_projects_writes_a_note_and_the_rep_read
     rep_page.reload()
     assert "问清预算和审批流程" in rep_page.locator(".list-table").inner_text()
     rep_page.screenshot(path=str(SHOTS / "coaching-flow-mine-desktop.png"), full_page=True)
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_the_lead_edits_and_deletes_a_note_from_the_timeline(page_for, lead, rep, viewport):
+    from coaching import notes
+    from pipeline.tests.project_helpers import create_project
+    from tests.factories import CustomerFactory
+
+    project = create_project(rep, CustomerFactory(owner=rep), name="云帆客服中心升级")
+    note = notes.note_write(author=lead, project=project, body="@张伟 先问预算。")
+    page = page_for("en-US", viewport=PHONE if viewport == "phone" else DESKTOP)
+    log_in(page, lead.username, TEST_PASSWORD)
+    page.goto(project.get_absolute_url() + f"#note-{note.pk}")
+    page.locator(f"#note-{note.pk} a", has_text="Edit").click()
+    page.wait_for_load_state("networkidle")
+    page.locator("textarea[name=body]").fill("@张伟 先问预算，再约决策人。")
+    assert_no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / f"coaching-flow-edit-{viewport}.png"), full_page=True)
+    page.get_by_role("button", name="Save note").click()
+    page.wait_for_load_state("networkidle")
+    assert "再约决策人" in page.locator(f"#note-{note.pk}").inner_text()
+    page.locator(f"#note-{note.pk} a", has_text="Delete").click()
+    page.wait_for_load_state("networkidle")
+    assert_no_sideways_scroll(page)
+    page.screenshot(path=str(SHOTS / f"coaching-flow-delete-{viewport}.png"), full_page=True)
+    assert CoachingNote.objects.filter(pk=note.pk).exists()
+    page.get_by_role("button", name="Delete note").click()
+    page.wait_for_load_state("networkidle")
+    assert not CoachingNote.objects.filter(pk=note.pk).exists()
+    assert page.locator(f"#note-{note.pk}").count() == 0

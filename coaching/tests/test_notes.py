@@ -424,3 +424,87 @@ def test_reps_without_a_one_on_one_come_longest_waiting_first(lead, rep, other_r
     lagging = notes.reps_without_one_on_one(team_id=rep.team_id, weeks=2, now=now)
     assert [person.pk for person in lagging] == [third.pk, rep.pk]
     assert lagging[0].last_one_on_one is None
+
+
+# --- edit and delete on the pages ---------------------------------------------------------------
+
+
+def _edit_url(note):
+    return reverse("coaching:note_edit", args=[note.pk])
+
+
+def _delete_url(note):
+    return reverse("coaching:note_delete", args=[note.pk])
+
+
+def test_the_author_edits_a_note_on_its_page_carrying_the_version(lead, rep, project, client_for):
+    note = _write(lead, project=project, body="先问预算。")
+    client = client_for("lead")
+    page = client.get(_edit_url(note), **EN)
+    assert page.status_code == 200 and "先问预算。" in page.content.decode()
+    response = client.post(_edit_url(note), {"body": "先问预算，再约决策人。", "version": note.version})
+    assert response.status_code == 302 and response.url == project.get_absolute_url() + f"#note-{note.pk}"
+    note.refresh_from_db()
+    assert (note.body, note.version) == ("先问预算，再约决策人。", 2) and note.edited_at is not None
+
+
+def test_an_edit_over_a_newer_version_shows_both_and_changes_nothing(lead, rep, project, client_for):
+    note = _write(lead, project=project, body="先问预算。")
+    notes.note_edit(user=lead, note=note, body="另一个窗口里改过。", version=note.version)
+    response = client_for("lead").post(_edit_url(note), {"body": "我的旧版本。", "version": 1}, **EN)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "另一个窗口里改过。" in html and "我的旧版本。" in html and 'name="version" value="2"' in html
+    note.refresh_from_db()
+    assert (note.body, note.version) == ("另一个窗口里改过。", 2)
+
+
+def test_an_empty_edit_names_the_field_and_keeps_the_note(lead, rep, project, client_for):
+    note = _write(lead, project=project, body="先问预算。")
+    response = client_for("lead").post(_edit_url(note), {"body": "  ", "version": note.version}, **EN)
+    assert response.status_code == 400 and "body" in response.context["form"].errors
+    note.refresh_from_db()
+    assert (note.body, note.version) == ("先问预算。", 1)
+
+
+def test_delete_asks_to_confirm_then_deletes(lead, rep, project, client_for):
+    note = _write(lead, project=project, body="先问预算。")
+    client = client_for("lead")
+    confirm = client.get(_delete_url(note), **EN)
+    assert confirm.status_code == 200 and "Delete this coaching note?" in confirm.content.decode()
+    assert CoachingNote.objects.filter(pk=note.pk).exists()  # asking changes nothing
+    response = client.post(_delete_url(note))
+    assert response.status_code == 302 and response.url == project.get_absolute_url() + "#timeline"
+    assert not CoachingNote.objects.filter(pk=note.pk).exists()
+
+
+def test_an_admin_deletes_a_leads_note(lead, rep, admin, client_for):
+    note = _write(lead, rep=rep)
+    assert client_for("admin").post(_delete_url(note)).status_code == 302
+    assert not CoachingNote.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["rep", "other_rep", "other_lead", "outsider_rep"])
+def test_nobody_but_the_author_or_an_admin_edits_or_deletes_a_note(persona, lead, rep, project, client_for):
+    note = _write(lead, project=project, body="先问预算。")
+    client = client_for(persona)
+    assert client.get(_edit_url(note)).status_code == 404
+    assert client.post(_edit_url(note), {"body": "改掉", "version": note.version}).status_code == 404
+    assert client.get(_delete_url(note)).status_code == 404
+    assert client.post(_delete_url(note)).status_code == 404
+    stored = CoachingNote.objects.get(pk=note.pk)
+    assert (stored.body, stored.version, stored.edited_at) == ("先问预算。", 1, None)
+
+
+def test_edit_and_delete_buttons_show_to_the_author_only(lead, rep, project, client_for):
+    note = _write(lead, project=project, body="@张伟 先问预算。")
+    edit = f'href="{_edit_url(note)}"'
+    delete = f'href="{_delete_url(note)}"'
+    lead_client = client_for("lead")
+    for path in (project.get_absolute_url(), reverse("coaching:note_list")):
+        html = lead_client.get(path, **EN).content.decode()
+        assert edit in html and delete in html, path
+    rep_client = client_for("rep")
+    for path in (project.get_absolute_url(), reverse("coaching:note_mine")):
+        html = rep_client.get(path, **EN).content.decode()
+        assert "先问预算" in html and edit not in html and delete not in html, path
