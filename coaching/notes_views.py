@@ -6,8 +6,8 @@ coaching note" section, and the link a notification opens. Writes go through
 
 import django_filters
 from django import forms
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -242,7 +242,7 @@ def editable_note(request, pk) -> CoachingNote:
     """The note if the user may change it (its author, an admin); 404 for anyone else —
     the rep it is about reads it but cannot tell it from an unknown id here."""
     return get_object_or_404(
-        CoachingNote.objects.editable_by(request.user).select_related("rep", "author", "project"), pk=pk
+        CoachingNote.objects.editable_by(request.user).select_related("rep", "author", "project", "activity"), pk=pk
     )
 
 
@@ -251,7 +251,7 @@ class NoteEditView(LoginRequiredMixin, VersionedUpdateMixin, View):
     carries the version it was opened at, and a save over someone else's newer one
     shows both and keeps what was typed (409)."""
 
-    template_name = "coaching/notes/edit.html"
+    template_name = "coaching/notes/form.html"  # the form a note is written with
 
     def get(self, request, pk):
         note = editable_note(request, pk)
@@ -280,7 +280,15 @@ class NoteEditView(LoginRequiredMixin, VersionedUpdateMixin, View):
         return self.page(note, form, status=400)
 
     def page(self, note, form, status=200, **extra):
-        context = {"note": note, "form": form, "cancel_url": note_place(self.request.user, note), **extra}
+        context = {
+            "note": note,
+            "form": form,
+            "rep": note.rep,
+            "project": note.project,
+            "activity": note.activity,
+            "cancel_url": note_place(self.request.user, note),
+            **extra,
+        }
         return render(self.request, self.template_name, context, status=status)
 
 
