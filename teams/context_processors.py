@@ -14,6 +14,18 @@ NAVIGATION = [
     ("projects:project_list", _("Projects"), ALL),
     ("pipeline:board", _("Board"), ALL),
     ("projects:conflict_list", _("Conflicts"), (Role.LEAD, Role.ADMIN)),
+    # One entry for the coaching pages (a lead's dashboard, a rep's own funnel); the
+    # pages themselves are tabs under it (COACHING_TABS), active anywhere under /coaching/.
+    ("coaching:dashboard", _("Coaching"), (Role.LEAD, Role.ADMIN), "/coaching/"),
+    ("coaching:me", _("Coaching"), (Role.REP,), "/coaching/"),
+    ("teams:team_list", _("Teams"), (Role.ADMIN,)),
+    ("teams:user_list", _("Users"), (Role.ADMIN,)),
+    ("pipeline:settings", _("Pipelines"), (Role.ADMIN,)),
+]
+
+
+# The tab bar on the coaching pages (under /coaching/), same shape as NAVIGATION.
+COACHING_TABS = [
     ("coaching:dashboard", _("Team dashboard"), (Role.LEAD, Role.ADMIN)),
     ("coaching:me", _("My funnel"), (Role.REP,)),
     ("coaching:trend", {Role.REP: _("My trend"), Role.LEAD: _("Trend"), Role.ADMIN: _("Trend")}, ALL),
@@ -21,18 +33,15 @@ NAVIGATION = [
     ("coaching:targets", _("Targets"), (Role.LEAD, Role.ADMIN)),
     ("coaching:note_list", _("Coaching notes"), (Role.LEAD, Role.ADMIN)),
     ("coaching:note_mine", _("My coaching"), (Role.REP,)),
-    ("teams:team_list", _("Teams"), (Role.ADMIN,)),
-    ("teams:user_list", _("Users"), (Role.ADMIN,)),
-    ("pipeline:settings", _("Pipelines"), (Role.ADMIN,)),
 ]
 
 
-def navigation(request):
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
+def _entries(request, entries) -> list[dict]:
+    """The entries ``request.user``'s role sees, with their URL and whether the page is
+    theirs (its URL, or the entry's own path prefix, starts the request's path)."""
+    user = request.user
     items = []
-    for url_name, label, roles in NAVIGATION:
+    for url_name, label, roles, *prefix in entries:
         if user.role not in roles:
             continue
         try:
@@ -41,6 +50,31 @@ def navigation(request):
             continue
         if isinstance(label, dict):
             label = label[user.role]
-        active = request.path == url if url == "/" else request.path.startswith(url)
+        within = prefix[0] if prefix else url
+        active = request.path == url if within == "/" else request.path.startswith(within)
         items.append({"url": url, "label": label, "active": active})
-    return {"navigation": items}
+    return items
+
+
+def _most_specific(items: list[dict]) -> list[dict]:
+    """Keep one active tab: the longest URL that matches (/coaching/ vs /coaching/notes/mine/)."""
+    active = [item for item in items if item["active"]]
+    if len(active) > 1:
+        keep = max(active, key=lambda item: len(item["url"]))
+        for item in active:
+            item["active"] = item is keep
+    return items
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    context = {"navigation": _entries(request, NAVIGATION)}
+    try:
+        coaching = reverse("coaching:dashboard")
+    except NoReverseMatch:
+        coaching = None
+    if coaching and request.path.startswith(coaching):
+        context["coaching_tabs"] = _most_specific(_entries(request, COACHING_TABS))
+    return context

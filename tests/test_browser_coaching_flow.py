@@ -124,3 +124,25 @@ def test_the_lead_edits_and_deletes_a_note_from_the_timeline(page_for, lead, rep
     page.wait_for_load_state("networkidle")
     assert not CoachingNote.objects.filter(pk=note.pk).exists()
     assert page.locator(f"#note-{note.pk}").count() == 0
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+@pytest.mark.parametrize("persona", ["lead", "rep"])
+def test_the_coaching_tabs_fit_and_lead_through_the_pages(page_for, lead, rep, persona, viewport):
+    page = page_for("zh-CN", viewport=PHONE if viewport == "phone" else DESKTOP)
+    log_in(page, persona, TEST_PASSWORD)
+    page.goto("/coaching/")
+    tabs = page.locator(".sub-nav a")
+    expected = 5 if persona == "lead" else 3
+    assert tabs.count() == expected
+    for index in range(expected):
+        tab = page.locator(".sub-nav a").nth(index)
+        box = tab.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"]
+        tab.click()
+        page.wait_for_load_state("networkidle")
+        assert page.locator(".sub-nav a[aria-current=page]").count() == 1
+        assert page.locator(".sub-nav a").nth(index).get_attribute("aria-current") == "page"
+        assert_no_sideways_scroll(page)
+    page.goto("/coaching/")
+    page.screenshot(path=str(SHOTS / f"coaching-tabs-{persona}-{viewport}.png"), full_page=False)

@@ -42,7 +42,9 @@ def test_the_lead_writes_a_note_and_the_rep_reads_it_in_my_coaching(page_for, le
     rep_page.locator(".bell .bell-count").wait_for()
     assert rep_page.locator(".bell .bell-count").inner_text() == "1"
     rep_page.locator("summary", has_text="菜单").click()
-    rep_page.locator(".nav-links a[href='/coaching/notes/mine/']").click()
+    rep_page.locator(".nav-links a[href='/coaching/me/']").click()  # the one coaching entry...
+    rep_page.wait_for_load_state("networkidle")
+    rep_page.locator(".sub-nav a[href='/coaching/notes/mine/']").click()  # ...and its tab
     rep_page.wait_for_load_state("networkidle")
     card = rep_page.locator(".list-cards .list-card").first
     assert card.is_visible() and not rep_page.locator(".list-table").is_visible()

@@ -71,6 +71,46 @@ def test_navigation_differs_by_role(client_for, personas, persona, present, abse
         assert label not in labels
 
 
+@pytest.mark.parametrize(
+    ("persona", "entry", "tabs"),
+    [
+        ("rep", "/coaching/me/", ["My funnel", "My trend", "My coaching"]),
+        ("lead", "/coaching/", ["Team dashboard", "Trend", "Weekly review", "Targets", "Coaching notes"]),
+        ("admin", "/coaching/", ["Team dashboard", "Trend", "Weekly review", "Targets", "Coaching notes"]),
+    ],
+)
+def test_the_coaching_pages_are_one_entry_with_tabs(client_for, personas, persona, entry, tabs):
+    client = client_for(persona)
+    navigation = client.get("/", HTTP_ACCEPT_LANGUAGE="en").context["navigation"]
+    coaching = [item for item in navigation if item["url"].startswith("/coaching/")]
+    assert [(item["url"], str(item["label"])) for item in coaching] == [(entry, "Coaching")]
+    if persona == "lead":
+        assert len(navigation) <= 7, [str(item["label"]) for item in navigation]
+    assert "coaching_tabs" not in client.get("/").context  # the tabs belong to the coaching pages
+    response = client.get(entry, HTTP_ACCEPT_LANGUAGE="en")
+    assert [str(tab["label"]) for tab in response.context["coaching_tabs"]] == tabs
+    current = [item["url"] for item in response.context["navigation"] if item["active"]]
+    assert current == [entry]  # the main navigation still says "Coaching"
+    assert '<nav class="sub-nav no-print"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("persona", "path", "active"),
+    [
+        ("lead", "/coaching/", "Team dashboard"),
+        ("lead", "/coaching/trend/", "Trend"),
+        ("lead", "/coaching/notes/", "Coaching notes"),
+        ("lead", "/coaching/targets/", "Targets"),
+        ("rep", "/coaching/notes/mine/", "My coaching"),
+        ("rep", "/coaching/trend/", "My trend"),
+    ],
+)
+def test_one_coaching_tab_is_current(client_for, personas, persona, path, active):
+    response = client_for(persona).get(path, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert [str(tab["label"]) for tab in response.context["coaching_tabs"] if tab["active"]] == [active]
+
+
 def test_language_switch_changes_the_page_language(rep_client):
     assert "我的一天" in rep_client.get("/").content.decode()
     rep_client.post(reverse("set_language"), {"language": "en", "next": "/"})
