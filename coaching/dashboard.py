@@ -86,18 +86,18 @@ class Dashboard:
     def funnel(self) -> TeamFunnel:
         return team_funnel(self.team, self.period)
 
+    @cached_property
+    def _behind_base(self) -> str:
+        """coaching:projects?team=…&start=…&end=… — the same for every number on the page."""
+        params = {"team": self.team.pk, "start": self.period.start.isoformat(), "end": self.period.end.isoformat()}
+        return f"{reverse('coaching:projects')}?{urlencode(params)}"
+
     def url(self, metric: str, key: str, rep=None) -> str:
         """The list of the projects behind one number (coaching:projects)."""
-        params = {
-            "team": self.team.pk,
-            "start": self.period.start.isoformat(),
-            "end": self.period.end.isoformat(),
-            "metric": metric,
-            "key": key,
-        }
+        params = {"metric": metric, "key": key}
         if rep is not None:
             params["rep"] = rep.pk
-        return f"{reverse('coaching:projects')}?{urlencode(params)}"
+        return f"{self._behind_base}&{urlencode(params)}"
 
     def rep_url(self, rep) -> str:
         """The rep's own view for the same period."""
