@@ -136,6 +136,11 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and env("DATABASE_JIT", "off") == "off":
+    # PostgreSQL's JIT compiles any query estimated above jit_above_cost; the coaching
+    # aggregates cross it at ~1M projects and spent ~130 ms compiling to save nothing
+    # (benchmarks/coaching_bench.py). DATABASE_JIT=on keeps the server's setting.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (Redis when REDIS_URL is set) -----------------------------------
