@@ -26,7 +26,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 # lost reasons, budget changes, key dates (milestones with slips, attendees), the customer's
 # people, the contact log (activities, their people), the timeline (one per kind: 7), the
 # header's team and the committee picker's people.
-PROJECT_PAGE = 33
+PROJECT_PAGE = 28
 # Session, user, customer, projects, other owners' count, departments, people, histories, team.
 CUSTOMER_PAGE = 14
 

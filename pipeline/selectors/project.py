@@ -284,13 +284,26 @@ def _stage_events(project, cursor, limit):
     return [Event("stage", row.at, row.pk, row, row.by, _recorded(row.at, row.recorded_at)) for row in rows]
 
 
+def already_read(project, name, cursor):
+    """Rows of the project the page has read already (``project.page_rows[name]``, set by
+    the section that read all of them, newest-first sorting left to the caller), for the
+    first page of the timeline only; None: read them."""
+    if cursor is not None:
+        return None
+    return getattr(project, "page_rows", {}).get(name)
+
+
 def _budget_events(project, cursor, limit):
-    rows = (
-        BudgetChange.objects.filter(project=project)
-        .filter(_budget_before(cursor))
-        .select_related("by")
-        .order_by("-effective_on", "-recorded_at", "-id")[:limit]
-    )
+    rows = already_read(project, "budget_changes", cursor)
+    if rows is not None:  # the budget section's rows: every change of the project
+        rows = sorted(rows, key=lambda row: (row.effective_on, row.recorded_at, row.pk), reverse=True)[:limit]
+    else:
+        rows = (
+            BudgetChange.objects.filter(project=project)
+            .filter(_budget_before(cursor))
+            .select_related("by")
+            .order_by("-effective_on", "-recorded_at", "-id")[:limit]
+        )
     events = []
     for row in rows:
         when = _budget_when(row)
@@ -363,18 +376,27 @@ def _activity_events(project, cursor, limit):
 
 
 def _owner_events(project, cursor, limit):
-    rows = (
-        OwnerChange.objects.filter(project=project)
-        .filter(_before("changed_at", "owner", cursor))
-        .select_related("from_user", "to_user", "changed_by")
-        .order_by("-changed_at", "-id")[:limit]
-    )
+    rows = already_read(project, "owner_changes", cursor)  # the newest, up to ``owner_changes_cap``
+    cap = getattr(project, "page_rows", {}).get("owner_changes_cap", 0)
+    if rows is None or len(rows) == cap < limit:  # the page read fewer than this needs
+        rows = (
+            OwnerChange.objects.filter(project=project)
+            .filter(_before("changed_at", "owner", cursor))
+            .select_related("from_user", "to_user", "changed_by")
+            .order_by("-changed_at", "-id")[:limit]
+        )
+    else:
+        rows = rows[:limit]
     return [Event("owner", row.changed_at, row.pk, row, row.changed_by) for row in rows]
 
 
 def _conflict_events(project, cursor, limit):
     """Each conflict is two events: detected (by the system) and, once handled,
     resolved. Rows come newest event first, so the cap keeps the newest events."""
+    read = already_read(project, "conflicts", cursor)  # the page's: every conflict of the project
+    if read is not None:
+        rows = sorted(read, key=lambda row: (row.resolved_at or row.created_at, row.pk), reverse=True)[:limit]
+        return _conflict_pairs(rows)
     rows = Conflict.objects.filter(Q(project_a=project) | Q(project_b=project)).select_related("resolved_by")
     if cursor is None:
         latest = Coalesce("resolved_at", "created_at")
@@ -382,8 +404,12 @@ def _conflict_events(project, cursor, limit):
         # A resolution after the cursor is on an earlier page: such a row's latest event here is its detection.
         rows = rows.filter(_before("created_at", "conflict_detected", cursor))
         latest = Case(When(resolved_at__lt=cursor.when, then=F("resolved_at")), default=F("created_at"))
+    return _conflict_pairs(rows.annotate(latest=latest).order_by("-latest", "-id")[:limit])
+
+
+def _conflict_pairs(rows):
     events = []
-    for row in rows.annotate(latest=latest).order_by("-latest", "-id")[:limit]:
+    for row in rows:
         events.append(Event("conflict_detected", row.created_at, row.pk, row))
         if row.resolved_at is not None:
             events.append(Event("conflict_resolved", row.resolved_at, row.pk, row, row.resolved_by))

@@ -17,7 +17,7 @@ from django.utils import timezone
 from pipeline.budget_chart import budget_chart
 from pipeline.forms import ActivityForm, lost_reason_choices
 from pipeline.project_forms import BudgetForm, CompetitorForm, KeyDateForm, MoveForm
-from pipeline.selectors.activities import contacts_to_log
+from pipeline.selectors.activities import committee_first, contacts_to_log
 from pipeline.selectors.project import (
     project_activities,
     project_budget_changes,
@@ -63,11 +63,14 @@ def lost_reasons(request):
 
 def customer_people(request, project):
     """The customer's people the user may pick, read once per request (key dates, contact log)."""
-    return _memo(
-        request,
-        ("people", project.pk),
-        lambda: contacts_to_log(user=request.user, customer=project.customer, project=project),
-    )
+
+    def read():
+        people = getattr(project, "page_rows", {}).get("people")
+        if people is None:
+            return contacts_to_log(user=request.user, customer=project.customer, project=project)
+        return committee_first(people, project.stakeholders.all())  # read by the page already
+
+    return _memo(request, ("people", project.pk), read)
 
 
 def can_edit(request, project) -> bool:
@@ -105,6 +108,7 @@ def stage_section(request, project):
 def budget_section(request, project):
     state = _state(request, "budget")
     changes = project_budget_changes(project=project)
+    project.page_rows = {**getattr(project, "page_rows", {}), "budget_changes": changes}  # the timeline's too
     procurement_total = project.procurement_total
     return {
         "template": "pipeline/sections/budget.html",
