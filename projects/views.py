@@ -211,8 +211,7 @@ def project_context(request, project, **forms):
     # Rows a higher app's section would otherwise read again (the pipeline's timeline).
     project.page_rows = {
         "conflicts": conflicts,
-        "owner_changes": owner_changes,
-        "owner_changes_cap": OWNER_CHANGES_READ,
+        "owner_changes": (owner_changes, OWNER_CHANGES_READ),
         "people": people,
     }
     return {

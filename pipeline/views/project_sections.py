@@ -19,6 +19,7 @@ from pipeline.forms import ActivityForm, lost_reason_choices
 from pipeline.project_forms import BudgetForm, CompetitorForm, KeyDateForm, MoveForm
 from pipeline.selectors.activities import committee_first, contacts_to_log
 from pipeline.selectors.project import (
+    TIMELINE_PAGE,
     project_activities,
     project_budget_changes,
     project_competitors,
@@ -26,7 +27,8 @@ from pipeline.selectors.project import (
     project_stage_standing,
     project_timeline,
 )
-from projects.models import MilestoneKind, Project
+from projects.models import MilestoneKind
+from teams.ownership import in_own_scope
 
 
 def _memo(request, key, compute):
@@ -76,11 +78,7 @@ def customer_people(request, project):
 def can_edit(request, project) -> bool:
     """Whether the forms are offered: the pages show what the user may change (a
     write outside ``editable_by`` answers 404 anyway)."""
-    return _memo(
-        request,
-        ("can_edit", project.pk),
-        lambda: Project.objects.editable_by(request.user).filter(pk=project.pk).exists(),
-    )
+    return in_own_scope(user=request.user, record=project)  # editable_by's rule, on the loaded project
 
 
 def _version_context(state, version):
@@ -192,7 +190,8 @@ def activity_form(request, project, data=None) -> ActivityForm:
 
 def activities_section(request, project):
     state = _state(request, "activities")
-    activities, next_before = project_activities(project=project)
+    # With the newest the timeline's first page shows, which it then does not read again.
+    activities, next_before = project_activities(project=project, read=TIMELINE_PAGE + 1)
     editable = can_edit(request, project)
     form = state.get("form")
     if form is None and editable:
