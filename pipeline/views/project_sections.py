@@ -129,8 +129,8 @@ def competitors_section(request, project):
             if editing is not None and competitor.pk == editing:
                 competitor.form = state["form"]
                 competitor.conflict = _version_context(state, competitor.version)
-            else:
-                competitor.form = CompetitorForm(instance=competitor, prefix=f"competitor-{competitor.pk}")
+            else:  # the edit form is loaded when opened (``competitor_edit_form``): rarely used
+                competitor.form = None
                 competitor.conflict = {"version": competitor.version}
     return {
         "template": "pipeline/sections/competitors.html",
@@ -140,6 +140,14 @@ def competitors_section(request, project):
         "form": (state.get("form") if editing is None else None)
         or CompetitorForm(prefix="competitor-new", initial={"kind": "external"}),
         "notice": state.get("notice"),
+    }
+
+
+def competitor_edit_form(competitor) -> dict:
+    """The edit form of one competitor, as the section shows it when opened."""
+    return {
+        "form": CompetitorForm(instance=competitor, prefix=f"competitor-{competitor.pk}"),
+        "version": competitor.version,
     }
 
 
