@@ -206,3 +206,30 @@ def test_the_customer_history_names_from_the_page_rows_are_the_stored_ones(rep, 
     assert "设备科" in str(expected) and "信息中心" in str(expected)
     assert shown(customer_history(customer, users=[rep], departments=[kept])) == expected
     assert shown(customer_history(customer, users=[rep, other_rep], departments=[kept, gone])) == expected
+
+
+@pytest.mark.parametrize("persona", ["rep", "lead"])
+def test_the_project_forms_cost_the_same_queries_however_big(
+    client_for, rep, other_rep, persona, django_assert_max_num_queries
+):
+    """New and edit project: the lead contact's choices are the one customer's people (no
+    "everything the user sees"): as many queries with 3 or 300 people, among 10 or 10,000
+    other projects."""
+    from django.urls import reverse
+
+    client = client_for(persona)
+    counts = []
+    for people, others in ((3, 10), (300, 10_000)):
+        customer = CustomerFactory(owner=rep)
+        ContactFactory.create_batch(3, customer=customer)
+        project = create_project(rep, customer, name=f"表单项目{people}")
+        _grow(project, rep, people=people, events=0, seats=0, items=0)
+        _other_projects(others, other_rep)
+        new_url = reverse("projects:project_create") + f"?customer={customer.pk}"
+        new, html = _queries(client, new_url, django_assert_max_num_queries, 20)
+        assert f"联系人{people - 1}" in html  # the lead contact's choices: this customer's people
+        edit, _html = _queries(
+            client, reverse("projects:project_update", args=[project.pk]), django_assert_max_num_queries, 20
+        )
+        counts.append((new, edit))
+    assert counts[0] == counts[1]
