@@ -113,14 +113,23 @@ class DepartmentForm(forms.ModelForm):
         model = Department
         fields = ["name", "kind", "parent"]
 
-    def __init__(self, *args, customer=None, **kwargs):
+    def __init__(self, *args, customer=None, departments=None, **kwargs):
+        """``departments``: the customer's, when the page has read them: the parent's
+        choices are shown from them without a query (a posted one is still checked)."""
         super().__init__(*args, **kwargs)
         customer = customer or (self.instance.customer if self.instance.pk else None)
         if customer is not None:
             parents = customer.departments.all()
             if self.instance.pk:
                 parents = parents.exclude(pk=self.instance.pk)
-            self.fields["parent"].queryset = parents
+            field = self.fields["parent"]
+            field.queryset = parents
+            if departments is not None:
+                field.choices = [("", field.empty_label)] + [
+                    (department.pk, field.label_from_instance(department))
+                    for department in departments
+                    if department.pk != self.instance.pk
+                ]
         else:
             del self.fields["parent"]
 

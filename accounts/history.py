@@ -93,8 +93,11 @@ def _entries(model, records, kind, lookups):
     return entries
 
 
-def customer_history(customer: Customer, *, limit: int = 40) -> list[HistoryEntry]:
-    """The newest ``limit`` changes; a fixed number of queries whatever the history length."""
+def customer_history(customer: Customer, *, limit: int = 40, users=(), departments=None) -> list[HistoryEntry]:
+    """The newest ``limit`` changes; a fixed number of queries whatever the history length.
+    ``users`` and ``departments`` (the customer's current ones) are rows the page has read:
+    names found there are not read again (a department's newest history row holds its
+    current name)."""
     window = limit * 3
     customer_rows = list(customer.history.select_related("history_user").order_by("-history_date")[:window])
     department_rows = list(
@@ -111,21 +114,27 @@ def customer_history(customer: Customer, *, limit: int = 40) -> list[HistoryEntr
     department_ids = {r.department_id for r in contact_rows if r.department_id} | {
         r.parent_id for r in department_rows if r.parent_id
     }
-    lookups = {(User, u.pk): u.name for u in User.objects.filter(pk__in=user_ids)}
+    lookups = {(User, u.pk): u.name for u in users if u.pk in user_ids}
+    if user_ids - {pk for _model, pk in lookups}:
+        lookups = {(User, u.pk): u.name for u in User.objects.filter(pk__in=user_ids)}
     # A team move shows as a change of team (teams.team_moves writes those rows);
     # names are needed only when the rows hold more than one team.
     team_ids = {r.team_id for r in customer_rows}
     if len(team_ids) > 1:
         teams = Team.objects.filter(pk__in=team_ids - {None}).values_list("pk", "name")
         lookups.update({(Team, pk): name for pk, name in teams})
-    lookups.update(
-        {
-            (Department, pk): name
-            for pk, name in Department.history.filter(id__in=department_ids)
-            .order_by("id", "history_date")
-            .values_list("id", "name")
-        }
-    )
+    current = {department.pk: department.name for department in departments or ()}
+    if department_ids <= set(current):
+        lookups.update({(Department, pk): current[pk] for pk in department_ids})
+    else:  # a department since deleted: its last name
+        lookups.update(
+            {
+                (Department, pk): name
+                for pk, name in Department.history.filter(id__in=department_ids)
+                .order_by("id", "history_date")
+                .values_list("id", "name")
+            }
+        )
     entries = (
         _entries(Customer, customer_rows, _("Customer"), lookups)
         + _entries(Department, department_rows, _("Department"), lookups)

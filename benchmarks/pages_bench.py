@@ -183,6 +183,28 @@ def profile(client, url, repeat):
         stats.print_callers(os.environ["BENCH_CALLERS"])
 
 
+def explain_slowest(measured):
+    """The slowest query of the last request of each measurement, with its plan
+    (EXPLAIN ANALYZE): issue 14 wants no sequential scan, nothing growing with the database."""
+    from django.db import connection
+
+    print("\nSlowest query of each project and customer page measurement (last request), EXPLAIN ANALYZE")
+    for m in measured:
+        if not m.timing or not m.timing.slowest:
+            continue
+        seconds, sql = m.timing.slowest
+        if sql.startswith("DECLARE"):  # a server-side cursor (a form's choices): its SELECT
+            sql = sql[sql.index(" FOR ") + len(" FOR ") :]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = [row[0] for row in cursor.fetchall()]
+        seq = [line.strip() for line in plan if "Seq Scan" in line]
+        print(f"\n{m.label}: {seconds * 1000:.1f} ms; sequential scans: {'; '.join(seq) or 'none'}")
+        print("  " + sql[:300] + ("…" if len(sql) > 300 else ""))
+        for line in plan:
+            print("    " + line)
+
+
 def main():
     args = parse_args()
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -233,6 +255,7 @@ def main():
             summary,
         )
         print(f"  Load average at the end: {', '.join(f'{n:.1f}' for n in os.getloadavg())} ({os.cpu_count()} CPUs).")
+        explain_slowest([m for m in measured if "project page" in m.label or "customer page" in m.label])
     finally:
         if not args.keep:
             from django.db import connections

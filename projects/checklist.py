@@ -9,7 +9,7 @@ by hand, with who and when. Later apps add rules with :func:`register_rule`
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import BuyingRole
@@ -32,10 +32,14 @@ def register_rule(key: str, label, check: Callable, *, related: tuple = ()) -> N
 def prefetch(project, *lookups) -> None:
     """Load the rows every rule reads in one query per relation (the committee with its people,
     as the page shows them), plus ``lookups``; relations already loaded are not read again."""
-    from projects.models import Stakeholder
+    from projects.models import Milestone, Stakeholder
 
     committee = Prefetch("stakeholders", Stakeholder.objects.select_related("contact", "contact__department"))
-    names = [committee, *(name for name in RELATED if name != "stakeholders"), *lookups]
+    # With how often each was put off: the key dates section (pipeline) shows them from these rows.
+    milestones = Prefetch(
+        "milestones", Milestone.objects.annotate(slips=Count("changes", filter=Q(changes__is_slip=True)))
+    )
+    names = [committee, milestones, *(name for name in RELATED if name not in ("stakeholders", "milestones")), *lookups]
     prefetch_related_objects([project], *names)
 
 

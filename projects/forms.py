@@ -114,12 +114,21 @@ class StakeholderForm(forms.Form):
     stance = forms.ChoiceField(label=_("Stance"), choices=Stance.choices, initial=Stance.UNKNOWN)
     notes = forms.CharField(label=_("Notes"), max_length=500, required=False)
 
-    def __init__(self, *args, user, project, **kwargs):
+    def __init__(self, *args, user, project, people=None, **kwargs):
+        """``people``: the customer's current people the user sees, when the page has read
+        them (``project_people``): the choices are shown from them without a query; a posted
+        choice is still checked against the database."""
         super().__init__(*args, **kwargs)
         on_committee = project.stakeholders.values("contact_id")
-        self.fields["contact"].queryset = (
+        field = self.fields["contact"]
+        field.queryset = (
             committee_candidates(user=user, project=project).filter(has_left=False).exclude(pk__in=on_committee)
         )
+        if people is not None:
+            seated = {stakeholder.contact_id for stakeholder in project.stakeholders.all()}
+            field.choices = [("", field.empty_label)] + [
+                (person.pk, field.label_from_instance(person)) for person in people if person.pk not in seated
+            ]
 
     def clean(self):
         cleaned = super().clean()

@@ -157,6 +157,14 @@ def committee_candidates(*, user, project):
     return Contact.objects.of_customer_visible_to(project.customer, user)
 
 
+def project_people(*, user, project) -> list[Contact]:
+    """The project's customer's current people ``user`` sees, by name (one query): the
+    committee picker's choices; the project page leaves them in
+    ``project.page_rows["people"]`` so its other sections (the pipeline's key dates and
+    contact log) do not read them again."""
+    return list(committee_candidates(user=user, project=project).filter(has_left=False).order_by("name", "id"))
+
+
 def conflict_queue(*, user):
     """Conflicts touching the user's own scope, with what the queue shows of them.
 

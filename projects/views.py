@@ -168,6 +168,10 @@ class ProjectUpdateView(EditableObjectsMixin, VersionedUpdateMixin, View):
 # register in their AppConfig.ready to show their part of a project (pipeline: timeline,
 # budget, competitors, activities), shown in order after the project's own sections.
 PROJECT_SECTIONS = []
+# The page shows the newest 20 owner changes and reads as many as the first page of the
+# pipeline's timeline shows (50, and one to tell whether there are more), so the timeline
+# does not read them again.
+OWNER_CHANGES_READ = 51
 
 
 class ProjectDetailView(VisibleObjectsMixin, DetailView):
@@ -200,6 +204,16 @@ def project_context(request, project, **forms):
             chain.append({"role": role, "label": label, "people": people})
     lines = checklist.evaluate(project)
     conflicts = selectors.project_conflicts(project=project, user=user)
+    people = selectors.project_people(user=user, project=project)
+    owner_changes = list(
+        project.owner_changes.select_related("from_user", "to_user", "changed_by")[:OWNER_CHANGES_READ]
+    )
+    # Rows a higher app's section would otherwise read again (the pipeline's timeline).
+    project.page_rows = {
+        "conflicts": conflicts,
+        "owner_changes": (owner_changes, OWNER_CHANGES_READ),
+        "people": people,
+    }
     return {
         "project": project,
         "items": items,
@@ -211,14 +225,14 @@ def project_context(request, project, **forms):
         "score": checklist.score(lines),
         "conflicts": conflicts,
         "open_conflicts": [c for c in conflicts if not c.is_resolved],
-        "owner_changes": list(project.owner_changes.select_related("from_user", "to_user", "changed_by")[:20]),
+        "owner_changes": owner_changes[:20],
         "history": list(project.history.select_related("history_user").order_by("-history_date")[:20]),
         "customer_visible": project.customer.fully_visible_to(user)
         or selectors.customer_is_visible(user=user, customer_id=project.customer_id),
         "can_transfer": manages_team_of(user=user, record=project),
         "item_form": forms.get("item_form") or ProcurementItemForm(),
         "milestone_form": forms.get("milestone_form") or MilestoneForm(),
-        "stakeholder_form": forms.get("stakeholder_form") or StakeholderForm(user=user, project=project),
+        "stakeholder_form": forms.get("stakeholder_form") or StakeholderForm(user=user, project=project, people=people),
     }
 
 

@@ -34,6 +34,20 @@ def check_owner(*, user: User, owner: User) -> None:
     raise DomainError({"owner": _("You cannot assign customers to this user.")})
 
 
+def in_own_scope(*, user: User, record) -> bool:
+    """Whether ``record`` (an owned record already loaded: ``owner_id``, ``team_id``) is in
+    ``user``'s own scope: ``Model.objects.editable_by(user)`` decided without a query
+    (teams.visibility ``VisibleQuerySet._scope``: admins everything, a lead with a team the
+    team's, anyone else their own)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_admin:
+        return True
+    if user.is_lead and user.team_id is not None:
+        return record.team_id == user.team_id
+    return record.owner_id == user.pk
+
+
 def manages_team_of(*, user: User, record) -> bool:
     """Whether ``user`` is the lead of the team ``record`` (a customer, a project) belongs to, or an admin:
     who may hand it over to another owner, or merge it away."""

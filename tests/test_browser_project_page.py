@@ -101,6 +101,25 @@ def _open_section_forms(page):
     for summary in page.locator(".pipeline-section details > summary").all():
         if summary.is_visible():
             summary.click()
+    page.wait_for_function("!document.querySelector('.lazy-form')")  # the forms loaded when opened
+
+
+def test_a_competitor_is_edited_in_the_form_loaded_when_opened(page_for, deal):
+    page = page_for(locale="zh-CN", viewport=PHONE)
+    log_in(page, "rep", TEST_PASSWORD)
+    page.goto(deal.get_absolute_url())
+    competitor = deal.competitors.order_by("pk").first()
+    item = page.locator(f"#competitor-{competitor.pk}")
+    item.locator("details.section-form > summary").click()
+    offering = item.locator(f"input[name='competitor-{competitor.pk}-offering']")
+    offering.wait_for()  # loaded by htmx
+    _no_sideways_scroll(page)
+    item.screenshot(path=str(SCREENSHOTS / "project-competitor-edit-phone.png"))
+    offering.fill("按年订阅，打七折")
+    item.locator("details.section-form button[type=submit]").click()
+    page.locator("#pipeline-competitors .message.success").wait_for()
+    competitor.refresh_from_db()
+    assert competitor.offering == "按年订阅，打七折"
 
 
 @pytest.mark.parametrize(("viewport", "name"), [(PHONE, "phone"), (DESKTOP, "desktop")])

@@ -198,9 +198,11 @@ class CustomerDetailView(VisibleObjectsMixin, DetailView):
         context["checklist"] = items
         context["missing"] = completeness.missing(items)
         context["score"] = completeness.score(items)
-        context["history"] = customer_history(customer)
+        context["history"] = customer_history(
+            customer, users=[customer.owner, self.request.user], departments=departments
+        )
         context["contact_form"] = ContactForm()
-        context["department_form"] = DepartmentForm(customer=customer)
+        context["department_form"] = DepartmentForm(customer=customer, departments=departments)
         context["department_names"] = [d.name for d in departments]
         return context
 

@@ -28,6 +28,18 @@ def contacts_to_log(*, user: User, customer: Customer, project: Project | None =
     return list(contacts.annotate(committee_role=Coalesce(Subquery(role), Value(""))).order_by(rank, "name", "id"))
 
 
+def committee_first(people, stakeholders) -> list[Contact]:
+    """``contacts_to_log``'s order and ``committee_role`` for people already read (by
+    name): the committee first, decision makers leading, from the project's stakeholders."""
+    roles = {}
+    for stakeholder in sorted(stakeholders, key=lambda s: s.pk):
+        roles.setdefault(stakeholder.contact_id, stakeholder.role)
+    rank = {value: index for index, value in enumerate(BuyingRole.values)}
+    for person in people:
+        person.committee_role = roles.get(person.pk, "")
+    return sorted(people, key=lambda person: rank.get(person.committee_role, len(rank)))  # stable: by name within
+
+
 def projects_to_log(*, user: User, query: str = "") -> QuerySet:
     """Open projects the user may log a contact on: matching ``query``, or without
     one the next due first (admins, who may edit every project, must search)."""

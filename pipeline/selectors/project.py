@@ -10,12 +10,13 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Case, Count, F, Q, When, Window
+from django.db.models import Case, Count, F, Q, When, Window, prefetch_related_objects
 from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
 
 from pipeline import exit_checks
 from pipeline.models import Activity, BudgetChange, Competitor, CompetitorKind, ProjectState, Stage, StageChange
+from projects.checklist import related_rows
 from projects.models import Conflict, Milestone, MilestoneChange, MilestoneKind, OwnerChange, Project
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -100,12 +101,17 @@ def project_competitors(*, project: Project) -> list[dict]:
 def project_key_dates(*, project: Project) -> list[dict]:
     """The three key dates of the customer's process in order, each with its
     milestone (or None), the people present and how often it slipped (two queries)."""
-    milestones = {
-        milestone.kind: milestone
-        for milestone in Milestone.objects.filter(project=project, kind__in=KEY_DATE_ORDER)
-        .annotate(slips=Count("changes", filter=Q(changes__is_slip=True)))
-        .prefetch_related("attendees")
-    }
+    read = related_rows(project, "milestones")  # the page's (checklist.prefetch), with their slips
+    if read is not None and all(hasattr(milestone, "slips") for milestone in read):
+        rows = [milestone for milestone in read if milestone.kind in KEY_DATE_ORDER]
+        prefetch_related_objects(rows, "attendees")  # no query without key dates
+    else:
+        rows = (
+            Milestone.objects.filter(project=project, kind__in=KEY_DATE_ORDER)
+            .annotate(slips=Count("changes", filter=Q(changes__is_slip=True)))
+            .prefetch_related("attendees")
+        )
+    milestones = {milestone.kind: milestone for milestone in rows}
     return [
         {"kind": kind, "label": kind.label, "milestone": milestones.get(kind)}
         for kind in (MilestoneKind(value) for value in KEY_DATE_ORDER)
@@ -136,17 +142,22 @@ class ActivityCursor:
 
 
 def project_activities(
-    *, project: Project, before: ActivityCursor | None = None, limit: int = ACTIVITY_PAGE
+    *, project: Project, before: ActivityCursor | None = None, limit: int = ACTIVITY_PAGE, read: int = 0
 ) -> tuple[list[Activity], ActivityCursor | None]:
     """The project's contact log, newest first, ``limit`` at a time (two queries:
     the activities with who logged them, and the people): the page and the cursor
-    of the next one (None at the end)."""
+    of the next one (None at the end). ``read``: the newest to read at least, left in
+    ``project.page_rows["activities"]`` (the project page: the timeline's first page)."""
     activities = Activity.objects.filter(project=project).select_related("by").prefetch_related("contacts")
     if before is not None:
         activities = activities.filter(
             Q(occurred_at__lt=before.occurred_at) | Q(occurred_at=before.occurred_at, id__lt=before.id)
         )
-    rows = list(activities.order_by("-occurred_at", "-id")[: limit + 1])
+    asked = max(limit + 1, read)
+    rows = list(activities.order_by("-occurred_at", "-id")[:asked])
+    if read:
+        project.page_rows = {**getattr(project, "page_rows", {}), "activities": (rows, asked)}
+    rows = rows[: limit + 1]
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
@@ -284,13 +295,31 @@ def _stage_events(project, cursor, limit):
     return [Event("stage", row.at, row.pk, row, row.by, _recorded(row.at, row.recorded_at)) for row in rows]
 
 
+def already_read(project, name, cursor, limit):
+    """Rows of the project the page has read already, for the first page of the timeline:
+    ``project.page_rows[name]``, all of the project's rows or ``(the newest, how many were
+    asked for)``; None when there are none or fewer than ``limit`` of more (then read them).
+    Sorting them newest first is the caller's."""
+    found = getattr(project, "page_rows", {}).get(name) if cursor is None else None
+    if found is None:
+        return None
+    rows, cap = found if isinstance(found, tuple) else (found, None)
+    if cap is not None and len(rows) == cap < limit:
+        return None
+    return rows
+
+
 def _budget_events(project, cursor, limit):
-    rows = (
-        BudgetChange.objects.filter(project=project)
-        .filter(_budget_before(cursor))
-        .select_related("by")
-        .order_by("-effective_on", "-recorded_at", "-id")[:limit]
-    )
+    rows = already_read(project, "budget_changes", cursor, limit)
+    if rows is not None:  # the budget section's rows: every change of the project
+        rows = sorted(rows, key=lambda row: (row.effective_on, row.recorded_at, row.pk), reverse=True)[:limit]
+    else:
+        rows = (
+            BudgetChange.objects.filter(project=project)
+            .filter(_budget_before(cursor))
+            .select_related("by")
+            .order_by("-effective_on", "-recorded_at", "-id")[:limit]
+        )
     events = []
     for row in rows:
         when = _budget_when(row)
@@ -350,12 +379,16 @@ def _key_date_events(project, cursor, limit):
 
 
 def _activity_events(project, cursor, limit):
-    rows = (
-        Activity.objects.filter(project=project)
-        .filter(_before("occurred_at", "activity", cursor))
-        .select_related("by")
-        .order_by("-occurred_at", "-id")[:limit]
-    )
+    rows = already_read(project, "activities", cursor, limit)  # the contact log's newest
+    if rows is None:
+        rows = (
+            Activity.objects.filter(project=project)
+            .filter(_before("occurred_at", "activity", cursor))
+            .select_related("by")
+            .order_by("-occurred_at", "-id")[:limit]
+        )
+    else:
+        rows = rows[:limit]
     return [
         Event("activity", row.occurred_at, row.pk, row, row.by, _recorded(row.occurred_at, row.created_at))
         for row in rows
@@ -363,18 +396,26 @@ def _activity_events(project, cursor, limit):
 
 
 def _owner_events(project, cursor, limit):
-    rows = (
-        OwnerChange.objects.filter(project=project)
-        .filter(_before("changed_at", "owner", cursor))
-        .select_related("from_user", "to_user", "changed_by")
-        .order_by("-changed_at", "-id")[:limit]
-    )
+    rows = already_read(project, "owner_changes", cursor, limit)  # the page's newest
+    if rows is None:
+        rows = (
+            OwnerChange.objects.filter(project=project)
+            .filter(_before("changed_at", "owner", cursor))
+            .select_related("from_user", "to_user", "changed_by")
+            .order_by("-changed_at", "-id")[:limit]
+        )
+    else:
+        rows = rows[:limit]
     return [Event("owner", row.changed_at, row.pk, row, row.changed_by) for row in rows]
 
 
 def _conflict_events(project, cursor, limit):
     """Each conflict is two events: detected (by the system) and, once handled,
     resolved. Rows come newest event first, so the cap keeps the newest events."""
+    read = already_read(project, "conflicts", cursor, limit)  # the page's: every conflict of the project
+    if read is not None:
+        rows = sorted(read, key=lambda row: (row.resolved_at or row.created_at, row.pk), reverse=True)[:limit]
+        return _conflict_pairs(rows)
     rows = Conflict.objects.filter(Q(project_a=project) | Q(project_b=project)).select_related("resolved_by")
     if cursor is None:
         latest = Coalesce("resolved_at", "created_at")
@@ -382,8 +423,12 @@ def _conflict_events(project, cursor, limit):
         # A resolution after the cursor is on an earlier page: such a row's latest event here is its detection.
         rows = rows.filter(_before("created_at", "conflict_detected", cursor))
         latest = Case(When(resolved_at__lt=cursor.when, then=F("resolved_at")), default=F("created_at"))
+    return _conflict_pairs(rows.annotate(latest=latest).order_by("-latest", "-id")[:limit])
+
+
+def _conflict_pairs(rows):
     events = []
-    for row in rows.annotate(latest=latest).order_by("-latest", "-id")[:limit]:
+    for row in rows:
         events.append(Event("conflict_detected", row.created_at, row.pk, row))
         if row.resolved_at is not None:
             events.append(Event("conflict_resolved", row.resolved_at, row.pk, row, row.resolved_by))

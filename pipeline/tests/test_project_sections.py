@@ -22,6 +22,7 @@ from tests.factories import ContactFactory, CustomerFactory
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_ACCEPT_LANGUAGE": "en"}
+HTMX_OFF = {"HTTP_ACCEPT_LANGUAGE": "en"}
 SECTION_IDS = [
     "pipeline-stage",
     "pipeline-budget",
@@ -367,6 +368,23 @@ def test_a_competitor_is_edited_with_its_version(rep_client, project, rep):
     competitor.refresh_from_db()
     assert (competitor.threat, competitor.offering, competitor.version) == ("high", "低价", 2)
     assert "Threat: Medium → High" in response.content.decode()  # the timeline came along
+
+
+def test_a_competitors_edit_form_is_loaded_when_opened(rep_client, client_for, project, rep):
+    """The page carries no edit form per competitor (rarely used, it cost the most widgets):
+    opening "Edit" loads it (htmx), or without JavaScript opens the page with it; only
+    for someone who may edit the project."""
+    competitor = services.competitor_save(user=rep, project=project, data={"kind": "external", "name": "用友"})
+    url = _url("project_competitor_edit", project, competitor.pk)
+    page = rep_client.get(project.get_absolute_url(), **HTMX_OFF).content.decode()
+    assert f'name="competitor-{competitor.pk}-name"' not in page and f'hx-get="{url}"' in page
+    form = rep_client.get(url, **HTMX).content.decode()
+    assert f'name="competitor-{competitor.pk}-name" value="用友"' in form
+    assert f'hx-post="{url}"' in form and f'name="version" value="{competitor.version}"' in form
+    plain = rep_client.get(url, **HTMX_OFF).content.decode()
+    assert f'name="competitor-{competitor.pk}-name" value="用友"' in plain
+    assert '<details class="section-form" open>' in plain
+    assert client_for("outsider_rep").get(url, **HTMX).status_code == 404
 
 
 def test_an_unchanged_competitor_edit_writes_no_history(rep_client, project, rep):

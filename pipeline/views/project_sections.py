@@ -17,8 +17,9 @@ from django.utils import timezone
 from pipeline.budget_chart import budget_chart
 from pipeline.forms import ActivityForm, lost_reason_choices
 from pipeline.project_forms import BudgetForm, CompetitorForm, KeyDateForm, MoveForm
-from pipeline.selectors.activities import contacts_to_log
+from pipeline.selectors.activities import committee_first, contacts_to_log
 from pipeline.selectors.project import (
+    TIMELINE_PAGE,
     project_activities,
     project_budget_changes,
     project_competitors,
@@ -26,7 +27,8 @@ from pipeline.selectors.project import (
     project_stage_standing,
     project_timeline,
 )
-from projects.models import MilestoneKind, Project
+from projects.models import MilestoneKind
+from teams.ownership import in_own_scope
 
 
 def _memo(request, key, compute):
@@ -63,21 +65,20 @@ def lost_reasons(request):
 
 def customer_people(request, project):
     """The customer's people the user may pick, read once per request (key dates, contact log)."""
-    return _memo(
-        request,
-        ("people", project.pk),
-        lambda: contacts_to_log(user=request.user, customer=project.customer, project=project),
-    )
+
+    def read():
+        people = getattr(project, "page_rows", {}).get("people")
+        if people is None:
+            return contacts_to_log(user=request.user, customer=project.customer, project=project)
+        return committee_first(people, project.stakeholders.all())  # read by the page already
+
+    return _memo(request, ("people", project.pk), read)
 
 
 def can_edit(request, project) -> bool:
     """Whether the forms are offered: the pages show what the user may change (a
     write outside ``editable_by`` answers 404 anyway)."""
-    return _memo(
-        request,
-        ("can_edit", project.pk),
-        lambda: Project.objects.editable_by(request.user).filter(pk=project.pk).exists(),
-    )
+    return in_own_scope(user=request.user, record=project)  # editable_by's rule, on the loaded project
 
 
 def _version_context(state, version):
@@ -105,6 +106,7 @@ def stage_section(request, project):
 def budget_section(request, project):
     state = _state(request, "budget")
     changes = project_budget_changes(project=project)
+    project.page_rows = {**getattr(project, "page_rows", {}), "budget_changes": changes}  # the timeline's too
     procurement_total = project.procurement_total
     return {
         "template": "pipeline/sections/budget.html",
@@ -127,8 +129,8 @@ def competitors_section(request, project):
             if editing is not None and competitor.pk == editing:
                 competitor.form = state["form"]
                 competitor.conflict = _version_context(state, competitor.version)
-            else:
-                competitor.form = CompetitorForm(instance=competitor, prefix=f"competitor-{competitor.pk}")
+            else:  # the edit form is loaded when opened (``competitor_edit_form``): rarely used
+                competitor.form = None
                 competitor.conflict = {"version": competitor.version}
     return {
         "template": "pipeline/sections/competitors.html",
@@ -138,6 +140,14 @@ def competitors_section(request, project):
         "form": (state.get("form") if editing is None else None)
         or CompetitorForm(prefix="competitor-new", initial={"kind": "external"}),
         "notice": state.get("notice"),
+    }
+
+
+def competitor_edit_form(competitor) -> dict:
+    """The edit form of one competitor, as the section shows it when opened."""
+    return {
+        "form": CompetitorForm(instance=competitor, prefix=f"competitor-{competitor.pk}"),
+        "version": competitor.version,
     }
 
 
@@ -188,7 +198,8 @@ def activity_form(request, project, data=None) -> ActivityForm:
 
 def activities_section(request, project):
     state = _state(request, "activities")
-    activities, next_before = project_activities(project=project)
+    # With the newest the timeline's first page shows, which it then does not read again.
+    activities, next_before = project_activities(project=project, read=TIMELINE_PAGE + 1)
     editable = can_edit(request, project)
     form = state.get("form")
     if form is None and editable:

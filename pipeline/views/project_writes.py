@@ -34,6 +34,7 @@ from pipeline.selectors.project import (
 )
 from pipeline.views.project_sections import (
     activity_form,
+    competitor_edit_form,
     customer_people,
     forget_reads,
     render_section,
@@ -157,6 +158,28 @@ class CompetitorSaveView(SectionWriteView):
 
     section = "competitors"
     also_changes = ("stage", "timeline")  # "competitors recorded" is an exit check
+
+    def get(self, request, pk, competitor_pk=None):
+        """The edit form of one competitor, loaded when its "Edit" is opened (htmx); without
+        JavaScript, the project page with that form open."""
+        project = self.get_project()
+        if competitor_pk is None:
+            return redirect(project)
+        competitor = get_object_or_404(
+            Competitor.objects.editable_by(request.user).filter(project=project), pk=competitor_pk
+        )
+        edit = competitor_edit_form(competitor)
+        if not request.htmx:
+            return self.refused(project, status=200, editing=competitor.pk, **edit)
+        context = {
+            **edit,
+            "url": request.path,
+            "target": "#pipeline-competitors",
+            "wide": "offering notes",
+            "button": _("Save"),
+            "versioned": True,
+        }
+        return render(request, "pipeline/sections/section_form.html#form", context)
 
     def post(self, request, pk, competitor_pk=None):
         project = self.get_project()
