@@ -15,7 +15,6 @@ one measurement (its label as printed) goes, by cProfile. See benchmarks/README.
 """
 
 import argparse
-import contextlib
 import cProfile
 import os
 import pstats
@@ -24,8 +23,6 @@ import sys
 
 from accounts_bench import (
     HEADERS,
-    Measurement,
-    Timing,
     database_urls,
     drop_database,
     prepare,
@@ -34,13 +31,14 @@ from accounts_bench import (
 )
 from pipeline_bench import (
     event_counts,
+    get,
     personas,
+    production_templates,
     row_counts,
     rows_of_board,
     rows_of_my_day,
     seed,
     showcase_project,
-    with_cpu,
 )
 
 # Targets of issues 9 and 14 (median server ms); a figure above its target is marked.
@@ -63,33 +61,6 @@ def parse_args():
     args = parser.parse_args()
     args.customers, args.customers_per_rep = (args.teams + 1) * 1_200, 150
     return args
-
-
-@contextlib.contextmanager
-def production_templates():
-    """Templates rendered as in production: the test environment (on for ``response.context``)
-    copies the whole context for every template and partial rendered, about 0.1 ms each, which
-    on the project page (hundreds of includes) doubled this process's CPU time."""
-    from django.template import Template
-    from django.test.utils import _TestState
-
-    instrumented = Template._render
-    Template._render = _TestState.saved_data.template_render
-    try:
-        yield
-    finally:
-        Template._render = instrumented
-
-
-def measure(client, label, url, repeat, rows_of):
-    """One request with the test instrumentation for the rows column, then the timed ones without it."""
-    response = client.get(url)
-    if response.status_code != 200:
-        return Measurement(label, status=response.status_code)
-    rows = rows_of(response)
-    with production_templates():
-        timing = Timing(lambda: client.get(url), repeat)
-        return with_cpu(Measurement(label, status=200, timing=timing, rows=rows), lambda: client.get(url), repeat)
 
 
 def ordinary_project(rep, exclude):
@@ -231,7 +202,7 @@ def main():
                 with production_templates():
                     profile(clients[persona], url, args.repeat)
                 return
-            m = measure(clients[persona], label, url, args.repeat, rows)
+            m = get(clients[persona], label, url, args.repeat, rows)
             measured.append(m)
             target = TARGETS.get(target_key, {}).get(persona) if target_key else None
             ms = statistics.median(m.timing.times) * 1000 if m.timing else None

@@ -47,8 +47,9 @@ def test_phone_lists_show_cards_and_fit_the_screen(page_for, rep_data, path, loc
     log_in(page, "rep", TEST_PASSWORD)
     page.goto(path)
     assert_no_sideways_scroll(page)
-    assert page.locator(".list-cards").is_visible()
-    assert not page.locator(".list-table").is_visible()
+    # One markup for both widths: each row is laid out as a card, the table head hidden.
+    assert page.locator(".list-table").is_visible() and not page.locator(".list-table thead").is_visible()
+    assert page.locator("tr.list-card").first.evaluate("row => getComputedStyle(row).display") == "flex"
     assert page.locator(".list-card").count() == len(COMPANIES)
     # A card's title keeps its line: no company name cut into two-character lines.
     for title in page.locator(".list-card .card-title").all():
@@ -69,8 +70,8 @@ def test_desktop_lists_show_a_table(page_for, rep_data, path):
     log_in(page, "rep", TEST_PASSWORD)
     page.goto(path)
     assert_no_sideways_scroll(page)
-    assert page.locator(".list-table").is_visible()
-    assert not page.locator(".list-cards").is_visible()
+    assert page.locator(".list-table thead").is_visible()
+    assert page.locator("tr.list-card").first.evaluate("row => getComputedStyle(row).display") == "table-row"
     assert page.locator(".list-table tbody tr").count() == len(COMPANIES)
     assert page.locator(".filter-fields select").first.is_visible()
     # Every filter select has a visible label, and none offers "---------".

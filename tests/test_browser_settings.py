@@ -106,10 +106,11 @@ def test_every_settings_page_fits_a_phone(page_for, settings_data, locale):
         _no_sideways_scroll(page)
     # On a phone the stages are cards, each with its arrows within reach.
     page.goto(f"/settings/pipelines/{settings_data.pk}/")
-    assert page.locator(".list-cards").is_visible() and not page.locator(".list-table").is_visible()
+    assert not page.locator(".list-table thead").is_visible()
+    assert page.locator("tr.list-card").first.evaluate("row => getComputedStyle(row).display") == "flex"
     assert page.locator(".list-card").count() == 7
     payment = Stage.objects.get(key="payment")
-    page.locator(f"#card-stage-{payment.pk}-up").click()
+    page.locator(f"#row-stage-{payment.pk}-up").click()
     expected = payment.name_zh if locale == "zh-CN" else payment.name_en
     page.wait_for_function(
         "name => document.querySelectorAll('.list-card .card-title')[3].textContent.trim() === name", arg=expected

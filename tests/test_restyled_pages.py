@@ -161,19 +161,19 @@ def test_file_fields_offer_a_button_in_the_page_language(rep_client, pages):
     assert 'data-empty="No file chosen"' in pick
 
 
-def test_import_report_lists_rows_as_table_and_cards_with_its_figures(rep_client, pages):
+def test_import_report_lists_rows_once_as_rows_that_are_cards_on_phones_with_its_figures(rep_client, pages):
     response = rep_client.get(pages["import-report"], **EN)
     html = response.content.decode()
     assert [stat["label"] for stat in response.context["stats"]][:3] == ["rows", "customers", "contacts"]
-    assert html.count('<li class="list-card">') == len(response.context["rows"]) == 1
-    assert 'class="list-table striped"' in html
+    assert html.count('<tr class="list-card">') == len(response.context["rows"]) == 1
+    assert 'class="list-table list-rows striped"' in html and '<li class="list-card">' not in html
 
 
 def test_project_import_report_offers_to_leave_out_the_duplicate_in_the_save_bar(rep_client, pages):
     response = rep_client.get(pages["project-import-report"], **EN)
     html = response.content.decode()
     assert [stat["label"] for stat in response.context["stats"]][:2] == ["rows", "projects to import"]
-    assert html.count('<li class="list-card">') == len(response.context["rows"]) == 1  # the duplicate
+    assert html.count('<tr class="list-card">') == len(response.context["rows"]) == 1  # the duplicate
     form = re.search(r'<form method="post"[^>]*id="import-commit".*?</form>', html, re.S).group(0)
     assert 'name="skip_duplicates"' in form and 'class="form-actions' in form and "Import 1 project" in form
     assert 'aria-current="page">Rows with problems' in html

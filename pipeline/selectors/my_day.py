@@ -16,6 +16,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import (
+    Count,
     DateTimeField,
     DurationField,
     ExpressionWrapper,
@@ -27,6 +28,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    Window,
 )
 from django.utils import timezone
 
@@ -118,6 +120,10 @@ def section(
     # The total as an uncorrelated scalar subquery (PostgreSQL runs it once, on the index)
     # rather than COUNT(*) OVER (), which would join every row of the section before the LIMIT.
     total = _count(projects.filter(section_q(key, today=today, now=now)))
+    if key == "stale":
+        # Stale is not a range of an index: the scope's open projects are all read and sorted
+        # anyway, so the count comes from the same pass (a second walk was half a lead's query).
+        total = Window(Count("pk"))
     rows = list(section_queryset(projects, key, today=today, now=now).annotate(section_total=total)[:limit])
     return Section(key=key, rows=with_days(rows, today=today, now=now), total=rows[0].section_total if rows else 0)
 

@@ -65,10 +65,10 @@ def test_digests_take_the_same_queries_for_2_and_20_teams(teams, django_assert_m
     # 3 sections (the first CAP of each owner by a window, with the total), the reps; for
     # the reps' digests: content type, preferences (read, insert the missing, read back),
     # robots, deliveries; the teams with their leads, the team figures by rep, the leads'
-    # preferences (3), content type, robots (the leads have no e-mail kind on: no deliveries).
+    # preferences (3), content type, robots, deliveries (a lead's morning digest is on by default).
     # Each kind's INSERT … ON CONFLICT of the notifications runs through psycopg2's
     # execute_values, which this counter does not see: two more, whatever the teams.
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         sent = digests.digests_send(now=MORNING)
     assert sent == teams * 3  # two reps and one lead a team
     rep_digest = Notification.objects.filter(kind=NotificationKind.DIGEST).first()
@@ -123,8 +123,8 @@ def test_a_long_section_is_capped_with_and_n_more_linking_to_my_day(rep, monkeyp
 
 def test_the_leads_digest_groups_overdue_next_contacts_by_rep_with_days_and_links(rep, other_rep, lead, monkeypatch):
     monkeypatch.setattr(digests, "LEAD_CAP", 2)
-    # The team's digest by e-mail is one of the kinds a user ticks (not on by default).
-    NotificationPreference.objects.create(user=lead, language="en", email_kinds=[NotificationKind.TEAM_DIGEST])
+    # The team's digest by e-mail is on by default for a lead (the "morning digest" switch).
+    NotificationPreference.objects.create(user=lead, language="en")
     first = _overdue(rep, 4, name="张伟的老项目")
     _overdue(rep, 2, name="张伟的新项目")
     _overdue(rep, 1, name="张伟的第三个")
@@ -150,3 +150,12 @@ def test_the_in_app_digest_stays_short_and_opens_my_day(rep, client_for):
     page = client_for("rep").get("/notifications/", **EN).content.decode()
     assert "Your day: 1 overdue, 0 due today, 0 stale" in page
     assert "智慧园区一期" not in page
+
+
+def test_a_lead_who_turns_the_morning_digest_off_gets_it_in_the_app_only(rep, lead):
+    NotificationPreference.objects.create(user=lead, language="en", digest=False)
+    _overdue(rep, 4)
+    digests.digests_send(now=MORNING)
+    deliveries_sweep(now=timezone.now())
+    assert Notification.objects.filter(kind=NotificationKind.TEAM_DIGEST, user=lead).count() == 1
+    assert not [message for message in mail.outbox if message.to == [lead.email]]

@@ -20,7 +20,14 @@ from pipeline import reminders
 from pipeline.tasks import reminder_pass_task
 from projects.models import Project
 from projects.services import project_transfer
-from teams.notifications.models import Delivery, DeliveryState, Notification, NotificationKind, TaskRun
+from teams.notifications.models import (
+    Delivery,
+    DeliveryState,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    TaskRun,
+)
 from teams.tasks import deliver_notification, deliveries_sweep
 from tests.celery_worker import celery_worker, new_queue, wait_for
 from tests.factories import CustomerFactory, ProjectFactory
@@ -224,9 +231,14 @@ def test_two_workers_racing_duplicate_beat_runs_send_one_email(rep, tmp_path):
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_delivery_loses_nothing_and_a_failing_server_recovers(rep, tmp_path):
+def test_a_worker_killed_mid_delivery_loses_nothing_and_a_failing_server_recovers(rep, lead, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("the worker processes need a shared server database")
+    # One delivery, the reminder: after the digest time the pass also writes the morning
+    # digests, which are e-mailed by default (the rep's day, the lead's team digest).
+    NotificationPreference.objects.bulk_create(
+        [NotificationPreference(user=user, digest=False) for user in (rep, lead)]
+    )
     _overdue(rep, now=timezone.now())
     reminders.reminder_pass()
     delivery = Delivery.objects.get()

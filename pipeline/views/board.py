@@ -23,6 +23,7 @@ from pipeline import services
 from pipeline.forms import lost_reason_choices, stage_choices
 from pipeline.models import LostReason, ProjectState, Stage
 from pipeline.selectors import board as board_selector
+from pipeline.views.my_day import url_of
 from projects.models import Project
 from teams.errors import ConflictError, DomainError
 from teams.mixins import add_domain_error
@@ -88,6 +89,15 @@ def wants_json(request) -> bool:
     return request.headers.get("Accept", "").startswith("application/json")
 
 
+def with_card_urls(board):
+    """Each card's links, one ``reverse`` per URL name for the whole board (a lead's
+    board has over a thousand cards, three URLs each)."""
+    project_url, move_url = url_of("projects:project_detail"), url_of("pipeline:board_move")
+    for column in board.columns:
+        for project in column.cards:
+            project.url, project.move_url = project_url(project.pk), move_url(project.pk)
+
+
 class BoardView(LoginRequiredMixin, View):
     template_name = "pipeline/board.html"
 
@@ -103,6 +113,7 @@ class BoardView(LoginRequiredMixin, View):
             expand=request.GET.get("column") or None,
         )
         form.offer_pipelines(board.pipelines)
+        with_card_urls(board)
         # The selects show what the board shows when the URL does not say it.
         if board.pipeline is not None:
             form.data.setdefault("pipeline", board.pipeline.key)

@@ -155,6 +155,9 @@ class TaskRun(models.Model):
         return f"{self.name} {self.started_at:%Y-%m-%d %H:%M}"
 
 
+DIGEST_KINDS = (NotificationKind.DIGEST, NotificationKind.TEAM_DIGEST)
+
+
 def _kinds_default():
     return [NotificationKind.OVERDUE, NotificationKind.HANDOVER, NotificationKind.ESCALATION]
 
@@ -195,7 +198,9 @@ class NotificationPreference(models.Model):
             raise ValidationError({"quiet_until": _("Give both ends of the quiet hours, or neither.")})
 
     def wants_email(self, kind) -> bool:
-        if kind == NotificationKind.DIGEST:
+        # One switch for the morning digest: a rep's own day, a lead's team digest (the
+        # team's overdue next contacts by rep). On by default, so every lead gets it.
+        if kind in DIGEST_KINDS:
             return self.digest
         return kind in (self.email_kinds or [])
 

@@ -2,6 +2,7 @@
 preferences and quiet hours, chat robots over real HTTP, pages and API."""
 
 import json
+import re
 import threading
 from datetime import date, time, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -391,6 +392,21 @@ def test_preferences_page_saves_and_names_bad_input(rep_client, rep):
     assert response.status_code == 302
     preference = NotificationPreference.objects.get(user=rep)
     assert (preference.email_kinds, preference.digest, preference.quiet_until) == (["overdue"], False, time(7, 0))
+
+
+@pytest.mark.parametrize(
+    ("persona", "says"),
+    [
+        ("lead", "your team's overdue next contacts, grouped by rep"),
+        ("rep", "your overdue, due today and stale projects"),
+    ],
+)
+def test_preferences_show_the_morning_digest_on_by_default_for_what_it_holds(client_for, persona, says):
+    page = client_for(persona).get("/notifications/settings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r'<input type="checkbox" name="digest"[^>]* checked', page)
+    assert says in page
+    # The digests are that one switch, not a kind to tick as well.
+    assert 'value="team_digest"' not in page and 'value="digest"' not in page
 
 
 def test_api_lists_only_mine_and_marks_read(rep_api, api_for, rep):
