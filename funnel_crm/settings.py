@@ -181,6 +181,11 @@ AXES_LOCKOUT_CALLABLE = "teams.views.lockout_response"
 PROXY_COUNT = int(env("PROXY_COUNT", "1" if PRODUCTION else "0"))
 AXES_CLIENT_IP_CALLABLE = "teams.http.client_ip"
 
+# The audit log keeps entries this many days; a daily beat task purges older ones.
+AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", str(365 * 2)))
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be 1 or more.")
+
 # Reasons given for hand-overs and merges are kept whole in the history.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
@@ -263,6 +268,10 @@ with contextlib.suppress(OSError):  # read-only: only beat needs it, and names t
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "teams.tasks.clear_expired_sessions",
+        "schedule": timedelta(hours=24),
+    },
+    "audit-purge": {
+        "task": "teams.tasks.audit_purge_task",
         "schedule": timedelta(hours=24),
     },
     # Overdue next contacts, escalations and (from DIGEST_TIME on) the morning digests.

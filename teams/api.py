@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import services
+from teams.audit import AuditAction, audit_record
 from teams.models import Team, User
 from teams.serializers import (
     TeamSerializer,
@@ -82,7 +83,7 @@ class TeamViewSet(
     ordering = ["name"]
 
     def perform_destroy(self, instance):
-        services.team_delete(team=instance)
+        services.team_delete(team=instance, actor=self.request.user, request=self.request)
 
 
 class TokenView(APIView):
@@ -95,7 +96,10 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        token, created = Token.objects.get_or_create(user=user)
+        if created:
+            audit_record(actor=user, action=AuditAction.TOKEN_CREATED, target=user, request=request)
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 
 

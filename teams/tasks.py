@@ -24,3 +24,11 @@ def deliveries_sweep():
     from teams.notifications.delivery import deliveries_sweep as sweep
 
     return sweep()
+
+
+@shared_task(ignore_result=True)
+def audit_purge_task():
+    """Daily on the beat schedule: drop audit entries past AUDIT_RETENTION_DAYS."""
+    from teams.audit import audit_purge
+
+    return audit_purge()
