@@ -186,6 +186,9 @@ AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", str(365 * 2)))
 if AUDIT_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be 1 or more.")
 
+# API tokens stop working this many days after they were issued (empty: never).
+TOKEN_TTL_DAYS = int(env("TOKEN_TTL_DAYS", "0") or 0) or None
+
 # Reasons given for hand-overs and merges are kept whole in the history.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
@@ -309,7 +312,7 @@ REMINDER_PASS_STALE_AFTER = timedelta(hours=1)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous call answers 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "teams.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -11,7 +11,7 @@ from pipeline import api as pipeline_api
 from pipeline import api_imports as pipeline_api_imports
 from projects import api as projects_api
 from teams import api as teams_api
-from teams import audit_views
+from teams import audit_views, tokens_views
 from teams.notifications import api as notifications_api
 from teams.views import HomeView, PasswordChangeView
 
@@ -32,6 +32,7 @@ router.register("lost-reasons", pipeline_api.LostReasonViewSet, basename="lost-r
 router.register("competitors", pipeline_api.CompetitorViewSet, basename="competitor")
 router.register("activities", pipeline_api.ActivityViewSet, basename="activity")
 router.register("audit", audit_views.AuditViewSet, basename="audit")
+router.register("tokens", tokens_views.TokenViewSet, basename="token")
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 
 api_v1 = [

@@ -5,12 +5,10 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import services
-from teams.audit import AuditAction, audit_record
 from teams.models import Team, User
 from teams.serializers import (
     TeamSerializer,
@@ -19,6 +17,7 @@ from teams.serializers import (
     TransferSerializer,
     UserSerializer,
 )
+from teams.tokens import token_obtain
 from teams.visibility import request_queryset, visible_choices
 
 
@@ -96,10 +95,7 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["user"]
-        token, created = Token.objects.get_or_create(user=user)
-        if created:
-            audit_record(actor=user, action=AuditAction.TOKEN_CREATED, target=user, request=request)
+        token = token_obtain(user=serializer.validated_data["user"], request=request)
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 
 
