@@ -23,7 +23,6 @@ NAVIGATION = [
     ("coaching:note_mine", _("My coaching"), (Role.REP,)),
     ("teams:team_list", _("Teams"), (Role.ADMIN,)),
     ("teams:user_list", _("Users"), (Role.ADMIN,)),
-    ("teams:audit_list", _("Audit log"), (Role.ADMIN,)),
     ("pipeline:settings", _("Pipelines"), (Role.ADMIN,)),
 ]
 
