@@ -30,6 +30,7 @@ router.register("stages", pipeline_api.StageViewSet, basename="stage")
 router.register("lost-reasons", pipeline_api.LostReasonViewSet, basename="lost-reason")
 router.register("competitors", pipeline_api.CompetitorViewSet, basename="competitor")
 router.register("activities", pipeline_api.ActivityViewSet, basename="activity")
+router.register("jobs", teams_api.JobViewSet, basename="job")
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 
 api_v1 = [
@@ -51,6 +52,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("teams.urls")),
     path("", include("teams.notifications.urls")),
+    path("", include("teams.urls_jobs")),
     path("", include("accounts.urls")),
     path("", include("projects.urls")),
     path("", include("pipeline.urls")),

@@ -24,3 +24,11 @@ def deliveries_sweep():
     from teams.notifications.delivery import deliveries_sweep as sweep
 
     return sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def job_run(job_id):
+    """Run one background job; the row, not this message, holds its state."""
+    from teams.jobs import job_execute
+
+    job_execute(job_id)
