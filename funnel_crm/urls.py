@@ -10,6 +10,7 @@ from funnel_crm.views import healthz
 from pipeline import api as pipeline_api
 from pipeline import api_imports as pipeline_api_imports
 from projects import api as projects_api
+from projects.api_transfers import TransferView
 from teams import api as teams_api
 from teams.notifications import api as notifications_api
 from teams.views import HomeView
@@ -36,6 +37,7 @@ router.register("notifications", notifications_api.NotificationViewSet, basename
 api_v1 = [
     path("auth/token/", teams_api.TokenView.as_view(), name="api-token"),
     path("board/", pipeline_api.BoardView.as_view(), name="api-board"),
+    path("transfers/", TransferView.as_view(), name="api-transfers"),
     # Before the router, whose customers/<pk>/ would otherwise take "import".
     path("", include(api_imports.api_urlpatterns)),
     path("", include(pipeline_api_imports.api_urlpatterns)),
