@@ -190,3 +190,53 @@ def test_matrix_refused_writes_change_nothing(client, lead, rep, other_rep, othe
     client.logout()
     assert client.post(URL, {}, content_type="application/json").status_code in (401, 403)
     assert _state() == before
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+PAGE = "/transfers/new/"
+
+
+def test_page_is_for_leads_and_admins(client, rep, lead, admin):
+    for user, status in ((rep, 403), (lead, 200), (admin, 200)):
+        client.force_login(user)
+        assert client.get(PAGE).status_code == status
+    client.force_login(rep)
+    client.post(PAGE, {"from_user": rep.pk, "to_users": [rep.pk], "mode": "round_robin", "reason": "x"})
+    assert not Customer.objects.exclude(owner=rep).exists()
+
+
+def test_page_previews_then_runs_the_move_as_a_job(
+    client, admin, rep, book, colleagues, eager_celery, django_capture_on_commit_callbacks
+):
+    client.force_login(admin)
+    form = {"from_user": rep.pk, "to_users": [u.pk for u in colleagues], "mode": "round_robin", "reason": "离职"}
+    response = client.post(PAGE, form, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "3 customers" in response.content.decode()
+    assert Customer.objects.filter(owner=rep).count() == 6  # a preview moves nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(PAGE, {**form, "confirm": "1"})
+    assert response.status_code == 302 and response.url.startswith("/jobs/")
+    body = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Done" in body and 'value="100"' in body
+    assert not Customer.objects.filter(owner=rep).exists()
+
+
+def test_page_by_hand_asks_for_each_customer_then_follows_it(
+    client, admin, rep, book, colleagues, eager_celery, django_capture_on_commit_callbacks
+):
+    client.force_login(admin)
+    form = {"from_user": rep.pk, "to_users": [u.pk for u in colleagues], "mode": "by_hand", "reason": "手工"}
+    body = client.post(PAGE, form).content.decode()
+    assert f'name="assign_{book[0].pk}"' in body
+    choice = {f"assign_{c.pk}": colleagues[1].pk for c in book}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(PAGE, {**form, **choice, "confirm": "1"})
+    assert Customer.objects.filter(owner=colleagues[1]).count() == 6
+
+
+def test_page_shows_a_bad_choice_beside_the_field(client, lead, rep, other_lead):
+    client.force_login(lead)
+    response = client.post(PAGE, {"from_user": rep.pk, "to_users": [rep.pk], "mode": "round_robin", "reason": "x"})
+    assert response.status_code == 400
