@@ -12,8 +12,9 @@ from pipeline import api_imports as pipeline_api_imports
 from projects import api as projects_api
 from projects.api_transfers import TransferView
 from teams import api as teams_api
+from teams import audit_views, tokens_views
 from teams.notifications import api as notifications_api
-from teams.views import HomeView
+from teams.views import HomeView, PasswordChangeView
 
 router = DefaultRouter()
 router.register("users", teams_api.UserViewSet, basename="user")
@@ -32,6 +33,8 @@ router.register("lost-reasons", pipeline_api.LostReasonViewSet, basename="lost-r
 router.register("competitors", pipeline_api.CompetitorViewSet, basename="competitor")
 router.register("activities", pipeline_api.ActivityViewSet, basename="activity")
 router.register("jobs", teams_api.JobViewSet, basename="job")
+router.register("audit", audit_views.AuditViewSet, basename="audit")
+router.register("tokens", tokens_views.TokenViewSet, basename="token")
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 
 api_v1 = [
@@ -49,7 +52,7 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/", PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("teams.urls")),

@@ -91,5 +91,6 @@ class TransferView(APIView):
             assignments=data.get("assignments"),
             reason=data["reason"],
             dry_run=data["dry_run"],
+            request=request,
         )
         return Response(report)

@@ -28,6 +28,7 @@ from projects.models import (
     Resolution,
     Stakeholder,
 )
+from teams.audit import audit_merge
 from teams.errors import DomainError, collect_errors, validated
 from teams.models import User
 from teams.notifications.models import NotificationKind
@@ -552,6 +553,7 @@ def project_merge(*, user: User, target: Project, source: Project, reason: str =
     """Move the source's procurement items, committee, milestones, ticks and owner
     history into the target, let later apps move theirs (``PROJECT_MERGE_HOOKS``),
     and delete the source."""
+    source_id, source_name = source.pk, source.name
     if target.pk == source.pk or target.customer_id != source.customer_id:
         raise DomainError(_("Only two different projects of the same customer can be merged."))
     if not manages_team_of(user=user, record=source):
@@ -587,4 +589,5 @@ def project_merge(*, user: User, target: Project, source: Project, reason: str =
     target.save()
     target.refresh_from_db()
     project_refresh_checklist(project=target)
+    audit_merge(user=user, target=target, source_id=source_id, source_name=source_name)
     return target

@@ -14,6 +14,8 @@ from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Customer
 from projects.models import OwnerChange, Project
+from teams.audit import audit_record
+from teams.audit_models import AuditAction
 from teams.errors import DomainError
 from teams.models import Role, User
 from teams.notifications.models import NotificationKind
@@ -135,6 +137,7 @@ def book_transfer(
     reason: str,
     dry_run: bool = False,
     run=None,
+    request=None,
 ) -> dict:
     """Move ``from_user``'s customers (all, the ids in ``customers``, narrowed by
     ``filters``) and their open projects owned by ``from_user`` to ``to_users``.
@@ -142,7 +145,8 @@ def book_transfer(
     All or nothing: the rows are locked, so an edit running now finishes first and
     its version then no longer matches (the editor gets the usual conflict; nothing
     is lost); each moved record's history names ``actor`` and ``reason``; each new
-    owner gets one notification. ``dry_run`` writes nothing and answers the same
+    owner gets one notification; one audit entry records the move (with ``request``'s
+    IP when there is one). ``dry_run`` writes nothing and answers the same
     report. ``run`` (a ``teams.jobs.JobRun``) gets progress; cancelling is honoured
     only before the write starts."""
     reason = (reason or "").strip()
@@ -234,6 +238,23 @@ def book_transfer(
                 for p in projects
             ],
             batch_size=BATCH,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.TRANSFER,
+            target=from_user,
+            summary=(
+                _("%(customers)d customers and %(projects)d open projects of %(name)s moved: %(reason)s")
+                % {"customers": len(rows), "projects": len(projects), "name": from_user.name, "reason": reason}
+            )[:500],
+            detail={
+                "from_user": from_user.pk,
+                "mode": mode,
+                "counts": report["counts"],
+                "customers": [c.pk for c in rows],
+                "projects": [p.pk for p in projects],
+            },
+            request=request,
         )
         for user in to_users:
             counts = report["counts"][str(user.pk)]

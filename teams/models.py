@@ -141,6 +141,7 @@ class User(AbstractUser):
 
 
 # Notifications live in their own module; importing them here lets Django find them.
+from teams.audit_models import AuditAction, AuditEntry  # noqa: E402, F401  (the audit log's table lives in teams)
 from teams.notifications.models import (  # noqa: E402,F401
     Delivery,
     Notification,

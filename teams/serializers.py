@@ -40,7 +40,14 @@ class ChoiceNamesMixin:
         return fields
 
 
-class UserSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
+class ActorMixin:
+    def _actor(self) -> dict:
+        """Who writes, and the request (for the audit log's IP and user agent)."""
+        request = self.context.get("request")
+        return {"actor": getattr(request, "user", None), "request": request}
+
+
+class UserSerializer(ActorMixin, ChoiceNamesMixin, serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
     role = serializers.ChoiceField(choices=Role.choices, default=Role.REP)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
@@ -52,13 +59,13 @@ class UserSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     def create(self, validated_data):
         if not validated_data.get("password"):
             raise serializers.ValidationError({"password": [_("This field is required.")]})
-        return services.user_create(**validated_data)
+        return services.user_create(**validated_data, **self._actor())
 
     def update(self, instance, validated_data):
-        return services.user_update(user=instance, **validated_data)
+        return services.user_update(user=instance, **validated_data, **self._actor())
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ActorMixin, serializers.ModelSerializer):
     lead = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     members = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -67,7 +74,7 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "lead", "members"]
 
     def create(self, validated_data):
-        return services.team_create(**validated_data)
+        return services.team_create(**validated_data, **self._actor())
 
     def update(self, instance, validated_data):
         lead = validated_data.get("lead", instance.lead)
@@ -76,6 +83,7 @@ class TeamSerializer(serializers.ModelSerializer):
             name=validated_data.get("name"),
             lead=lead,
             clear_lead="lead" in validated_data and lead is None,
+            **self._actor(),
         )
 
 

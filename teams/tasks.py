@@ -32,3 +32,11 @@ def job_run(job_id):
     from teams.jobs import job_execute
 
     job_execute(job_id)
+
+
+@shared_task(ignore_result=True)
+def audit_purge_task():
+    """Daily on the beat schedule: drop audit entries past AUDIT_RETENTION_DAYS."""
+    from teams.audit import audit_purge
+
+    return audit_purge()

@@ -1,6 +1,7 @@
 """Issue 12's "Done when" core in a real browser: an admin moves a leaving rep's 150
 customers to two colleagues in one action, watches the progress bar reach the end,
-and every moved customer's history names the admin and the reason. The job runs
+every moved customer's history names the admin and the reason, and the audit log
+page shows the move. The job runs
 eagerly inside the live server here (a real worker runs jobs in
 tests/test_celery_worker.py). Screenshots at 390×844 and 1280×800 go to
 SCREENSHOT_DIR when it is set."""
@@ -67,3 +68,10 @@ def test_admin_moves_a_leaving_reps_150_customers_to_two_colleagues(page_for, ea
     for customer in Customer.objects.all():
         latest = customer.history.first()
         assert latest.history_user.username == "admin" and latest.history_change_reason == "离职交接"
+
+    # The audit trail shows the move.
+    page.goto("/manage/audit/")
+    assert "150 customers and 0 open projects of 赵离职 moved: 离职交接" in page.locator("main").inner_text()
+    if viewport == PHONE:
+        assert_no_sideways_scroll(page)
+    _shot(page, f"transfer-audit-{viewport['width']}")

@@ -6,6 +6,7 @@ from accounts import services as account_services
 from accounts.models import Customer
 from projects.models import OwnerChange, Project
 from projects.transfers import book_transfer
+from teams.audit_models import AuditAction, AuditEntry
 from teams.errors import ConflictError, DomainError
 from teams.jobs import job_create
 from teams.models import JobStatus
@@ -53,6 +54,9 @@ def test_admin_moves_a_whole_book_round_robin_with_history_and_notifications(adm
         assert customer.version == 2
     assert OwnerChange.objects.filter(from_user=rep, changed_by=admin, reason="离职交接").count() == 3
     assert Notification.objects.filter(kind=NotificationKind.HANDOVER, user__in=colleagues).count() == 2
+    entry = AuditEntry.objects.get(action=AuditAction.TRANSFER)
+    assert entry.actor_id == admin.pk and "离职交接" in entry.summary
+    assert sorted(entry.detail["customers"]) == sorted(c.pk for c in book)
 
 
 def test_dry_run_reports_and_writes_nothing(admin, rep, book, colleagues, other_rep):
@@ -61,6 +65,7 @@ def test_dry_run_reports_and_writes_nothing(admin, rep, book, colleagues, other_
     before = _state()
     report = book_transfer(actor=admin, from_user=rep, to_users=colleagues, reason="x", dry_run=True)
     assert _state() == before
+    assert not AuditEntry.objects.exists()
     assert report["dry_run"] is True and len(report["customers"]) == 6
     assert [c["project"] for c in report["conflicts"]] == [other.pk]
 
