@@ -9,8 +9,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import services
-from teams.models import Team, User
+from teams.models import Job, Team, User
 from teams.serializers import (
+    JobSerializer,
     TeamSerializer,
     TokenRequestSerializer,
     TokenSerializer,
@@ -83,6 +84,15 @@ class TeamViewSet(
 
     def perform_destroy(self, instance):
         services.team_delete(team=instance, actor=self.request.user, request=self.request)
+
+
+class JobViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
+    """A background job (import commit, book transfer, ...): status, progress and,
+    once finished, its result or error. Its creator and admins see it; anyone else
+    gets 404."""
+
+    queryset = Job.objects.all()
+    serializer_class = JobSerializer
 
 
 class TokenView(APIView):

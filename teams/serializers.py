@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from teams import services
-from teams.models import Role, Team, User
+from teams.models import Job, Role, Team, User
 from teams.ownership import owner_choices
 
 
@@ -122,3 +122,43 @@ class TransferSerializer(serializers.Serializer):
 
     to_user = OwnerField(help_text=_("Leads transfer within their team; admins to anyone."))
     reason = serializers.CharField(max_length=500)
+
+
+class JobSerializer(serializers.ModelSerializer):
+    """A background job: where it stands and how it ended; ``progress`` and
+    ``message`` are live while it runs."""
+
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "progress",
+            "message",
+            "result",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "cancel_requested",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "object", "properties": {"done": {"type": "integer"}, "total": {"type": "integer"}}})
+    def get_progress(self, job):
+        return {"done": self._live(job)[0], "total": self._live(job)[1]}
+
+    def _live(self, job):
+        from teams.jobs import job_progress
+
+        if getattr(job, "_live_progress", None) is None:
+            job._live_progress = job_progress(job)
+        return job._live_progress
+
+    def to_representation(self, job):
+        data = super().to_representation(job)
+        data["message"] = self._live(job)[2]
+        return data
