@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from accounts_bench import create_database, database_exists, database_urls, drop_database, setup_django  # noqa: E402
+from accounts_bench import create_database, database_exists, database_urls, drop_database, setup_django
 
 
 def parse_args():

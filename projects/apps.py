@@ -12,6 +12,7 @@ class ProjectsConfig(AppConfig):
         from accounts.views.customers import CUSTOMER_SECTIONS
         from projects import visibility
         from projects.home import projects_section
+        from projects.home_books import orphaned_books_section
         from projects.models import Project
         from projects.services import checklist_scores_job, projects_recheck_after_customer_merge
         from projects.transfers import book_transfer_job
@@ -30,3 +31,5 @@ class ProjectsConfig(AppConfig):
             CUSTOMER_SECTIONS.append(customer_projects_section)
         if projects_section not in HOME_SECTIONS:
             HOME_SECTIONS.append(projects_section)
+        if orphaned_books_section not in HOME_SECTIONS:
+            HOME_SECTIONS.append(orphaned_books_section)
