@@ -13,6 +13,7 @@ from projects import api as projects_api
 from projects.api_transfers import TransferView
 from teams import api as teams_api
 from teams import audit_views, tokens_views
+from teams.invitations import InviteAcceptView
 from teams.notifications import api as notifications_api
 from teams.views import HomeView, PasswordChangeView
 
@@ -53,6 +54,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", PasswordChangeView.as_view(), name="password_change"),
+    path("invite/<uidb64>/<token>/", InviteAcceptView.as_view(), name="invite_accept"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("teams.urls")),

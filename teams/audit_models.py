@@ -14,6 +14,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("Failed login")
     LOGOUT = "logout", _("Logged out")
     USER_CREATED = "user_created", _("User created")
+    USER_INVITED = "user_invited", _("Invitation sent")
     USER_UPDATED = "user_updated", _("User updated")
     ROLE_CHANGED = "role_changed", _("Role changed")
     TEAM_CHANGED = "team_changed", _("Team changed")

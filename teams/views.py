@@ -16,6 +16,7 @@ from teams import services
 from teams.errors import DomainError
 from teams.filters import NO_TEAM, UserFilter
 from teams.forms import TeamForm, UserForm
+from teams.invitations import user_invite
 from teams.mixins import (
     FilteredListMixin,
     RoleRequiredMixin,
@@ -207,7 +208,11 @@ class UserCreateView(UserFormMixin, CreateView):
         return initial
 
     def perform(self, form):
-        return services.user_create(**form.cleaned_data, actor=self.request.user, request=self.request)
+        user = services.user_create(**form.cleaned_data, actor=self.request.user, request=self.request)
+        if not form.cleaned_data.get("password"):
+            user_invite(user=user, actor=self.request.user, request=self.request)
+            messages.success(self.request, _("An invitation was sent to %(email)s.") % {"email": user.email})
+        return user
 
 
 class UserUpdateView(UserFormMixin, UpdateView):
