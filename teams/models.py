@@ -89,6 +89,11 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="members",
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set when an admin gives the password: the user changes it at their next login."),
+    )
 
     objects = FunnelUserManager()
 

@@ -58,6 +58,7 @@ def user_create(
     )
     if password:
         _set_password(user, password)
+        user.must_change_password = actor is not None  # an initial password from an admin is changed at first login
     else:
         user.set_unusable_password()
     validated(user, exclude=["password"])
@@ -130,6 +131,7 @@ def user_update(*, user: User, password: str | None = None, actor: User | None =
         setattr(user, name, value)
     if password:
         _set_password(user, password)
+        user.must_change_password = actor is not None and actor.pk != user.pk
     validated(user, exclude=["password"])
     _check_admin_rules(user=user, before=before, actor=actor)
     user.save()
@@ -228,4 +230,5 @@ def password_change_record(*, user: User, request=None) -> None:
     the current session): end their API token and log it. Their other sessions end by
     Django's session hash check."""
     sessions_and_tokens_end(user=user)
+    User.objects.filter(pk=user.pk).update(must_change_password=False)
     audit_record(actor=user, action=AuditAction.PASSWORD_CHANGED, target=user, request=request)

@@ -150,3 +150,18 @@ def test_token_page_revoke(client_for, personas, persona, owner, expected):
     response = client.post(reverse("teams:token_revoke", args=[personas[owner].pk]))
     assert response.status_code == expected
     assert Token.objects.filter(user=personas[owner]).exists() == (expected != 302)
+
+
+def test_an_initial_password_from_an_admin_is_changed_at_first_login(admin, team):
+    user = services.user_create(username="fresh", password=PASSWORD, team=team, actor=admin)
+    assert user.must_change_password
+    client = _logged_in(user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("password_change")
+    assert client.get("/api/v1/users/").status_code == 403  # the browser's API calls too
+    client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "Own-Passw0rd-9", "new_password2": "Own-Passw0rd-9"},
+    )
+    assert not User.objects.get(pk=user.pk).must_change_password
+    assert client.get(reverse("home")).status_code == 200
