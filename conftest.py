@@ -135,3 +135,14 @@ def lead_api(api_for):
 @pytest.fixture
 def admin_api(api_for):
     return api_for("admin")
+
+
+@pytest.fixture
+def eager_celery():
+    """Run queued tasks in-process, as a worker would, so their effect can be checked."""
+    from funnel_crm.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

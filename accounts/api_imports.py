@@ -218,7 +218,7 @@ class CustomerExportAPIView(APIView):
         )
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
-        return exporting.export_response(filterset.qs, fmt, user=request.user)
+        return exporting.export_response(filterset.qs, fmt, user=request.user, request=request)
 
 
 api_urlpatterns = [

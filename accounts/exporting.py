@@ -29,6 +29,7 @@ from accounts.importing import (
 )
 from accounts.models import Contact, Customer
 from accounts.serializers import CustomerSerializer
+from teams.audit import AuditAction, audit_record
 
 CHUNK_SIZE = 2000
 
@@ -111,9 +112,17 @@ def export_filename(fmt: str) -> str:
     return f"{_('customers')}-{stamp}.{fmt}"
 
 
-def export_response(queryset: QuerySet, fmt: str, *, user) -> HttpResponse | StreamingHttpResponse:
+def export_response(queryset: QuerySet, fmt: str, *, user, request=None) -> HttpResponse | StreamingHttpResponse:
     """A download of the customers: CSV streamed row by row, XLSX built in write-only mode."""
     filename = export_filename(fmt)
+    count = queryset.count()
+    audit_record(
+        actor=user,
+        action=AuditAction.EXPORT,
+        summary=_("%(count)s customers exported (%(format)s)") % {"count": count, "format": fmt},
+        detail={"kind": "customers", "rows": count, "format": fmt},
+        request=request,
+    )
     rows = customer_rows(queryset, user=user)
     if fmt == XLSX:
         response = HttpResponse(xlsx_bytes([(_("Customers"), HEADERS, rows)]), content_type=CONTENT_TYPES[XLSX])

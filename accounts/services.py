@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts import completeness
 from accounts.models import Contact, Customer, CustomerDisclosure, Department
 from accounts.selectors import find_duplicates, matches_for
+from teams.audit import audit_merge
 from teams.errors import ConflictError, DomainError, collect_errors, validated
 from teams.models import User
 from teams.ownership import check_owner, record_hand_over
@@ -350,6 +351,7 @@ def customer_merge(*, user: User, target: Customer, source: Customer) -> Custome
     """Merge ``source`` into ``target``: people, departments and every other record pointing at the
     source (projects, once they exist) move over; blank fields of the target are filled from the
     source; the source is deleted, its history kept. All or nothing. Leads and admins only."""
+    source_id, source_name = source.pk, source.name
     if not (user.is_admin or user.is_lead):
         raise DomainError(_("Only a lead or an admin can merge customers."))
     if target.pk == source.pk:
@@ -399,4 +401,5 @@ def customer_merge(*, user: User, target: Customer, source: Customer) -> Custome
     customer_refresh_completeness(customer=target)
     for hook in CUSTOMER_MERGE_HOOKS:
         hook(user=user, target=target, moved=moved)
+    audit_merge(user=user, target=target, source_id=source_id, source_name=source_name)
     return target

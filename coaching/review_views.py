@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
@@ -19,6 +20,7 @@ from coaching.review import default_period, tier_counts, weekly_review
 from coaching.review_export import review_filename, review_workbook
 from coaching.templatetags.coaching_charts import week_labels
 from coaching.trend_views import coaching_scope
+from teams.audit import AuditAction, audit_record
 from teams.forms import DateInput
 
 MAX_DAYS = 366
@@ -81,5 +83,12 @@ class ReviewExportView(LoginRequiredMixin, View):
             errors = "; ".join(f"{form.fields[name].label}: {' '.join(found)}" for name, found in form.errors.items())
             return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
         response = HttpResponse(review_workbook(review), content_type=XLSX)
+        audit_record(
+            actor=request.user,
+            action=AuditAction.EXPORT,
+            summary=gettext("Weekly review exported (%(count)s reps)") % {"count": len(review.reps)},
+            detail={"kind": "coaching_review", "rows": len(review.reps)},
+            request=request,
+        )
         response["Content-Disposition"] = content_disposition_header(True, review_filename(review))
         return response

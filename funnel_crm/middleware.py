@@ -35,3 +35,31 @@ class RefuseNulMiddleware:
         if is_api(request):
             return error_response({field: [nul_message()] for field in fields}, status=400)
         return render(request, "400.html", {"message": nul_message()}, status=400)
+
+
+class MustChangePasswordMiddleware:
+    """A user whose password an admin set (``must_change_password``) is sent to the
+    password change page until they chose their own; the API answers 403 meanwhile."""
+
+    ALLOWED = ("password_change", "logout", "set_language", "javascript-catalog")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
+            from django.shortcuts import redirect
+            from django.urls import Resolver404, resolve
+
+            try:
+                name = resolve(request.path_info).url_name
+            except Resolver404:
+                name = None
+            if name not in self.ALLOWED and not request.path_info.startswith("/static/"):
+                if is_api(request):
+                    from django.utils.translation import gettext as _
+
+                    return error_response(_("Change your password first (an admin set it)."), status=403)
+                return redirect("password_change")
+        return self.get_response(request)

@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "funnel_crm.middleware.MustChangePasswordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -186,6 +187,14 @@ AXES_LOCKOUT_CALLABLE = "teams.views.lockout_response"
 PROXY_COUNT = int(env("PROXY_COUNT", "1" if PRODUCTION else "0"))
 AXES_CLIENT_IP_CALLABLE = "teams.http.client_ip"
 
+# The audit log keeps entries this many days; a daily beat task purges older ones.
+AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", str(365 * 2)))
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be 1 or more.")
+
+# API tokens stop working this many days after they were issued (empty: never).
+TOKEN_TTL_DAYS = int(env("TOKEN_TTL_DAYS", "0") or 0) or None
+
 # Reasons given for hand-overs and merges are kept whole in the history.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
@@ -270,6 +279,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "teams.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=24),
     },
+    "audit-purge": {
+        "task": "teams.tasks.audit_purge_task",
+        "schedule": timedelta(hours=24),
+    },
     # Overdue next contacts, escalations and (from DIGEST_TIME on) the morning digests.
     "reminder-pass": {
         "task": "pipeline.tasks.reminder_pass_task",
@@ -305,7 +318,7 @@ REMINDER_PASS_STALE_AFTER = timedelta(hours=1)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous call answers 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "teams.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

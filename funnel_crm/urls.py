@@ -10,9 +10,12 @@ from funnel_crm.views import healthz
 from pipeline import api as pipeline_api
 from pipeline import api_imports as pipeline_api_imports
 from projects import api as projects_api
+from projects.api_transfers import TransferView
 from teams import api as teams_api
+from teams import audit_views, tokens_views
+from teams.invitations import InviteAcceptView
 from teams.notifications import api as notifications_api
-from teams.views import HomeView
+from teams.views import HomeView, PasswordChangeView
 
 router = DefaultRouter()
 router.register("users", teams_api.UserViewSet, basename="user")
@@ -30,11 +33,15 @@ router.register("stages", pipeline_api.StageViewSet, basename="stage")
 router.register("lost-reasons", pipeline_api.LostReasonViewSet, basename="lost-reason")
 router.register("competitors", pipeline_api.CompetitorViewSet, basename="competitor")
 router.register("activities", pipeline_api.ActivityViewSet, basename="activity")
+router.register("jobs", teams_api.JobViewSet, basename="job")
+router.register("audit", audit_views.AuditViewSet, basename="audit")
+router.register("tokens", tokens_views.TokenViewSet, basename="token")
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("auth/token/", teams_api.TokenView.as_view(), name="api-token"),
     path("board/", pipeline_api.BoardView.as_view(), name="api-board"),
+    path("transfers/", TransferView.as_view(), name="api-transfers"),
     # Before the router, whose customers/<pk>/ would otherwise take "import".
     path("", include(api_imports.api_urlpatterns)),
     path("", include(pipeline_api_imports.api_urlpatterns)),
@@ -46,11 +53,13 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/", PasswordChangeView.as_view(), name="password_change"),
+    path("invite/<uidb64>/<token>/", InviteAcceptView.as_view(), name="invite_accept"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("teams.urls")),
     path("", include("teams.notifications.urls")),
+    path("", include("teams.urls_jobs")),
     path("", include("accounts.urls")),
     path("", include("projects.urls")),
     path("", include("pipeline.urls")),

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -41,8 +42,16 @@ class ChecklistItemAdmin(admin.ModelAdmin):
         if getattr(request, "_checklist_scores_queued", False):
             return
         request._checklist_scores_queued = True
-        services.checklist_scores_schedule()
-        messages.info(request, _("Project checklist scores are being recomputed in the background."))
+        job = services.checklist_scores_schedule(actor=request.user)
+        messages.info(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("Project checklist scores are being recomputed in the background."),
+                job.get_absolute_url(),
+                _("Follow the progress"),
+            ),
+        )
 
 
 class ProcurementInline(admin.TabularInline):

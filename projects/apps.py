@@ -12,12 +12,17 @@ class ProjectsConfig(AppConfig):
         from accounts.views.customers import CUSTOMER_SECTIONS
         from projects import visibility
         from projects.home import projects_section
+        from projects.home_books import orphaned_books_section
         from projects.models import Project
-        from projects.services import projects_recheck_after_customer_merge
+        from projects.services import checklist_scores_job, projects_recheck_after_customer_merge
+        from projects.transfers import book_transfer_job
         from projects.views import customer_projects_section
+        from teams.jobs import job_kind_register
         from teams.team_moves import register_owned_model
         from teams.views import HOME_SECTIONS
 
+        job_kind_register("projects.checklist_scores", checklist_scores_job)
+        job_kind_register("projects.book_transfer", book_transfer_job)
         visibility.register()
         register_owned_model(Project)
         if projects_recheck_after_customer_merge not in CUSTOMER_MERGE_HOOKS:
@@ -26,3 +31,5 @@ class ProjectsConfig(AppConfig):
             CUSTOMER_SECTIONS.append(customer_projects_section)
         if projects_section not in HOME_SECTIONS:
             HOME_SECTIONS.append(projects_section)
+        if orphaned_books_section not in HOME_SECTIONS:
+            HOME_SECTIONS.append(orphaned_books_section)

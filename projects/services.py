@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import services as account_services
 from accounts.models import Contact, Customer
@@ -27,6 +28,7 @@ from projects.models import (
     Resolution,
     Stakeholder,
 )
+from teams.audit import audit_merge
 from teams.errors import DomainError, collect_errors, validated
 from teams.models import User
 from teams.notifications.models import NotificationKind
@@ -425,15 +427,20 @@ def checklist_tick(*, user: User, project: Project, item: ChecklistItem, done: b
     project_refresh_checklist(project=project)
 
 
-def checklist_scores_refresh(*, chunk_size: int = 5_000) -> int:
+def checklist_scores_refresh(*, chunk_size: int = 5_000, run=None) -> int:
     """Recompute every project's stored checklist score after the checklist itself
-    changed (Celery task ``projects.tasks.checklist_scores_refresh_task``). Projects go
-    in chunks of ``chunk_size`` by id, each chunk its own transaction with one bulk
-    UPDATE of the changed scores, so a million projects never sit in one request,
-    transaction or list. Answers how many scores changed."""
+    changed (background job ``projects.checklist_scores``). Projects go in chunks of
+    ``chunk_size`` by id, each chunk its own transaction with one bulk UPDATE of the
+    changed scores, so a million projects never sit in one request, transaction or
+    list. ``run`` (a ``teams.jobs.JobRun``) gets the progress and may stop the work
+    between chunks (each chunk is complete on its own). Answers how many scores changed."""
     items = list(ChecklistItem.objects.filter(is_active=True))
     count, last_pk = 0, 0
+    if run is not None:
+        run.set_total(Project.objects.count(), _("Recomputing project checklist scores"))
     while True:
+        if run is not None:
+            run.check_cancel()
         with transaction.atomic():
             chunk = list(Project.objects.filter(pk__gt=last_pk).order_by("pk")[:chunk_size])
             if not chunk:
@@ -447,15 +454,31 @@ def checklist_scores_refresh(*, chunk_size: int = 5_000) -> int:
             Project.objects.bulk_update(changed, ["checklist_score"], batch_size=1_000)
         count += len(changed)
         last_pk = chunk[-1].pk
+        if run is not None:
+            run.advance(len(chunk))
 
 
-def checklist_scores_schedule() -> None:
-    """Queue :func:`checklist_scores_refresh` once the current transaction commits. The
-    checklist change is saved even if the broker is down then (robust: logged, not raised);
-    the next change of the checklist queues the recompute again."""
-    from projects.tasks import checklist_scores_refresh_task
+def checklist_scores_job(run) -> dict:
+    """The runner of the ``projects.checklist_scores`` background job."""
+    changed = checklist_scores_refresh(run=run)
+    return {
+        "changed": changed,
+        "summary": [
+            ngettext(
+                "%(count)d project checklist score changed.", "%(count)d project checklist scores changed.", changed
+            )
+            % {"count": changed}
+        ],
+    }
 
-    transaction.on_commit(checklist_scores_refresh_task.delay, robust=True)
+
+def checklist_scores_schedule(*, actor):
+    """Queue the recompute as a background job once the current transaction commits;
+    answers the job. The checklist change is saved even if the broker is down then
+    (logged, not raised); the next change of the checklist queues the recompute again."""
+    from teams.jobs import job_create
+
+    return job_create(kind="projects.checklist_scores", created_by=actor)
 
 
 # --- conflict resolution and merge -------------------------------------------------------------
@@ -530,6 +553,7 @@ def project_merge(*, user: User, target: Project, source: Project, reason: str =
     """Move the source's procurement items, committee, milestones, ticks and owner
     history into the target, let later apps move theirs (``PROJECT_MERGE_HOOKS``),
     and delete the source."""
+    source_id, source_name = source.pk, source.name
     if target.pk == source.pk or target.customer_id != source.customer_id:
         raise DomainError(_("Only two different projects of the same customer can be merged."))
     if not manages_team_of(user=user, record=source):
@@ -565,4 +589,5 @@ def project_merge(*, user: User, target: Project, source: Project, reason: str =
     target.save()
     target.refresh_from_db()
     project_refresh_checklist(project=target)
+    audit_merge(user=user, target=target, source_id=source_id, source_name=source_name)
     return target

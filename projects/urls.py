@@ -1,10 +1,12 @@
 from django.urls import path
 
 from projects import views
+from projects.views_transfers import BookTransferView
 
 app_name = "projects"
 
 urlpatterns = [
+    path("transfers/new/", BookTransferView.as_view(), name="book_transfer"),
     path("projects/", views.ProjectListView.as_view(), name="project_list"),
     path("projects/new/", views.ProjectCreateView.as_view(), name="project_create"),
     path("projects/<int:pk>/", views.ProjectDetailView.as_view(), name="project_detail"),

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from teams import services
 from teams.errors import DomainError
-from teams.models import Team, User
+from teams.models import AuditEntry, Team, User
 from teams.team_moves import user_records_rescope
 
 
@@ -41,3 +41,22 @@ class TeamAdmin(admin.ModelAdmin):
                 services.team_set_lead(team=obj, lead=lead)
         except DomainError as error:
             messages.error(request, " ".join(error.messages))
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only (the database refuses changes too)."""
+
+    list_display = ["at", "actor_repr", "action", "target_repr", "ip"]
+    list_filter = ["action"]
+    search_fields = ["actor_repr", "target_repr", "summary"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

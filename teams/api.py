@@ -5,19 +5,20 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import services
-from teams.models import Team, User
+from teams.models import Job, Team, User
 from teams.serializers import (
+    JobSerializer,
     TeamSerializer,
     TokenRequestSerializer,
     TokenSerializer,
     TransferSerializer,
     UserSerializer,
 )
+from teams.tokens import token_obtain
 from teams.visibility import request_queryset, visible_choices
 
 
@@ -82,7 +83,16 @@ class TeamViewSet(
     ordering = ["name"]
 
     def perform_destroy(self, instance):
-        services.team_delete(team=instance)
+        services.team_delete(team=instance, actor=self.request.user, request=self.request)
+
+
+class JobViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
+    """A background job (import commit, book transfer, ...): status, progress and,
+    once finished, its result or error. Its creator and admins see it; anyone else
+    gets 404."""
+
+    queryset = Job.objects.all()
+    serializer_class = JobSerializer
 
 
 class TokenView(APIView):
@@ -95,7 +105,7 @@ class TokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        token = token_obtain(user=serializer.validated_data["user"], request=request)
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 
 

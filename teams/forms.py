@@ -54,8 +54,15 @@ class UserForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
-            self.fields["password"].required = True
-            self.fields["password"].help_text = ""
+            self.fields["password"].help_text = _(
+                "Leave empty to e-mail the user an invitation with a one-time link to set their password."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None and not cleaned.get("password") and not cleaned.get("email"):
+            self.add_error("password", _("Give a password, or an e-mail address to send an invitation to."))
+        return cleaned
 
     def _post_clean(self):
         # Model-level rules (lead needs a team, one lead per team) are checked

@@ -106,3 +106,32 @@ class VersionedUpdateMixin:
                 }
             )
         return {"conflict": error.messages[0], "conflict_rows": rows, "version": error.data.get("version")}
+
+
+class FilteredListMixin:
+    """A list page filtered by a django-filter FilterSet (``filterset_class``), whose
+    htmx requests swap only the ``#<partial_name>`` partial of the template."""
+
+    filterset_class = None
+    partial_name = ""
+    ordering = ()
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return [f"{self.template_name}#{self.partial_name}"]
+        return [self.template_name]
+
+    def filtered(self, queryset):
+        self.filterset = self.filterset_class(self.request.GET or None, queryset=queryset, request=self.request)
+        return self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
+
+    def get_queryset(self):
+        return self.filtered(super().get_queryset()).order_by(*self.ordering)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context

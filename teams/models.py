@@ -89,6 +89,11 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="members",
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set when an admin gives the password: the user changes it at their next login."),
+    )
 
     objects = FunnelUserManager()
 
@@ -141,6 +146,7 @@ class User(AbstractUser):
 
 
 # Notifications live in their own module; importing them here lets Django find them.
+from teams.audit_models import AuditAction, AuditEntry  # noqa: E402, F401  (the audit log's table lives in teams)
 from teams.notifications.models import (  # noqa: E402,F401
     Delivery,
     Notification,
@@ -149,3 +155,69 @@ from teams.notifications.models import (  # noqa: E402,F401
     TaskRun,
     TeamWebhook,
 )
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class JobQuerySet(VisibleQuerySet):
+    def visible_to(self, user):
+        """The creator sees a job; admins see every job."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self
+        return self.filter(created_by=user)
+
+    def editable_by(self, user):
+        # Cancelling is the only change; whoever sees a job may ask for it.
+        return self.visible_to(user)
+
+
+class Job(models.Model):
+    """One long operation run by a Celery worker (``teams.jobs``): what it is,
+    where it stands, and how it ended. Live progress while it runs is kept in the
+    cache (the runner's own transaction would hide it here); the row gets the
+    final figures."""
+
+    kind = models.CharField(_("kind"), max_length=100)
+    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    progress_done = models.PositiveIntegerField(_("done"), default=0)
+    progress_total = models.PositiveIntegerField(_("total"), default=0)
+    message = models.CharField(_("message"), max_length=255, blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(User, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="jobs")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="job_creator_recent")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="job_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("jobs:detail", args=[self.pk])
+
+    @property
+    def finished(self):
+        return self.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from teams import services
-from teams.models import Role, Team, User
+from teams.models import Job, Role, Team, User
 from teams.ownership import owner_choices
 
 
@@ -40,7 +40,14 @@ class ChoiceNamesMixin:
         return fields
 
 
-class UserSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
+class ActorMixin:
+    def _actor(self) -> dict:
+        """Who writes, and the request (for the audit log's IP and user agent)."""
+        request = self.context.get("request")
+        return {"actor": getattr(request, "user", None), "request": request}
+
+
+class UserSerializer(ActorMixin, ChoiceNamesMixin, serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
     role = serializers.ChoiceField(choices=Role.choices, default=Role.REP)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), allow_null=True, required=False)
@@ -52,13 +59,13 @@ class UserSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     def create(self, validated_data):
         if not validated_data.get("password"):
             raise serializers.ValidationError({"password": [_("This field is required.")]})
-        return services.user_create(**validated_data)
+        return services.user_create(**validated_data, **self._actor())
 
     def update(self, instance, validated_data):
-        return services.user_update(user=instance, **validated_data)
+        return services.user_update(user=instance, **validated_data, **self._actor())
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ActorMixin, serializers.ModelSerializer):
     lead = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
     members = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -67,7 +74,7 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "lead", "members"]
 
     def create(self, validated_data):
-        return services.team_create(**validated_data)
+        return services.team_create(**validated_data, **self._actor())
 
     def update(self, instance, validated_data):
         lead = validated_data.get("lead", instance.lead)
@@ -76,6 +83,7 @@ class TeamSerializer(serializers.ModelSerializer):
             name=validated_data.get("name"),
             lead=lead,
             clear_lead="lead" in validated_data and lead is None,
+            **self._actor(),
         )
 
 
@@ -114,3 +122,43 @@ class TransferSerializer(serializers.Serializer):
 
     to_user = OwnerField(help_text=_("Leads transfer within their team; admins to anyone."))
     reason = serializers.CharField(max_length=500)
+
+
+class JobSerializer(serializers.ModelSerializer):
+    """A background job: where it stands and how it ended; ``progress`` and
+    ``message`` are live while it runs."""
+
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "progress",
+            "message",
+            "result",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "cancel_requested",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "object", "properties": {"done": {"type": "integer"}, "total": {"type": "integer"}}})
+    def get_progress(self, job):
+        return {"done": self._live(job)[0], "total": self._live(job)[1]}
+
+    def _live(self, job):
+        from teams.jobs import job_progress
+
+        if getattr(job, "_live_progress", None) is None:
+            job._live_progress = job_progress(job)
+        return job._live_progress
+
+    def to_representation(self, job):
+        data = super().to_representation(job)
+        data["message"] = self._live(job)[2]
+        return data

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from teams.audit import AuditAction, audit_record
 from teams.errors import DomainError, validated
 from teams.models import Role, Team, User
 from teams.team_moves import user_records_rescope
@@ -42,6 +43,8 @@ def user_create(
     is_active: bool = True,
     first_name: str = "",
     last_name: str = "",
+    actor: User | None = None,
+    request=None,
 ) -> User:
     user = User(
         username=username,
@@ -55,45 +58,116 @@ def user_create(
     )
     if password:
         _set_password(user, password)
+        user.must_change_password = actor is not None  # an initial password from an admin is changed at first login
     else:
         user.set_unusable_password()
     validated(user, exclude=["password"])
     user.save()
     sync_leadership(user)
+    audit_record(
+        actor=actor,
+        action=AuditAction.USER_CREATED,
+        target=user,
+        detail={"role": user.role, "team": user.team_id},
+        request=request,
+    )
     return user
 
 
+def sessions_and_tokens_end(*, user: User) -> None:
+    """The user's API tokens stop working at once. Their browser sessions end too:
+    Django checks each session's password hash and the user's ``is_active`` on every
+    request (ModelBackend.get_user), so a password change or a deactivation
+    invalidates the sessions without touching them."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+
+
+def _check_admin_rules(*, user: User, before: dict, actor: User | None) -> None:
+    """Nobody raises their own role; the last active admin stays an active admin."""
+    if actor is not None and actor.pk == user.pk and user.role != before["role"]:
+        rank = {Role.REP: 0, Role.LEAD: 1, Role.ADMIN: 2}
+        if rank[user.role] > rank[before["role"]]:
+            raise DomainError({"role": _("You cannot raise your own role.")})
+    was_active_admin = before["role"] == Role.ADMIN and before["is_active"]
+    if was_active_admin and (user.role != Role.ADMIN or not user.is_active):
+        others = User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk)
+        if not others.exists():
+            field = "is_active" if not user.is_active else "role"
+            raise DomainError({field: _("This is the last active admin: make someone else an admin first.")})
+
+
+def _record_user_changes(*, user: User, before: dict, password_changed: bool, actor, request) -> None:
+    def record(action, **detail):
+        audit_record(actor=actor, action=action, target=user, detail=detail, request=request)
+
+    if user.role != before["role"]:
+        record(AuditAction.ROLE_CHANGED, old=before["role"], new=user.role)
+    if user.team_id != before["team"]:
+        record(AuditAction.TEAM_CHANGED, old=before["team"], new=user.team_id)
+    if user.is_active != before["is_active"]:
+        record(AuditAction.USER_REACTIVATED if user.is_active else AuditAction.USER_DEACTIVATED)
+    if password_changed:
+        record(AuditAction.PASSWORD_RESET)
+    other = sorted(
+        name
+        for name in USER_FIELDS
+        if name not in ("role", "team", "is_active") and before[name] != getattr(user, name)
+    )
+    if other:
+        record(AuditAction.USER_UPDATED, fields=other)
+
+
 @transaction.atomic
-def user_update(*, user: User, password: str | None = None, **fields) -> User:
+def user_update(*, user: User, password: str | None = None, actor: User | None = None, request=None, **fields) -> User:
     unknown = set(fields) - set(USER_FIELDS)
     if unknown:
         raise TypeError(f"user_update() got unexpected fields: {sorted(unknown)}")
     user = User.objects.select_for_update().get(pk=user.pk)
     old_team_id = user.team_id
+    before = {name: getattr(user, name) for name in USER_FIELDS if name != "team"} | {"team": user.team_id}
     for name, value in fields.items():
         setattr(user, name, value)
     if password:
         _set_password(user, password)
+        user.must_change_password = actor is not None and actor.pk != user.pk
     validated(user, exclude=["password"])
+    _check_admin_rules(user=user, before=before, actor=actor)
     user.save()
     sync_leadership(user)
     user_records_rescope(user=user, old_team_id=old_team_id)
+    if password or (before["is_active"] and not user.is_active):
+        sessions_and_tokens_end(user=user)
+    _record_user_changes(user=user, before=before, password_changed=bool(password), actor=actor, request=request)
     return user
 
 
 @transaction.atomic
-def team_create(*, name: str, lead: User | None = None) -> Team:
+def team_create(*, name: str, lead: User | None = None, actor: User | None = None, request=None) -> Team:
     team = Team(name=name)
     validated(team, exclude=["lead"])
     team.save()
     if lead is not None:
         team_set_lead(team=team, lead=lead)
+    audit_record(
+        actor=actor, action=AuditAction.TEAM_CREATED, target=team, detail={"lead": team.lead_id}, request=request
+    )
     return team
 
 
 @transaction.atomic
-def team_update(*, team: Team, name: str | None = None, lead: User | None = None, clear_lead: bool = False) -> Team:
+def team_update(
+    *,
+    team: Team,
+    name: str | None = None,
+    lead: User | None = None,
+    clear_lead: bool = False,
+    actor: User | None = None,
+    request=None,
+) -> Team:
     team = Team.objects.select_for_update().get(pk=team.pk)
+    before = {"name": team.name, "lead": team.lead_id}
     if name is not None:
         team.name = name
         validated(team, exclude=["lead"])
@@ -104,6 +178,10 @@ def team_update(*, team: Team, name: str | None = None, lead: User | None = None
         _demote(team.lead)
         team.lead = None
         team.save(update_fields=["lead"])
+    after = {"name": team.name, "lead": team.lead_id}
+    if after != before:
+        changed = {key: {"old": before[key], "new": after[key]} for key in after if after[key] != before[key]}
+        audit_record(actor=actor, action=AuditAction.TEAM_UPDATED, target=team, detail=changed, request=request)
     return team
 
 
@@ -139,7 +217,18 @@ def team_set_lead(*, team: Team, lead: User) -> Team:
 
 
 @transaction.atomic
-def team_delete(*, team: Team) -> None:
+def team_delete(*, team: Team, actor: User | None = None, request=None) -> None:
     if team.members.exists():
         raise DomainError({"team": _("Move the team's members to other teams before deleting it.")})
+    audit_record(actor=actor, action=AuditAction.TEAM_DELETED, target=team, request=request)
     team.delete()
+
+
+@transaction.atomic
+def password_change_record(*, user: User, request=None) -> None:
+    """After a user changed their own password (Django's form saved it; the view kept
+    the current session): end their API token and log it. Their other sessions end by
+    Django's session hash check."""
+    sessions_and_tokens_end(user=user)
+    User.objects.filter(pk=user.pk).update(must_change_password=False)
+    audit_record(actor=user, action=AuditAction.PASSWORD_CHANGED, target=user, request=request)

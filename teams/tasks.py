@@ -24,3 +24,19 @@ def deliveries_sweep():
     from teams.notifications.delivery import deliveries_sweep as sweep
 
     return sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def job_run(job_id):
+    """Run one background job; the row, not this message, holds its state."""
+    from teams.jobs import job_execute
+
+    job_execute(job_id)
+
+
+@shared_task(ignore_result=True)
+def audit_purge_task():
+    """Daily on the beat schedule: drop audit entries past AUDIT_RETENTION_DAYS."""
+    from teams.audit import audit_purge
+
+    return audit_purge()

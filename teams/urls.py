@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams import views
+from teams import audit_views, tokens_views, views
 
 app_name = "teams"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("users/", views.UserListView.as_view(), name="user_list"),
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/<int:pk>/edit/", views.UserUpdateView.as_view(), name="user_update"),
+    path("audit/", audit_views.AuditListView.as_view(), name="audit_list"),
+    path("tokens/", tokens_views.TokenListView.as_view(), name="token_list"),
+    path("tokens/<int:user>/revoke/", tokens_views.TokenRevokeView.as_view(), name="token_revoke"),
 ]

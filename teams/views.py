@@ -2,6 +2,7 @@ import math
 
 from axes.helpers import get_cool_off
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
 from django.http import JsonResponse
@@ -15,7 +16,14 @@ from teams import services
 from teams.errors import DomainError
 from teams.filters import NO_TEAM, UserFilter
 from teams.forms import TeamForm, UserForm
-from teams.mixins import RoleRequiredMixin, ServiceFormMixin, VisibleObjectsMixin, add_domain_error
+from teams.invitations import user_invite
+from teams.mixins import (
+    FilteredListMixin,
+    RoleRequiredMixin,
+    ServiceFormMixin,
+    VisibleObjectsMixin,
+    add_domain_error,
+)
 from teams.models import Role, Team, User
 
 
@@ -127,7 +135,12 @@ class TeamCreateView(AdminOnly, ServiceFormMixin, CreateView):
     success_message = gettext_lazy("Team %(object)s saved.")
 
     def perform(self, form):
-        return services.team_create(name=form.cleaned_data["name"], lead=form.cleaned_data["lead"])
+        return services.team_create(
+            name=form.cleaned_data["name"],
+            lead=form.cleaned_data["lead"],
+            actor=self.request.user,
+            request=self.request,
+        )
 
 
 class TeamUpdateView(AdminOnly, ServiceFormMixin, UpdateView):
@@ -145,7 +158,12 @@ class TeamUpdateView(AdminOnly, ServiceFormMixin, UpdateView):
     def perform(self, form):
         lead = form.cleaned_data["lead"]
         return services.team_update(
-            team=self.object, name=form.cleaned_data["name"], lead=lead, clear_lead=lead is None
+            team=self.object,
+            name=form.cleaned_data["name"],
+            lead=lead,
+            clear_lead=lead is None,
+            actor=self.request.user,
+            request=self.request,
         )
 
 
@@ -156,7 +174,7 @@ class TeamDeleteView(AdminOnly, DeleteView):
 
     def form_valid(self, form):
         try:
-            services.team_delete(team=self.object)
+            services.team_delete(team=self.object, actor=self.request.user, request=self.request)
         except DomainError as error:
             add_domain_error(form, error)
             return self.render_to_response(self.get_context_data(form=form))
@@ -164,31 +182,14 @@ class TeamDeleteView(AdminOnly, DeleteView):
         return redirect(self.success_url)
 
 
-class UserListView(AdminOnly, ListView):
+class UserListView(FilteredListMixin, AdminOnly, ListView):
     model = User
+    queryset = User.objects.select_related("team")
     template_name = "teams/user_list.html"
     paginate_by = 50
-
-    def get_template_names(self):
-        # htmx search-as-you-type swaps only the table.
-        if self.request.htmx:
-            return [f"{self.template_name}#user-table"]
-        return [self.template_name]
-
-    def get_queryset(self):
-        self.filterset = UserFilter(
-            self.request.GET or None, queryset=super().get_queryset().select_related("team"), request=self.request
-        )
-        queryset = self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
-        return queryset.order_by("team__name", "role", "username")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
-        return context
+    filterset_class = UserFilter
+    partial_name = "user-table"  # htmx search-as-you-type swaps only the table
+    ordering = ("team__name", "role", "username")
 
 
 class UserFormMixin(AdminOnly, ServiceFormMixin):
@@ -207,9 +208,25 @@ class UserCreateView(UserFormMixin, CreateView):
         return initial
 
     def perform(self, form):
-        return services.user_create(**form.cleaned_data)
+        user = services.user_create(**form.cleaned_data, actor=self.request.user, request=self.request)
+        if not form.cleaned_data.get("password"):
+            user_invite(user=user, actor=self.request.user, request=self.request)
+            messages.success(self.request, _("An invitation was sent to %(email)s.") % {"email": user.email})
+        return user
 
 
 class UserUpdateView(UserFormMixin, UpdateView):
     def perform(self, form):
-        return services.user_update(user=self.object, **form.cleaned_data)
+        return services.user_update(
+            user=self.object, **form.cleaned_data, actor=self.request.user, request=self.request
+        )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change; the API token is revoked and the change logged.
+    The other sessions end (their password hash no longer matches)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_change_record(user=form.user, request=self.request)
+        return response

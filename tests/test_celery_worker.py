@@ -73,3 +73,30 @@ def test_real_beat_and_worker_remind_an_overdue_next_contact_once_by_email(rep, 
     files = list(mail_dir.iterdir())
     assert len(files) == 1
     assert f"http://crm.test:8123/projects/{project.pk}/" in files[0].read_text()
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_a_background_job_to_its_result(admin, rep):
+    """The checklist recompute as a background job: a real worker, the test database
+    and Redis; the row ends done with its result and the scores follow."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker process needs a shared server database")
+    from projects.models import ChecklistItem
+    from teams.models import Job, JobStatus
+    from teams.tasks import job_run
+
+    ChecklistItem.objects.all().delete()
+    ChecklistItem.objects.create(key="scope", label="需求范围", rule="scope")
+    projects = ProjectFactory.create_batch(3, customer=CustomerFactory(owner=rep), scope="统一客户数据")
+    Project.objects.update(checklist_score=0)
+    job = Job.objects.create(kind="projects.checklist_scores", created_by=admin)
+    with celery_worker() as queue:
+        job_run.apply_async(args=[job.pk], queue=queue)
+        done = wait_for(lambda: Job.objects.get(pk=job.pk).finished)
+    assert done, getattr(celery_worker, "last_output", "")
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.error
+    assert job.result["changed"] == 3
+    assert (job.progress_done, job.progress_total) == (3, 3)
+    assert {p.checklist_score for p in Project.objects.filter(pk__in=[p.pk for p in projects])} == {100}

@@ -15,6 +15,7 @@ from accounts.importing import files
 from accounts.importing.base import SheetCheck
 from accounts.importing.reading import read_table
 from accounts.models import SpreadsheetImport
+from teams.audit import AuditAction, audit_record
 from teams.errors import DomainError
 
 
@@ -73,6 +74,15 @@ class SheetImporter:
             else:
                 locked.status = model.Status.FAILED
             locked.save(update_fields=["report", "status", "committed_at"])
+            if report["committed"]:
+                audit_record(
+                    actor=user,
+                    action=AuditAction.IMPORT,
+                    target=locked,
+                    summary=_("%(count)s rows imported from %(file)s")
+                    % {"count": len(created), "file": locked.filename},
+                    detail={"kind": model._meta.label_lower, "rows": len(created), "file": locked.filename},
+                )
         stored.report, stored.status, stored.committed_at = locked.report, locked.status, locked.committed_at
         return report
 

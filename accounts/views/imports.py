@@ -301,4 +301,4 @@ class CustomerExportView(LoginRequiredMixin, View):
     def get(self, request):
         fmt = file_format(request)
         queryset = CustomerFilter(request.GET, queryset=Customer.objects.visible_to(request.user), request=request).qs
-        return exporting.export_response(queryset, fmt, user=request.user)
+        return exporting.export_response(queryset, fmt, user=request.user, request=request)

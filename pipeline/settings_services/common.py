@@ -2,12 +2,14 @@
 cleaning, the order of a list, and the locks."""
 
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import models
 
 from pipeline.models import (
     Pipeline,
     SettingsAction,
     SettingsChange,
 )
+from teams.audit import AuditAction, audit_record
 from teams.errors import DomainError
 from teams.models import User
 
@@ -30,7 +32,7 @@ def record(*, user: User, kind: str, action: str, subject, pipeline=None, object
         names = (subject.name_zh, subject.name_en)
     else:
         names = (str(subject),) * 2
-    return SettingsChange.objects.create(
+    change = SettingsChange.objects.create(
         by=user,
         kind=kind,
         action=action,
@@ -40,6 +42,14 @@ def record(*, user: User, kind: str, action: str, subject, pipeline=None, object
         pipeline=pipeline,
         changes=[list(change) for change in changes],
     )
+    audit_record(
+        actor=user,
+        action=AuditAction.SETTINGS_CHANGED,
+        target=subject if isinstance(subject, models.Model) else None,
+        summary=f"{kind} {action} {names[1]}".strip(),
+        detail={"kind": kind, "action": action, "object_id": change.object_id, "changes": change.changes},
+    )
+    return change
 
 
 def record_diff(*, user, kind, subject, before: dict, pipeline=None) -> bool:

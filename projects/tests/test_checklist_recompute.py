@@ -3,23 +3,13 @@ a background task queued on commit, not inside the request (issue 7)."""
 
 import pytest
 
-from funnel_crm.celery import app as celery_app
-from projects import services, tasks
+from projects import services
 from projects.models import ChecklistItem, Project
 from tests.factories import CustomerFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
 ADD_URL = "/admin/projects/checklistitem/add/"
-
-
-@pytest.fixture
-def eager_celery():
-    """Run queued tasks in-process, as a worker would, so their effect can be checked."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture
@@ -79,7 +69,7 @@ def test_recompute_goes_in_chunks_and_counts_what_changed(scoped):
     ProjectFactory.create_batch(4, customer=customer, scope="")
     ChecklistItem.objects.filter(key="scope").update(rule="timeline")
     # Five projects, none with dates: every score drops to 0 (scoped's from 100).
-    assert tasks.checklist_scores_refresh_task.apply().get() == 1
+    assert services.checklist_scores_refresh() == 1
     assert set(Project.objects.values_list("checklist_score", flat=True)) == {0}
     ChecklistItem.objects.filter(key="scope").update(rule="scope")
     assert services.checklist_scores_refresh(chunk_size=2) == 1

@@ -65,7 +65,7 @@ def test_weak_password_is_refused_with_the_password_field(team):
     assert "password" in error.value.message_dict
 
 
-def test_the_admin_role_and_only_it_opens_django_admin(team):
+def test_the_admin_role_and_only_it_opens_django_admin(team, admin):  # admin: not the last one
     user = services.user_create(username="ops", password="Long-enough-9", role=Role.ADMIN)
     assert user.is_staff and user.is_superuser
     services.user_update(user=user, role=Role.REP, team=team)
