@@ -7,10 +7,10 @@ from collections import defaultdict
 from itertools import cycle
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from simple_history.utils import bulk_update_with_history
 
 from accounts.models import Customer
 from projects.models import OwnerChange, Project
@@ -108,20 +108,22 @@ def _assign(rows: list[Customer], to_users: list[User], mode: str, assignments) 
     return result
 
 
-def _move(model, rows, plan, *, actor, reason, now, fields):
+def _move(model, rows, plan, *, actor, reason, now):
+    """One UPDATE per new owner (owner, team, version + 1) for the locked ``rows``, and
+    their history rows in bulk, each naming ``actor`` and ``reason``."""
+    by_owner = defaultdict(list)
     for row in rows:
         row.owner = plan[row.pk]
         row.team_id = row.owner.team_id
         row.version += 1
         row.updated_at = now
-    bulk_update_with_history(
-        rows,
-        model,
-        fields,
-        batch_size=BATCH,
-        default_user=actor,
-        default_change_reason=reason,
-        default_date=now,
+        by_owner[row.owner].append(row.pk)
+    for owner, pks in by_owner.items():
+        model.objects.filter(pk__in=pks).update(
+            owner=owner, team_id=owner.team_id, version=F("version") + 1, updated_at=now
+        )
+    model.history.bulk_history_create(
+        rows, batch_size=BATCH, update=True, default_user=actor, default_change_reason=reason, default_date=now
     )
 
 
@@ -208,28 +210,12 @@ def book_transfer(
         now = timezone.now()
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
-            _move(
-                Customer,
-                batch,
-                plan,
-                actor=actor,
-                reason=reason,
-                now=now,
-                fields=["owner", "team", "version", "updated_at"],
-            )
+            _move(Customer, batch, plan, actor=actor, reason=reason, now=now)
             if run is not None:
                 run.advance(len(batch))
         for start in range(0, len(projects), BATCH):
             batch = projects[start : start + BATCH]
-            _move(
-                Project,
-                batch,
-                project_plan,
-                actor=actor,
-                reason=reason,
-                now=now,
-                fields=["owner", "team", "version", "updated_at"],
-            )
+            _move(Project, batch, project_plan, actor=actor, reason=reason, now=now)
             if run is not None:
                 run.advance(len(batch))
         OwnerChange.objects.bulk_create(

@@ -245,3 +245,17 @@ def test_page_shows_a_bad_choice_beside_the_field(client, lead, rep, other_lead)
     client.force_login(lead)
     response = client.post(PAGE, {"from_user": rep.pk, "to_users": [rep.pk], "mode": "round_robin", "reason": "x"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_preview_queries_do_not_grow_with_the_book(client, admin, rep, colleagues, size, django_assert_max_num_queries):
+    for customer in CustomerFactory.create_batch(size, owner=rep):
+        ProjectFactory(customer=customer)
+    client.force_login(admin)
+    form = {"from_user": rep.pk, "to_users": [u.pk for u in colleagues], "mode": "by_hand", "reason": "r"}
+    # Session and user, the form's choices (people, stages), the selection, the projects,
+    # the other owners' projects (twice: refused by hand, then previewed round robin).
+    with django_assert_max_num_queries(16):
+        response = client.post(PAGE, form)
+    assert response.status_code == 200
+    assert response.content.decode().count('name="assign_') == size
