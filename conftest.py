@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from tests.browser import browser, page_for, playwright  # noqa: F401  (one Playwright per run, for every app's browser tests)
 from tests.factories import AdminFactory, TeamFactory, UserFactory, make_lead
 
 # Scenarios built on the personas (tests/scenarios.py), for every app's tests.

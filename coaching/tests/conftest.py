@@ -5,7 +5,6 @@ import datetime
 import pytest
 
 from coaching.tests.trend_data import at, monday, move, open_project
-from tests.browser import browser, page_for, playwright  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
