@@ -17,7 +17,12 @@ from pipeline.models import Tier as T
 
 from .history import enter, move
 
-BASE = datetime.datetime(2026, 9, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+# 150 days back, so the latest generated move (40 days + 4 × 20 days after BASE)
+# is still in the past: moves may not take effect in the future.
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
+BASE = datetime.datetime.combine(
+    datetime.datetime.now(_SHANGHAI).date() - datetime.timedelta(days=150), datetime.time(9), tzinfo=_SHANGHAI
+)
 OPEN_STAGES = ["prospect", "need_confirmed", "proposal_accepted", "contract_legal", "payment"]
 STAGES = [*OPEN_STAGES, "won", "lost"]
 
