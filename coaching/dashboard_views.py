@@ -16,6 +16,7 @@ from coaching.dashboard import Dashboard, behind_queryset, behind_title
 from coaching.period_form import PeriodForm
 from coaching.rep_view import RepView
 from coaching.targets import targets_summary
+from funnel_crm.db_router import ReplicaReadMixin
 from pipeline import services
 from teams.models import Role, Team, User
 
@@ -45,7 +46,9 @@ def visible_team(user, team_id) -> Team | None:
     return teams.order_by("name", "pk").first()
 
 
-class CoachingPage(LoginRequiredMixin, TemplateView):
+class CoachingPage(LoginRequiredMixin, ReplicaReadMixin, TemplateView):
+    """A coaching page: its figures are read from the replica when one is configured."""
+
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.today, self.now = services.today(), timezone.now()

@@ -20,6 +20,7 @@ from coaching.review import default_period, tier_counts, weekly_review
 from coaching.review_export import review_filename, review_workbook
 from coaching.templatetags.coaching_charts import week_labels
 from coaching.trend_views import coaching_scope
+from funnel_crm.db_router import ReplicaReadMixin
 from teams.audit import AuditAction, audit_record
 from teams.forms import DateInput
 
@@ -62,7 +63,7 @@ def _review_request(request):
     return scope, form, review
 
 
-class ReviewView(LoginRequiredMixin, View):
+class ReviewView(LoginRequiredMixin, ReplicaReadMixin, View):
     template_name = "coaching/review.html"
 
     def get(self, request):
@@ -76,7 +77,7 @@ class ReviewView(LoginRequiredMixin, View):
         return render(request, self.template_name, context, status=200 if review is not None else 400)
 
 
-class ReviewExportView(LoginRequiredMixin, View):
+class ReviewExportView(LoginRequiredMixin, ReplicaReadMixin, View):
     def get(self, request):
         _scope, form, review = _review_request(request)
         if review is None:

@@ -392,3 +392,55 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+
+# --- Deployment: logs, metrics, read replica, connection pooling -------------
+# (issue 15, deploy/README.md; every variable is listed in deploy/env.example)
+
+# One structured line per request on the "funnel_crm.requests" logger: user id,
+# method, path, status, duration in ms (and the query count, see below).
+REQUEST_LOG = env_bool("REQUEST_LOG", True)
+# "json" (one JSON object a line, for a log shipper) or "logfmt" (key=value).
+LOG_FORMAT = env("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "logfmt"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'logfmt', not {LOG_FORMAT!r}.")
+# Every request line carries its SQL query count (always when DEBUG is on).
+LOG_QUERY_COUNT = env_bool("LOG_QUERY_COUNT", DEBUG)
+# Requests slower than this log at WARNING, with their query count whatever LOG_QUERY_COUNT says.
+SLOW_REQUEST_MS = int(env("SLOW_REQUEST_MS", "1000"))
+if SLOW_REQUEST_MS < 1:
+    raise ImproperlyConfigured("SLOW_REQUEST_MS must be 1 or more.")
+LOGGING["formatters"] = {"request": {"()": "funnel_crm.logs.RequestFormatter", "style": LOG_FORMAT}}
+LOGGING["handlers"]["requests"] = {"class": "logging.StreamHandler", "formatter": "request"}
+LOGGING["loggers"]["funnel_crm.requests"] = {"handlers": ["requests"], "level": "INFO", "propagate": False}
+if REQUEST_LOG:
+    MIDDLEWARE.insert(0, "funnel_crm.middleware.RequestLogMiddleware")
+
+# Prometheus metrics at /metrics (django-prometheus): off by default; when on, only
+# the addresses listed may read it (the client address as teams.http.client_ip finds
+# it behind PROXY_COUNT proxies) and every other one gets 404.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+if METRICS_ENABLED:
+    MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+
+# A PostgreSQL read replica for dashboards and exports (funnel_crm/db_router.py):
+# code inside `use_replica()` reads from it; writes and everything else stay on
+# DATABASE_URL. Unset (the default): everything uses DATABASE_URL.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    # Tests point the replica at the test database instead of creating a second one.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["funnel_crm.db_router.ReplicaRouter"]
+
+# Behind pgbouncer in transaction mode a server-side cursor (QuerySet.iterator() outside
+# a transaction: the exports) may land on another server connection: turn them off.
+if env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS"):
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True

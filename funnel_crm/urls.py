@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from accounts import api_imports
-from funnel_crm.views import healthz
+from funnel_crm.views import healthz, metrics
 from pipeline import api as pipeline_api
 from pipeline import api_imports as pipeline_api_imports
 from projects import api as projects_api
@@ -68,6 +68,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
 ]
 

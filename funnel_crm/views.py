@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,9 +9,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
+from django_prometheus.exports import ExportToDjangoView
 
 from funnel_crm.api import error_response, is_api
 from funnel_crm.celery import app as celery_app
+from teams.http import client_ip
 
 
 def database_ok():
@@ -85,3 +87,13 @@ def server_error(request):
     if is_api(request):
         return error_response(_("Server error. The team has been told; please try again later."), status=500)
     return default_server_error(request)
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """Prometheus metrics (django-prometheus) when METRICS_ENABLED, to the addresses
+    in METRICS_ALLOWED_IPS only; 404 otherwise, exactly like an unknown URL."""
+    if not settings.METRICS_ENABLED or client_ip(request) not in settings.METRICS_ALLOWED_IPS:
+        raise Http404
+    return ExportToDjangoView(request)

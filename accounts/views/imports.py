@@ -24,6 +24,7 @@ from django.views.generic.detail import SingleObjectMixin
 from accounts import exporting, importing
 from accounts.filters import CustomerFilter
 from accounts.models import Customer
+from funnel_crm.db_router import ReplicaReadMixin
 from teams.errors import DomainError
 from teams.mixins import VisibleObjectsMixin, add_domain_error
 
@@ -295,8 +296,9 @@ CUSTOMER_IMPORT_PAGES = CustomerImportPages(
 )
 
 
-class CustomerExportView(LoginRequiredMixin, View):
-    """The customer list as filtered on its page (same parameters), within the user's scope."""
+class CustomerExportView(LoginRequiredMixin, ReplicaReadMixin, View):
+    """The customer list as filtered on its page (same parameters), within the user's scope
+    (read from the replica when one is configured; the audit entry is written to default)."""
 
     def get(self, request):
         fmt = file_format(request)
