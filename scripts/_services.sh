@@ -46,6 +46,9 @@ ensure_debian_packages() {
     command -v chromium >/dev/null || missing+=(chromium)
     fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
     command -v msgfmt >/dev/null || missing+=(gettext)
+    # tests/test_deploy_files.py checks deploy/nginx/funnel_crm.conf with `nginx -t`
+    # (installing the package does not start a server where no init system runs).
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
   fi
   if _is_local "$(_url_host "$DATABASE_URL")"; then
     command -v pg_isready >/dev/null || missing+=(postgresql)

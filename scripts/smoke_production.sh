@@ -6,7 +6,8 @@
 # /healthz sees the database and the broker, that a login works behind the
 # HTTPS proxy, that a task sent through Redis runs in the worker and that beat
 # started and wrote its schedule. Stops everything it started; prints the logs
-# and exits non-zero on any failure.
+# and exits non-zero on any failure. Every process starts through the same
+# deploy/bin/ script as in deploy/docker-compose.yml and deploy/systemd/.
 #
 # SMOKE_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/funnel_crm_smoke,
 # dropped and recreated when it is on this machine) and SMOKE_REDIS_URL (default
@@ -93,24 +94,23 @@ wait_for_log() {  # wait_for_log FILE PATTERN SECONDS PID
   return 1
 }
 
-echo "==> Smoke (${SECONDS} s): migrate, collectstatic, check --deploy"
-python manage.py migrate --noinput -v 0
-python manage.py collectstatic --noinput -v 0
-python manage.py check --deploy --fail-level WARNING
+# The same commands as docker-compose and the systemd units: deploy/bin/*.
+echo "==> Smoke (${SECONDS} s): deploy/bin/release (migrate, collectstatic, check --deploy)"
+RELEASE_VERBOSITY=0 deploy/bin/release
 SMOKE_USER=smoke-admin
 SMOKE_PASSWORD="$(python -c 'import secrets; print(secrets.token_urlsafe(16))')"
 DJANGO_SUPERUSER_PASSWORD="$SMOKE_PASSWORD" python manage.py createsuperuser --noinput \
   --username "$SMOKE_USER" --email smoke@example.com
 
-echo "==> Smoke (${SECONDS} s): gunicorn, Celery worker, Celery beat"
+echo "==> Smoke (${SECONDS} s): deploy/bin/web (gunicorn), deploy/bin/worker, deploy/bin/beat"
 PORT="$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-gunicorn funnel_crm.wsgi --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - >"$WORK/gunicorn.log" 2>&1 &
+GUNICORN_BIND="127.0.0.1:$PORT" GUNICORN_WORKERS=2 deploy/bin/web >"$WORK/gunicorn.log" 2>&1 &
 STARTED+=($!)
 GUNICORN=$!
-celery -A funnel_crm worker --loglevel=INFO --concurrency=1 >"$WORK/worker.log" 2>&1 &
+CELERY_CONCURRENCY=1 deploy/bin/worker >"$WORK/worker.log" 2>&1 &
 STARTED+=($!)
 WORKER=$!
-celery -A funnel_crm beat --loglevel=INFO >"$WORK/beat.log" 2>&1 &
+deploy/bin/beat >"$WORK/beat.log" 2>&1 &
 STARTED+=($!)
 BEAT=$!
 
@@ -120,6 +120,10 @@ wait_for_log "$WORK/beat.log" "beat: Starting" 30 "$BEAT"
 
 echo "==> Smoke (${SECONDS} s): HTTP checks on 127.0.0.1:$PORT"
 python scripts/smoke_checks.py "http://127.0.0.1:$PORT" "$SMOKE_USER" "$SMOKE_PASSWORD"
+GUNICORN_BIND="127.0.0.1:$PORT" deploy/bin/healthcheck >/dev/null
+echo "    ok: deploy/bin/healthcheck (docker-compose's health check of web)"
+wait_for_log "$WORK/gunicorn.log" '"method":"GET","path":"/healthz","status":200,"duration_ms":' 5 "$GUNICORN"
+echo "    ok: one structured (JSON) log line per request"
 
 echo "==> Smoke (${SECONDS} s): a task through the broker"
 # The housekeeping task deletes expired sessions: plant one, send the task
