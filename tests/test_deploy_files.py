@@ -187,9 +187,9 @@ def test_nginx_template_uses_exactly_the_variables_compose_fills_in():
 def _render_nginx(tmp_path):
     values = {"SERVER_NAME": "crm.example.cn", "FUNNEL_UPSTREAM": "127.0.0.1:8000", "FUNNEL_STATIC_ROOT": "/tmp/"}
     server = re.sub(r"\$\{([A-Z_]+)\}", lambda match: values[match.group(1)], NGINX)
+    certificate = ["-keyout", str(tmp_path / "privkey.pem"), "-out", str(tmp_path / "fullchain.pem")]
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=crm.example.cn"]
-        + ["-keyout", str(tmp_path / "privkey.pem"), "-out", str(tmp_path / "fullchain.pem")],
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=x", *certificate],
         check=True,
         capture_output=True,
     )
