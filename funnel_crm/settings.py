@@ -4,7 +4,8 @@ With nothing set you get the embedded default for a laptop: SQLite in the
 project folder, a Celery broker on the file system (no server), e-mail to the
 console, DEBUG on. Set DATABASE_URL / REDIS_URL to use PostgreSQL and Redis.
 DJANGO_ENV=production switches to safe settings and refuses to start without
-SECRET_KEY and ALLOWED_HOSTS. Every variable is listed in README.md.
+SECRET_KEY and ALLOWED_HOSTS. Every variable is listed, with its meaning and
+default, in deploy/env.example (tests/test_deploy_files.py checks it).
 """
 
 import contextlib
