@@ -75,8 +75,10 @@ def scratch_database(purpose: str, *, create=True):
 def manage(url: str, *args: str, code: str | None = None, timeout=600) -> str:
     """``manage.py ARGS`` (or ``manage.py shell -c CODE``) against ``url``, as a deploy runs it."""
     command = [sys.executable, "manage.py", *(args if code is None else ("shell", "-c", code))]
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
-    env.pop("DATABASE_REPLICA_URL", None)
+    # Tasks run inline: nothing it queues may reach a worker serving another database.
+    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "CELERY_TASK_ALWAYS_EAGER": "true"}
+    for name in ("DATABASE_REPLICA_URL", "REDIS_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)
     result = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, f"{' '.join(command[:4])} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout
