@@ -228,3 +228,6 @@ class Job(models.Model):
     @property
     def finished(self):
         return self.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+from teams.settings_models import CompanySettings  # noqa: E402, F401  (company settings, versioned)
