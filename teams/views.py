@@ -200,6 +200,7 @@ class UserListView(FilteredListMixin, AdminOnly, ListView):
 
 class UserFormMixin(AdminOnly, ServiceFormMixin):
     model = User
+    context_object_name = "edited_user"  # not "user": the layout's ``user`` is who is logged in
     form_class = UserForm
     template_name = "teams/user_form.html"
     success_url = reverse_lazy("teams:user_list")

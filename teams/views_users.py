@@ -98,7 +98,7 @@ ACTIONS = {
             "team's lead sees them and the old team's lead no longer does. A lead who moves stops leading the old "
             "team."
         ),
-        gettext_lazy("Move"),
+        gettext_lazy("Move to another team"),
         _move,
         MoveForm,
         lambda user: user.role != Role.ADMIN,
