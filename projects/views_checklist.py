@@ -14,8 +14,7 @@ from projects import checklist
 from projects.checklist_settings import FIELDS, checklist_item_create, checklist_item_update
 from projects.models import ChecklistItem
 from teams.errors import ConflictError, DomainError
-from teams.mixins import VersionedUpdateMixin, add_domain_error
-from teams.views_settings import AdminSettingsPage
+from teams.mixins import AdminSettingsPage, VersionedUpdateMixin, add_domain_error
 
 
 class ChecklistItemForm(forms.ModelForm):

@@ -5,9 +5,7 @@ with both versions, nothing lost), and the chat robots of every team."""
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,19 +13,10 @@ from django.views import View
 
 from teams.company_settings import company_settings, company_settings_update
 from teams.errors import ConflictError, DomainError
-from teams.mixins import VersionedUpdateMixin, add_domain_error
+from teams.mixins import AdminSettingsPage, VersionedUpdateMixin, add_domain_error
 from teams.models import CompanySettings, Team
 
 HISTORY_SHOWN = 10
-
-
-class AdminSettingsPage(LoginRequiredMixin):
-    """Settings exist for admins only; reps and leads get the 404 of an unknown page."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_admin:
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
 
 
 class CompanySettingsForm(forms.ModelForm):
