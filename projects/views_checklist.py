@@ -28,6 +28,8 @@ class ChecklistItemForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["order"].required = False
+        if self.instance.pk is None:
+            self.initial["order"] = None  # empty: after the last item
         self.fields["order"].help_text = _("Left empty: after the last item.")
 
     def _post_clean(self):
@@ -55,7 +57,11 @@ class ChecklistSettingsView(AdminSettingsPage, View):
         items = ChecklistItem.objects.order_by("-is_active", "order", "pk")
         rules = {key: label for key, (label, _check) in checklist.RULES.items()}
         for item in items:
-            item.rule_label = rules.get(item.rule, _("Ticked by hand")) if item.rule else _("Ticked by hand")
+            if not item.rule:
+                item.rule_label = _("Ticked by hand")
+            else:  # a rule no app registers ticks nothing: say so, the admin picks another
+                unknown = _("Unknown rule “%(rule)s”: never ticked") % {"rule": item.rule}
+                item.rule_label = rules.get(item.rule, unknown)
         context = {"settings_tab": "checklist", "items": items, "form": form}
         return render(request, self.template_name, context, status=status)
 

@@ -23,9 +23,11 @@ class CompanySettingsForm(forms.ModelForm):
     class Meta:
         model = CompanySettings
         fields = CompanySettings.EDITABLE
+        # 24-hour text (08:30), the same in both languages: a native time input shows the
+        # browser's locale (12:00 AM in an English Chromium), not the page's.
         widgets = {
-            "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "digest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "reminder_time": forms.TimeInput(attrs={"placeholder": "08:30", "inputmode": "numeric"}, format="%H:%M"),
+            "digest_time": forms.TimeInput(attrs={"placeholder": "08:30", "inputmode": "numeric"}, format="%H:%M"),
         }
         labels = {"escalation_days": gettext_lazy("Escalate after (days)")}
 
