@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from teams.audit import AuditAction, audit_record
-from teams.errors import DomainError, validated
+from teams.errors import ConflictError, validated
 from teams.models import CompanySettings, User
 from teams.versioning import check_version
 
@@ -38,7 +38,8 @@ def company_settings_update(*, actor: User, version, request=None, **values) -> 
                 version=current.version + 1,
                 changed_by=actor,
             )
-            validated(row, exclude=["changed_by"])
+            # The version's uniqueness is the database's to enforce (below), not a pre-check that races.
+            validated(row, exclude=["changed_by", "version"])
             changes = {
                 name: {"old": _plain(getattr(current, name)), "new": _plain(getattr(row, name))}
                 for name in CompanySettings.EDITABLE
@@ -57,7 +58,11 @@ def company_settings_update(*, actor: User, version, request=None, **values) -> 
             )
             return row
     except IntegrityError as error:
-        # Another admin's save took the same version number a moment earlier.
+        # Another admin's save took the same version number a moment earlier: the same
+        # conflict as a stale version, showing what they saved.
         latest = company_settings()
-        check_version(current=latest.version, expected=-1, current_data=_stored(latest))
-        raise DomainError(_("The settings could not be saved; try again.")) from error
+        raise ConflictError(
+            _("Someone else saved this record after you opened it. Review their version and apply your changes again."),
+            data={"current": _stored(latest), "version": latest.version},
+            code="stale_version",
+        ) from error

@@ -113,3 +113,18 @@ def test_reminder_pass_waits_for_the_reminder_time_and_uses_the_escalation_days(
     company_settings_update(actor=admin, version=1, escalation_days=3)
     assert reminder_pass(now=later)["escalations"] == 1
     assert Notification.objects.filter(user=lead).count() == 1
+
+
+def test_two_saves_racing_on_one_version_end_in_a_conflict(admin, monkeypatch):
+    """Both admins read version 0 before either wrote: the database's unique version
+    refuses the second insert, which answers the usual conflict."""
+    from teams import company_settings as module
+
+    company_settings_update(actor=admin, version=0, escalation_days=5)  # the first admin's save
+    reads = iter([CompanySettings.initial()])  # the second still sees version 0 ...
+    real = module.company_settings
+    monkeypatch.setattr(module, "company_settings", lambda: next(reads, None) or real())
+    with pytest.raises(ConflictError) as caught:
+        company_settings_update(actor=admin, version=0, escalation_days=9)
+    assert caught.value.data["version"] == 1 and caught.value.data["current"]["escalation_days"] == 5
+    assert list(CompanySettings.objects.values_list("version", "escalation_days")) == [(1, 5)]
