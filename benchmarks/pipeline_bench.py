@@ -561,14 +561,14 @@ REMINDER_KINDS = ("overdue", "escalation", "digest", "team_digest")
 def reminders_prepare(*, today, overdue):
     """Everything overdue is told already except ``overdue`` projects spread over the
     table: what is left from the last run is removed, then the rest is pre-told in SQL."""
-    from django.conf import settings
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
     from projects.models import Project
+    from teams.company_settings import company_settings
 
     project_type = ContentType.objects.get_for_model(Project).pk
-    escalate_before = today - datetime.timedelta(days=settings.ESCALATION_DAYS)
+    escalate_before = today - datetime.timedelta(days=company_settings().escalation_days)
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute(

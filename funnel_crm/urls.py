@@ -59,6 +59,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("teams.urls")),
     path("", include("teams.notifications.urls")),
+    path("", include("teams.urls_settings")),
     path("", include("teams.urls_jobs")),
     path("", include("accounts.urls")),
     path("", include("projects.urls")),

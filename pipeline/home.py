@@ -3,7 +3,6 @@ is their day; a lead's shows the team's day per rep."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from pipeline import services
 from pipeline.views.my_day import Day
 from projects.models import Project
+from teams.company_settings import company_settings
 
 
 def my_day_section(request):
@@ -45,15 +45,16 @@ ESCALATIONS_SHOWN = 10
 
 def escalations_section(request):
     """A lead's start page: the team's next contacts overdue by more than
-    ESCALATION_DAYS (the ones the reminder pass escalated), oldest first."""
+    the escalation days of /settings/ (the ones the reminder pass escalated), oldest first."""
     user = request.user
     if not user.is_lead:
         return None
     today = services.today()
+    days = company_settings().escalation_days
     overdue = (
         Project.objects.visible_to(user)
         .open()
-        .filter(next_contact_on__lt=today - timedelta(days=settings.ESCALATION_DAYS))
+        .filter(next_contact_on__lt=today - timedelta(days=days))
         .select_related("owner", "customer")
         .order_by("next_contact_on", "pk")
     )
@@ -64,5 +65,5 @@ def escalations_section(request):
         "template": "pipeline/includes/home_escalations.html",
         "rows": rows[:ESCALATIONS_SHOWN],
         "more": len(rows) > ESCALATIONS_SHOWN,
-        "days": settings.ESCALATION_DAYS,
+        "days": days,
     }

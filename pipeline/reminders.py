@@ -13,13 +13,13 @@ import datetime
 import logging
 import time
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from pipeline.digests import digests_send
 from projects.models import Project
+from teams.company_settings import company_settings
 from teams.models import Team
 from teams.notifications.models import Notification, NotificationKind, TaskRun
 from teams.notifications.services import notify_many
@@ -88,7 +88,9 @@ def reminder_pass(*, now: datetime.datetime | None = None) -> dict:
     today = timezone.localdate(now)
     run = TaskRun.objects.create(name=PASS_NAME, started_at=now)
     summary = {"scanned": 0, "reminders": 0, "escalations": 0, "digests": 0}
-    while True:
+    company = company_settings()  # the admins' times and days (/settings/)
+    local_time = timezone.localtime(now).time()
+    while local_time >= company.reminder_time:
         # Each chunk's rows are told before the next query, so the next chunk starts after them.
         chunk = list(overdue_untold(today=today)[:CHUNK])
         if not chunk:
@@ -101,8 +103,8 @@ def reminder_pass(*, now: datetime.datetime | None = None) -> dict:
         summary["reminders"] += created
         if len(chunk) < CHUNK or not created:
             break
-    while True:
-        chunk = list(_escalations(today=today, days=settings.ESCALATION_DAYS)[:CHUNK])
+    while local_time >= company.reminder_time:
+        chunk = list(_escalations(today=today, days=company.escalation_days)[:CHUNK])
         if not chunk:
             break
         rows = [
@@ -118,7 +120,7 @@ def reminder_pass(*, now: datetime.datetime | None = None) -> dict:
         summary["escalations"] += created
         if len(chunk) < CHUNK or not created:
             break
-    if timezone.localtime(now).time() >= settings.DIGEST_TIME:
+    if local_time >= company.digest_time:
         summary["digests"] = digests_send(now=now)
     summary["seconds"] = round(time.monotonic() - started, 3)
     run.finished_at = timezone.now()

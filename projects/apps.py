@@ -12,11 +12,12 @@ class ProjectsConfig(AppConfig):
         from accounts.views.customers import CUSTOMER_SECTIONS
         from projects import visibility
         from projects.home import projects_section
-        from projects.home_books import orphaned_books_section
+        from projects.home_books import BOOK_COLUMNS, member_book_sizes, orphaned_books_section
         from projects.models import Project
         from projects.services import checklist_scores_job, projects_recheck_after_customer_merge
         from projects.transfers import book_transfer_job
         from projects.views import customer_projects_section
+        from teams.books import register_book_sizes
         from teams.jobs import job_kind_register
         from teams.team_moves import register_owned_model
         from teams.views import HOME_SECTIONS
@@ -24,6 +25,7 @@ class ProjectsConfig(AppConfig):
         job_kind_register("projects.checklist_scores", checklist_scores_job)
         job_kind_register("projects.book_transfer", book_transfer_job)
         visibility.register()
+        register_book_sizes(member_book_sizes, BOOK_COLUMNS)
         register_owned_model(Project)
         if projects_recheck_after_customer_merge not in CUSTOMER_MERGE_HOOKS:
             CUSTOMER_MERGE_HOOKS.append(projects_recheck_after_customer_merge)

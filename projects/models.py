@@ -377,6 +377,8 @@ class ChecklistItem(models.Model):
     rule = models.CharField(_("derived from data"), max_length=50, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # Raised by every change on the settings page: two admins editing the same item conflict.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         ordering = ["order", "id"]

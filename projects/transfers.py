@@ -140,6 +140,7 @@ def book_transfer(
     dry_run: bool = False,
     run=None,
     request=None,
+    client: dict | None = None,
 ) -> dict:
     """Move ``from_user``'s customers (all, the ids in ``customers``, narrowed by
     ``filters``) and their open projects owned by ``from_user`` to ``to_users``.
@@ -148,7 +149,8 @@ def book_transfer(
     its version then no longer matches (the editor gets the usual conflict; nothing
     is lost); each moved record's history names ``actor`` and ``reason``; each new
     owner gets one notification; one audit entry records the move (with ``request``'s
-    IP when there is one). ``dry_run`` writes nothing and answers the same
+    IP and user agent when there is one, or ``client``'s, which a job carries from the
+    page that started it). ``dry_run`` writes nothing and answers the same
     report. ``run`` (a ``teams.jobs.JobRun``) gets progress; cancelling is honoured
     only before the write starts."""
     reason = (reason or "").strip()
@@ -241,6 +243,7 @@ def book_transfer(
                 "projects": [p.pk for p in projects],
             },
             request=request,
+            client=client,
         )
         for user in to_users:
             counts = report["counts"][str(user.pk)]
@@ -271,6 +274,7 @@ def book_transfer_job(run) -> dict:
         assignments=params.get("assignments"),
         reason=params.get("reason", ""),
         run=run,
+        client=params.get("client"),
     )
     names = {user.pk: user.name for user in to_users}
     report["summary"] = [

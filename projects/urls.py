@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views
+from projects import views, views_checklist
 from projects.views_transfers import BookTransferView
 
 app_name = "projects"
@@ -36,6 +36,8 @@ urlpatterns = [
         name="stakeholder_delete",
     ),
     path("projects/<int:pk>/checklist/<int:item_pk>/", views.ChecklistTickView.as_view(), name="checklist_tick"),
+    path("settings/checklist/", views_checklist.ChecklistSettingsView.as_view(), name="settings_checklist"),
+    path("settings/checklist/<int:pk>/", views_checklist.ChecklistItemView.as_view(), name="settings_checklist_item"),
     path("conflicts/", views.ConflictListView.as_view(), name="conflict_list"),
     path("conflicts/<int:pk>/resolve/", views.ConflictResolveView.as_view(), name="conflict_resolve"),
 ]

@@ -11,6 +11,7 @@ from django.views import View
 from accounts import regions
 from accounts.choices import CustomerLevel, Industry
 from projects.transfers import book_transfer
+from teams.audit import request_client
 from teams.errors import DomainError
 from teams.jobs import job_create
 from teams.mixins import RoleRequiredMixin, add_domain_error
@@ -100,6 +101,7 @@ class BookTransferView(RoleRequiredMixin, View):
                         "mode": kwargs["mode"],
                         "assignments": assignments,
                         "reason": kwargs["reason"],
+                        "client": request_client(request),  # the audit entry names the admin's IP and browser
                     },
                     total=len(report["customers"]) + len(report["projects"]),
                 )

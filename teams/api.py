@@ -3,8 +3,8 @@
 import django_filters
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -101,11 +101,26 @@ class TokenView(APIView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(description="Wrong username or password."),
+            403: OpenApiResponse(
+                description="The password was set by an admin and must be changed (in the browser) first."
+            ),
+        },
+    )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token = token_obtain(user=serializer.validated_data["user"], request=request)
+        user = serializer.validated_data["user"]
+        if user.must_change_password:
+            # No token for a password an admin gave out: the owner sets their own first.
+            raise exceptions.PermissionDenied(
+                _("Change the password an admin gave you (log in to the website) before requesting an API token.")
+            )
+        token = token_obtain(user=user, request=request)
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 
 

@@ -32,6 +32,17 @@ def _actor(actor):
     return actor
 
 
+def request_client(request) -> dict:
+    """The IP and user agent of ``request``, as a job's parameters carry them to
+    ``audit_record(client=...)`` when the work runs later in a worker."""
+    if request is None:
+        return {}
+    return {
+        "ip": client_ip(request) or None,
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH],
+    }
+
+
 def audit_record(
     *,
     actor,
@@ -40,11 +51,13 @@ def audit_record(
     summary: str = "",
     detail: dict | None = None,
     request=None,
+    client: dict | None = None,
 ) -> AuditEntry:
     """Append one entry. ``actor`` may be None (a failed login, a background task);
     ``target`` any model instance (kept as content type, id and text, so it still
     reads after the target is deleted); ``request`` gives the IP (X-Forwarded-For
-    only as far as PROXY_COUNT trusts it) and the user agent."""
+    only as far as PROXY_COUNT trusts it) and the user agent, or ``client`` (from
+    :func:`request_client`) when the request is long gone (a background job)."""
     actor = _actor(actor)
     if actor is None and request is not None:
         actor = _actor(getattr(request, "user", None))
@@ -60,9 +73,9 @@ def audit_record(
         entry.target_type = ContentType.objects.get_for_model(target, for_concrete_model=False)
         entry.target_id = str(target.pk)
         entry.target_repr = str(target)[:REPR_LENGTH]
-    if request is not None:
-        entry.ip = client_ip(request) or None
-        entry.user_agent = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH]
+    client = request_client(request) if request is not None else (client or {})
+    entry.ip = client.get("ip") or None
+    entry.user_agent = (client.get("user_agent") or "")[:USER_AGENT_LENGTH]
     entry.save(force_insert=True)
     return entry
 

@@ -20,7 +20,21 @@ NAVIGATION = [
     ("coaching:me", _("Coaching"), (Role.REP,), "/coaching/"),
     ("teams:team_list", _("Teams"), (Role.ADMIN,)),
     ("teams:user_list", _("Users"), (Role.ADMIN,)),
-    ("pipeline:settings", _("Pipelines"), (Role.ADMIN,)),
+    # One entry for every settings page (company, checklist, pipelines, lost reasons, robots):
+    # the pages are tabs under it (SETTINGS_TABS), active anywhere under /settings/.
+    ("settings:general", _("Settings"), (Role.ADMIN,), "/settings/"),
+]
+
+# The tab bar of the settings pages (admins; under /settings/): (key, url name, label).
+# A page passes ``settings_tab`` (its key) so pages deeper than a tab's URL (a stage
+# of a pipeline) still mark their tab. Entries show once their app provides the URL.
+SETTINGS_TABS = [
+    ("general", "settings:general", _("Reminders")),
+    ("checklist", "projects:settings_checklist", _("Project checklist")),
+    ("pipelines", "pipeline:settings", _("Pipelines and stages")),
+    ("lost_reasons", "pipeline:settings_lost_reasons", _("Lost reasons")),
+    ("robots", "settings:robots", _("Chat robots")),
+    ("changes", "pipeline:settings_changes", _("All changes")),
 ]
 
 
@@ -77,4 +91,17 @@ def navigation(request):
         coaching = None
     if coaching and request.path.startswith(coaching):
         context["coaching_tabs"] = _most_specific(_entries(request, COACHING_TABS))
+    if user.is_admin and request.path.startswith("/settings/"):
+        context["settings_tabs"] = settings_tabs(request)
     return context
+
+
+def settings_tabs(request) -> list[dict]:
+    tabs = []
+    for key, url_name, label in SETTINGS_TABS:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        tabs.append({"key": key, "url": url, "label": label, "active": request.path == url})
+    return tabs

@@ -53,6 +53,7 @@ class UserForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.active()  # an archived team takes no one
         if self.instance.pk is None:
             self.fields["password"].help_text = _(
                 "Leave empty to e-mail the user an invitation with a one-time link to set their password."

@@ -22,23 +22,29 @@ def invitation_link(user: User) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("invite_accept", args=[uidb64, token])
 
 
-def user_invite(*, user: User, actor=None, request=None) -> str:
-    """E-mail ``user`` a link to set their password; returns the link."""
+def user_invite(*, user: User, actor=None, request=None, reset: bool = False) -> str:
+    """E-mail ``user`` a link to set their password; returns the link. ``reset``: an
+    admin reset the password of an existing account (the reset audits itself)."""
     if not user.email:
         raise DomainError({"email": _("An invitation needs an e-mail address.")})
     link = invitation_link(user)
     days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
-    send_mail(
-        subject=_("Your Funnel CRM account"),
-        message=_(
+    values = {"name": user.name, "username": user.username, "days": days, "link": link}
+    if reset:
+        subject = _("Your Funnel CRM password was reset")
+        message = _(
+            "Hello %(name)s,\n\nan admin reset the password of your account (user name: %(username)s). Choose a "
+            "new one here within %(days)s days; the link works once:\n\n%(link)s\n"
+        )
+    else:
+        subject = _("Your Funnel CRM account")
+        message = _(
             "Hello %(name)s,\n\nan account was created for you (user name: %(username)s). Set your password "
             "here within %(days)s days; the link works once:\n\n%(link)s\n"
         )
-        % {"name": user.name, "username": user.username, "days": days, "link": link},
-        from_email=None,
-        recipient_list=[user.email],
-    )
-    audit_record(actor=actor, action=AuditAction.USER_INVITED, target=user, request=request)
+    send_mail(subject=subject, message=message % values, from_email=None, recipient_list=[user.email])
+    if not reset:
+        audit_record(actor=actor, action=AuditAction.USER_INVITED, target=user, request=request)
     return link
 
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
+from django.http import Http404
 from django.shortcuts import redirect
 
 from teams.errors import ConflictError, DomainError
@@ -18,6 +19,16 @@ class RoleRequiredMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.role not in self.allowed_roles:
             raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class AdminSettingsPage(LoginRequiredMixin):
+    """The settings pages (/settings/) exist for admins only: reps and leads get the
+    404 of an unknown page."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_admin:
+            raise Http404
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -23,6 +23,10 @@ class TeamQuerySet(VisibleQuerySet):
     def editable_by(self, user):
         return _admins_only(self, user)
 
+    def active(self):
+        """Teams not archived: the ones users and records can be put in."""
+        return self.filter(archived_at__isnull=True)
+
     def visible_to(self, user):
         if not user.is_authenticated or not user.is_active:
             return self.none()
@@ -42,6 +46,9 @@ class Team(models.Model):
         related_name="led_team",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # An archived team keeps its name and history (audit entries, old records' team)
+    # but has no members and owns nothing; it is hidden from the team choices.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
 
     objects = TeamQuerySet.as_manager()
 
@@ -221,3 +228,6 @@ class Job(models.Model):
     @property
     def finished(self):
         return self.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+from teams.settings_models import CompanySettings  # noqa: E402, F401  (company settings, versioned)

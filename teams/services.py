@@ -4,6 +4,7 @@ team), so every change of role, team or lead goes through here."""
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teams.audit import AuditAction, audit_record
@@ -232,3 +233,114 @@ def password_change_record(*, user: User, request=None) -> None:
     sessions_and_tokens_end(user=user)
     User.objects.filter(pk=user.pk).update(must_change_password=False)
     audit_record(actor=user, action=AuditAction.PASSWORD_CHANGED, target=user, request=request)
+
+
+@transaction.atomic
+def user_password_reset(*, user: User, actor: User, request=None) -> dict:
+    """An admin resets ``user``'s password: the old one stops working, so do the user's
+    sessions (their password hash changes) and API token. With an e-mail address the
+    user gets a one-time link to choose a new one (``{"link": ...}``); without one, a
+    temporary password is made, shown once to the admin and changed at the next login
+    (``{"password": ...}``)."""
+    from teams.invitations import user_invite
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    answer = {}
+    if user.email:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        answer["link"] = user_invite(user=user, actor=actor, request=request, reset=True)
+    else:
+        password = _random_password()
+        user.set_password(password)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        answer["password"] = password
+    sessions_and_tokens_end(user=user)
+    audit_record(
+        actor=actor,
+        action=AuditAction.PASSWORD_RESET,
+        target=user,
+        detail={"by": "link" if "link" in answer else "temporary_password"},
+        request=request,
+    )
+    return answer
+
+
+def _random_password() -> str:
+    import secrets
+    import string
+
+    alphabet = string.ascii_letters + string.digits
+    # Letters and digits of both kinds, never only digits (the password validators refuse that).
+    return "".join(secrets.choice(alphabet) for _ in range(12)) + "-" + secrets.choice(string.digits) + "aZ"
+
+
+@transaction.atomic
+def user_make_lead(*, user: User, actor: User, request=None) -> Team:
+    """Make ``user`` the lead of their own team (the previous lead stays as a rep)."""
+    if user.team_id is None:
+        raise DomainError({"team": _("Put the user in a team first: a lead leads their own team.")})
+    if not user.is_active:
+        raise DomainError({"is_active": _("Reactivate the user before making them a lead.")})
+    return team_update(team=user.team, lead=user, actor=actor, request=request)
+
+
+def team_owned_records(team: Team) -> dict[str, int]:
+    """How many records of each owned kind (customers, projects: what registered with
+    ``teams.team_moves``) still carry ``team``; kinds with none are left out."""
+    from teams.team_moves import TEAM_CHANGE_HOOKS
+
+    counts = {}
+    for hook in TEAM_CHANGE_HOOKS:
+        model = getattr(hook, "model", None)
+        if model is not None:
+            count = model._default_manager.filter(team=team).count()
+            if count:
+                counts[str(model._meta.verbose_name_plural)] = count
+    return counts
+
+
+@transaction.atomic
+def team_archive(*, team: Team, actor: User, request=None) -> Team:
+    """Archive an empty team: its name and history stay, it leaves the team choices.
+    Refused while it has members (active or not: a deactivated rep's records still
+    count for the team) or records that still carry it: move them first."""
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if team.archived_at is not None:
+        raise DomainError(_("This team is archived already."))
+    members = team.members.count()
+    if members:
+        raise DomainError(
+            {
+                "team": _(
+                    "%(team)s still has %(count)d members (deactivated ones included). Move them to other teams "
+                    "first: their customers and projects move with them."
+                )
+                % {"team": team.name, "count": members}
+            }
+        )
+    records = team_owned_records(team)
+    if records:
+        listed = ", ".join(f"{count} {name}" for name, count in records.items())
+        raise DomainError(
+            {
+                "team": _("Records still belong to %(team)s (%(records)s): transfer them first.")
+                % {"team": team.name, "records": listed}
+            }
+        )
+    team.archived_at = timezone.now()
+    team.save(update_fields=["archived_at"])
+    audit_record(actor=actor, action=AuditAction.TEAM_UPDATED, target=team, detail={"archived": True}, request=request)
+    return team
+
+
+@transaction.atomic
+def team_restore(*, team: Team, actor: User, request=None) -> Team:
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if team.archived_at is None:
+        raise DomainError(_("This team is not archived."))
+    team.archived_at = None
+    team.save(update_fields=["archived_at"])
+    audit_record(actor=actor, action=AuditAction.TEAM_UPDATED, target=team, detail={"archived": False}, request=request)
+    return team

@@ -131,7 +131,10 @@ class TeamCreateView(AdminOnly, ServiceFormMixin, CreateView):
     model = Team
     form_class = TeamForm
     template_name = "teams/team_form.html"
-    success_url = reverse_lazy("teams:team_list")
+
+    def get_success_url(self):
+        return reverse("teams:team_detail", args=[self.object.pk])
+
     success_message = gettext_lazy("Team %(object)s saved.")
 
     def perform(self, form):
@@ -147,7 +150,10 @@ class TeamUpdateView(AdminOnly, ServiceFormMixin, UpdateView):
     model = Team
     form_class = TeamForm
     template_name = "teams/team_form.html"
-    success_url = reverse_lazy("teams:team_list")
+
+    def get_success_url(self):
+        return reverse("teams:team_detail", args=[self.object.pk])
+
     success_message = gettext_lazy("Team %(object)s saved.")
 
     def get_context_data(self, **kwargs):
@@ -194,6 +200,7 @@ class UserListView(FilteredListMixin, AdminOnly, ListView):
 
 class UserFormMixin(AdminOnly, ServiceFormMixin):
     model = User
+    context_object_name = "edited_user"  # not "user": the layout's ``user`` is who is logged in
     form_class = UserForm
     template_name = "teams/user_form.html"
     success_url = reverse_lazy("teams:user_list")
@@ -216,6 +223,13 @@ class UserCreateView(UserFormMixin, CreateView):
 
 
 class UserUpdateView(UserFormMixin, UpdateView):
+    def get_context_data(self, **kwargs):
+        from teams.views_users import user_actions
+
+        context = super().get_context_data(**kwargs)
+        context["actions"] = user_actions(self.object)
+        return context
+
     def perform(self, form):
         return services.user_update(
             user=self.object, **form.cleaned_data, actor=self.request.user, request=self.request

@@ -36,6 +36,8 @@ def test_the_lead_writes_a_note_and_the_rep_reads_it_in_my_coaching(page_for, le
     entry = page.locator(f"#note-{note.pk}")
     assert entry.locator("mark.mention").inner_text() == "@张伟"
     assert_no_sideways_scroll(page)
+    page.goto(f"/coaching/notes/new/?rep={rep.pk}")  # the 1:1 form fits a phone too
+    assert_no_sideways_scroll(page)
 
     rep_page = page_for(locale="zh-CN", viewport=PHONE)
     log_in(rep_page, "rep", TEST_PASSWORD)

@@ -45,8 +45,11 @@ PAGES = {
         "conflicts",
         "teams",
         "team",
+        "team-page",
         "users",
         "user",
+        "settings",
+        "checklist-settings",
     ],
 }
 # Both imports (one set of templates, imports/start.html and imports/detail.html): the upload page, and the
@@ -149,6 +152,9 @@ def world(rep, other_rep, lead, admin):
         "merge": f"/customers/merge/?target={first.pk}&source={customers[1].pk}",
         "teams": "/manage/teams/",
         "team": f"/manage/teams/{rep.team_id}/edit/",
+        "team-page": f"/manage/teams/{rep.team_id}/",
+        "settings": "/settings/",
+        "checklist-settings": "/settings/checklist/",
         "users": "/manage/users/",
         "user": f"/manage/users/{rep.pk}/edit/",
     }

@@ -8,8 +8,7 @@ Buttons are plain forms that post and come back, so everything works without
 JavaScript and on a phone; the reorder arrows add htmx to swap only the list."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,18 +29,12 @@ from pipeline.selectors.settings import (
 )
 from pipeline.settings_forms import ExitCheckForm, LostReasonForm, PipelineForm, StageForm, TeamDefaultsForm
 from teams.errors import DomainError
-from teams.mixins import add_domain_error
+from teams.mixins import AdminSettingsPage, add_domain_error
 
 RECENT = 10
 
 
-class AdminOnlyPage(LoginRequiredMixin):
-    """Settings exist for admins only; reps and leads get the 404 of an unknown page."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_admin:
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
+AdminOnlyPage = AdminSettingsPage  # every settings page answers the same way (teams.mixins)
 
 
 def _recent(**scope):

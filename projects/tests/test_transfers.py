@@ -221,11 +221,14 @@ def test_page_previews_then_runs_the_move_as_a_job(
     assert "3 customers" in response.content.decode()
     assert Customer.objects.filter(owner=rep).count() == 6  # a preview moves nothing
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(PAGE, {**form, "confirm": "1"})
+        response = client.post(PAGE, {**form, "confirm": "1"}, HTTP_USER_AGENT="Mozilla/5.0 (admin's browser)")
     assert response.status_code == 302 and response.url.startswith("/jobs/")
     body = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Done" in body and 'value="100"' in body
     assert not Customer.objects.filter(owner=rep).exists()
+    # The job ran later, in a worker: its audit entry still names the page's address and browser.
+    entry = AuditEntry.objects.get(action=AuditAction.TRANSFER)
+    assert entry.ip == "127.0.0.1" and entry.user_agent == "Mozilla/5.0 (admin's browser)"
 
 
 def test_page_by_hand_asks_for_each_customer_then_follows_it(

@@ -169,3 +169,9 @@ def filter_bar(context, filterset, *, target, url, placeholder="", skip="", sear
 def filter_chips(context, filterset, search="q"):
     """The active filters as removable chips (each a link to the list without it)."""
     return {"chips": _chips(context["request"], filterset, search)}
+
+
+@register.filter
+def attr(obj, name):
+    """``obj.<name>`` for a name held in a variable (a registered column of a list)."""
+    return getattr(obj, name, "")

@@ -85,6 +85,10 @@ def test_password_reset_ends_other_sessions_and_rotates_the_token(admin, rep):
     services.user_update(user=rep, password="Another-Passw0rd-2", actor=admin)
     assert _token_client(old_key).get("/api/v1/users/").status_code == 401
     assert session.get(reverse("home")).status_code == 302
+    # A password an admin set must be changed before any token is issued (403); then a new key.
+    response = APIClient().post("/api/v1/auth/token/", {"username": rep.username, "password": "Another-Passw0rd-2"})
+    assert response.status_code == 403
+    services.password_change_record(user=rep)
     response = APIClient().post("/api/v1/auth/token/", {"username": rep.username, "password": "Another-Passw0rd-2"})
     assert response.json()["token"] != old_key
 
