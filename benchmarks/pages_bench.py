@@ -93,6 +93,7 @@ def cases(users, project, showcase, customer):
     events = event_counts(showcase)
     described = f"{sum(events.values())} events"
     people = customer.contacts.count()
+    offered = project.customer.contacts.count()  # the contact form's choices
     seats = project.stakeholders.count()
     out = []
     for persona in ("rep", "rep20", "lead"):
@@ -127,6 +128,17 @@ def cases(users, project, showcase, customer):
                 "customer page",
             )
         )
+    # The page loads its forms when opened: the contact log's (the customer's people as choices),
+    # as a click without JavaScript gets it (the whole page with that form open).
+    out.append(
+        (
+            "rep: project page, contact form open",
+            "rep",
+            f"/projects/{project.pk}/pipeline/activities/",
+            lambda r, n=offered: f"{n} people",
+            None,
+        )
+    )
     out.append(
         (
             "rep: timeline page, 500 events",

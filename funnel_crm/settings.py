@@ -164,6 +164,9 @@ else:
 AUTH_USER_MODEL = "teams.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # ModelBackend loading the user with their team (the header shows it on every page).
+    "teams.backends.UserBackend",
+    # Sessions signed in before UserBackend name this one; it still loads their user.
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

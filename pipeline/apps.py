@@ -33,10 +33,13 @@ class PipelineConfig(AppConfig):
         from pipeline.project_forms import project_start_fields
         from pipeline.views.project_sections import SECTIONS
         from projects.forms import PROJECT_FORM_EXTENSIONS
-        from projects.views import PROJECT_SECTIONS
+        from projects.views import PROJECT_PAGE_RELATED, PROJECT_SECTIONS
 
         for section in SECTIONS.values():
             if section not in PROJECT_SECTIONS:
                 PROJECT_SECTIONS.append(section)
+        for related in ("state__stage__pipeline", "state__lost_reason"):  # the stage standing's (no query of its own)
+            if related not in PROJECT_PAGE_RELATED:
+                PROJECT_PAGE_RELATED.append(related)
         if project_start_fields not in PROJECT_FORM_EXTENSIONS:
             PROJECT_FORM_EXTENSIONS.append(project_start_fields)

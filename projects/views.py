@@ -168,6 +168,9 @@ class ProjectUpdateView(EditableObjectsMixin, VersionedUpdateMixin, View):
 # register in their AppConfig.ready to show their part of a project (pipeline: timeline,
 # budget, competitors, activities), shown in order after the project's own sections.
 PROJECT_SECTIONS = []
+# Related rows those sections read, joined to the page's query of the project (the pipeline:
+# its stage standing), registered the same way.
+PROJECT_PAGE_RELATED = []
 # The page shows the newest 20 owner changes and reads as many as the first page of the
 # pipeline's timeline shows (50, and one to tell whether there are more), so the timeline
 # does not read them again.
@@ -179,7 +182,8 @@ class ProjectDetailView(VisibleObjectsMixin, DetailView):
     template_name = "projects/project_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("customer", "owner", "team", "lead_contact")
+        related = ("customer", "owner", "team", "lead_contact", *PROJECT_PAGE_RELATED)
+        return super().get_queryset().select_related(*related)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -189,9 +193,25 @@ class ProjectDetailView(VisibleObjectsMixin, DetailView):
         return context
 
 
+def forms_inline(request) -> bool:
+    """Whether the project page's sections carry their forms: in htmx answers (a write's
+    sections, a form the user opened) yes; on the page itself no — rendering a dozen forms
+    with the customer's people as choices was most of its time, so each is loaded when
+    opened (``ProjectChildView.get``, pipeline's ``FormOnDemandMixin``)."""
+    return bool(request.htmx) and not request.htmx.boosted
+
+
 def project_context(request, project, **forms):
-    """Everything the detail page (and its htmx partials) shows."""
+    """Everything the detail page (and its htmx partials) shows. ``forms``: refused forms
+    to show; ``request.project_form_opened``: the form the user opened (shown open)."""
     user = request.user
+    opened = getattr(request, "project_form_opened", None)
+
+    def form(name, build):
+        if forms.get(name) is not None:
+            return forms[name]
+        return build() if forms_inline(request) or opened == name else None
+
     # The committee, procurement list, milestones (and what the pipeline's rules read) once:
     # the checklist, the exit checks and the sections all answer from these rows.
     checklist.prefetch(project)
@@ -204,16 +224,17 @@ def project_context(request, project, **forms):
             chain.append({"role": role, "label": label, "people": people})
     lines = checklist.evaluate(project)
     conflicts = selectors.project_conflicts(project=project, user=user)
-    people = selectors.project_people(user=user, project=project)
     owner_changes = list(
         project.owner_changes.select_related("from_user", "to_user", "changed_by")[:OWNER_CHANGES_READ]
     )
     # Rows a higher app's section would otherwise read again (the pipeline's timeline).
-    project.page_rows = {
-        "conflicts": conflicts,
-        "owner_changes": (owner_changes, OWNER_CHANGES_READ),
-        "people": people,
-    }
+    project.page_rows = {"conflicts": conflicts, "owner_changes": (owner_changes, OWNER_CHANGES_READ)}
+
+    def stakeholder_form():
+        people = selectors.project_people(user=user, project=project)
+        project.page_rows["people"] = people  # the pipeline's forms offer them too
+        return StakeholderForm(user=user, project=project, people=people)
+
     return {
         "project": project,
         "items": items,
@@ -230,18 +251,39 @@ def project_context(request, project, **forms):
         "customer_visible": project.customer.fully_visible_to(user)
         or selectors.customer_is_visible(user=user, customer_id=project.customer_id),
         "can_transfer": manages_team_of(user=user, record=project),
-        "item_form": forms.get("item_form") or ProcurementItemForm(),
-        "milestone_form": forms.get("milestone_form") or MilestoneForm(),
-        "stakeholder_form": forms.get("stakeholder_form") or StakeholderForm(user=user, project=project, people=people),
+        "item_form": form("item_form", ProcurementItemForm),
+        "milestone_form": form("milestone_form", MilestoneForm),
+        "stakeholder_form": form("stakeholder_form", stakeholder_form),
+        "opened": {opened: True} if opened else {},
     }
+
+
+def project_page(request, project, *, status=200):
+    """The project page of a loaded project (a refused plain form post, a form opened without JavaScript)."""
+    view = ProjectDetailView()
+    view.setup(request, pk=project.pk)
+    view.object = project
+    return render(request, view.template_name, view.get_context_data(object=project), status=status)
 
 
 class ProjectChildView(EditableObjectsMixin, View):
     """Inline edits on a project the user may change, answered with the changed section (htmx)
-    or a redirect to the project page (plain form post)."""
+    or a redirect to the project page (plain form post). A GET of an add form's URL
+    (``form_name``) answers its section with the form open — the page loads it when the
+    user opens it — or, without JavaScript, the page with it open."""
 
     model = Project
     partial = None
+    form_name = None
+
+    def get(self, request, pk, **kwargs):
+        if self.form_name is None:
+            return self.http_method_not_allowed(request)
+        project = self.project()
+        request.project_form_opened = self.form_name
+        if not request.htmx:
+            return project_page(request, project)
+        return render(request, f"projects/project_detail.html#{self.partial}", project_context(request, project))
 
     def project(self):
         return get_object_or_404(self.get_queryset().select_related("customer"), pk=self.kwargs["pk"])
@@ -261,6 +303,7 @@ class ProjectChildView(EditableObjectsMixin, View):
 
 class ProcurementItemCreateView(ProjectChildView):
     partial = "procurement"
+    form_name = "item_form"
 
     def post(self, request, pk):
         project = self.project()
@@ -287,6 +330,7 @@ class ProcurementItemDeleteView(ProjectChildView):
 
 class MilestoneCreateView(ProjectChildView):
     partial = "timeline"
+    form_name = "milestone_form"
 
     def post(self, request, pk):
         project = self.project()
@@ -314,6 +358,7 @@ class MilestoneDeleteView(ProjectChildView):
 
 class StakeholderCreateView(ProjectChildView):
     partial = "committee"
+    form_name = "stakeholder_form"
 
     def post(self, request, pk):
         project = self.project()

@@ -98,10 +98,20 @@ def _no_sideways_scroll(page):
 
 
 def _open_section_forms(page):
-    for summary in page.locator(".pipeline-section details > summary").all():
+    """Open every form of the pipeline sections. Each is loaded when opened: an add form
+    swaps its section in with that form open (the section's other forms then come with
+    it, a competitor's edit form still loads into its own place), so open one at a time."""
+    waiting = ".pipeline-section details:not([open]):has(.lazy-form) > summary"
+    for _form in range(30):
+        lazy = page.locator(waiting)
+        if not lazy.count():
+            break
+        lazy.first.click()
+        page.wait_for_function("!document.querySelector('.htmx-request, details[open] .lazy-form')")
+    for summary in page.locator(".pipeline-section details:not([open]) > summary").all():
         if summary.is_visible():
             summary.click()
-    page.wait_for_function("!document.querySelector('.lazy-form')")  # the forms loaded when opened
+    page.wait_for_function("!document.querySelector('.pipeline-section .lazy-form')")  # all loaded
 
 
 def test_a_competitor_is_edited_in_the_form_loaded_when_opened(page_for, deal):
@@ -136,6 +146,7 @@ def test_the_project_page_fits_labels_every_control_and_passes_axe(page_for, dea
     page.screenshot(path=str(SCREENSHOTS / f"project-detail-{name}.png"), full_page=False)
     _open_section_forms(page)
     _no_sideways_scroll(page)
+    page.locator("#pipeline-activities").screenshot(path=str(SCREENSHOTS / f"project-contact-form-{name}.png"))
     assert page.evaluate(UNLABELLED_CONTROLS) == []
     assert blocking_violations(page) == []
 

@@ -53,8 +53,11 @@ class StageStanding:
 
 def project_stage_standing(*, project: Project, now: datetime.datetime | None = None) -> StageStanding:
     """The project's stage, tier and days in it, the pipeline's stages, and the
-    exit checks of the current stage that fail (two queries and one per exit check)."""
-    state = ProjectState.objects.select_related("stage__pipeline", "lost_reason").get(pk=project.pk)
+    exit checks of the current stage that fail (two queries and one per exit check; one fewer
+    when the project was read with its ``state__stage__pipeline`` and ``state__lost_reason``)."""
+    state = getattr(project, "state", None) if Project.state.is_cached(project) else None
+    if state is None:
+        state = ProjectState.objects.select_related("stage__pipeline", "lost_reason").get(pk=project.pk)
     stages = list(
         Stage.objects.filter(pipeline_id=state.stage.pipeline_id)
         .filter(Q(is_archived=False) | Q(pk=state.stage_id))

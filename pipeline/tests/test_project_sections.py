@@ -213,7 +213,8 @@ def test_a_blocking_exit_check_refuses_the_move(rep_client, project, rep):
 
 
 def test_the_lost_reason_fields_are_marked_for_lost_stages_only(rep_client, project):
-    html = rep_client.get(project.get_absolute_url(), **EN).content.decode()
+    # The move form, as the page loads it when opened (tests/test_project_forms_on_demand.py).
+    html = rep_client.get(reverse("pipeline:project_move", args=[project.pk]), **HTMX).content.decode()
     select = re.search(r'<select name="move-stage".*?</select>', html, re.S).group(0)
     assert '<option value="lost" data-lost="">' in select
     assert '<option value="need_confirmed" data-forward="">' in select
@@ -446,7 +447,8 @@ def test_key_dates_are_planned_and_slips_counted(rep_client, project):
     assert MilestoneChange.objects.filter(milestone=milestone, is_slip=True).count() == 2
     assert list(milestone.attendees.all()) == []  # the last save chose nobody
     # The change form opens at the planned date, as ISO in Chinese too (a native date input reads nothing else).
-    zh = rep_client.get(project.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    url = reverse("pipeline:project_key_date", args=[project.pk, "proposal_accepted"])
+    zh = rep_client.get(url, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert f'name="keydate-proposal_accepted-due_on" value="{milestone.due_on.isoformat()}"' in zh
 
 
@@ -536,8 +538,8 @@ def test_the_contact_log_offers_what_my_day_offers(rep_client, project):
     boss = ContactFactory(customer=project.customer, name="赵主任", title="信息中心主任")
     plain = ContactFactory(customer=project.customer, name="艾平常")
     Stakeholder.objects.create(project=project, contact=boss, role=BuyingRole.DECISION_MAKER)
-    html = rep_client.get(project.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    html = html[html.index('id="pipeline-activities"') : html.index('id="pipeline-timeline"')]
+    # The form as the page loads it when "Log a contact" is opened.
+    html = rep_client.get(reverse("pipeline:project_activity", args=[project.pk]), **HTMX).content.decode()
     assert re.findall(r'name="activity-contacts" value="(\d+)"', html) == [str(boss.pk), str(plain.pk)]
     assert "赵主任 (信息中心主任) · Decision maker" in html
     week = (timezone.localdate() + timedelta(days=7)).isoformat()

@@ -7,7 +7,10 @@ answer with the same sections, so a section looks the same after an htmx swap.
 
 A refused write leaves its bound form, conflict or notice in
 ``request.pipeline_state[<section>]``; the section shows it instead of a blank
-form. Reads that several sections share (the stage standing, the customer's
+form. The project page itself carries no forms (their widgets were most of its
+rendering time): each is loaded when the user opens it (``FormOnDemandMixin`` answers
+the section with it open); htmx answers carry them, as the user is at work there.
+Reads that several sections share (the stage standing, the customer's
 people, whether the user may edit) are made once per request.
 """
 
@@ -28,6 +31,7 @@ from pipeline.selectors.project import (
     project_timeline,
 )
 from projects.models import MilestoneKind
+from projects.views import forms_inline
 from teams.ownership import in_own_scope
 
 
@@ -89,14 +93,29 @@ def _version_context(state, version):
     }
 
 
+def _form(request, state, editable, build):
+    """The refused form of ``state``, a blank one when the page shows it (an htmx answer, or
+    the user opened it: ``state["opened"]``), or None: the page loads it when opened."""
+    if state.get("form") is not None:
+        return state["form"]
+    return build() if editable and (forms_inline(request) or state.get("opened")) else None
+
+
 def stage_section(request, project):
     standing = stage_standing(request, project)
     state = _state(request, "stage")
+    editable = can_edit(request, project)
     return {
         "template": "pipeline/sections/stage.html",
         "standing": standing,
-        "can_edit": can_edit(request, project),
-        "form": state.get("form") or MoveForm(standing=standing, lost_reasons=lost_reasons(request), prefix="move"),
+        "can_edit": editable,
+        "form": _form(
+            request,
+            state,
+            editable,
+            lambda: MoveForm(standing=standing, lost_reasons=lost_reasons(request), prefix="move"),
+        ),
+        "opened": state.get("opened", False),
         "notice": state.get("notice"),
         "warnings": state.get("warnings", []),
         **_version_context(state, project.version),
@@ -108,13 +127,15 @@ def budget_section(request, project):
     changes = project_budget_changes(project=project)
     project.page_rows = {**getattr(project, "page_rows", {}), "budget_changes": changes}  # the timeline's too
     procurement_total = project.procurement_total
+    editable = can_edit(request, project)
     return {
         "template": "pipeline/sections/budget.html",
         "changes": changes[::-1],
         "chart": budget_chart(changes=changes, procurement_total=procurement_total, today=timezone.localdate()),
         "procurement_total": procurement_total,
-        "can_edit": can_edit(request, project),
-        "form": state.get("form") or BudgetForm(prefix="budget"),
+        "can_edit": editable,
+        "form": _form(request, state, editable, lambda: BudgetForm(prefix="budget")),
+        "opened": state.get("opened", False),
         "notice": state.get("notice"),
         **_version_context(state, project.version),
     }
@@ -132,13 +153,20 @@ def competitors_section(request, project):
             else:  # the edit form is loaded when opened (``competitor_edit_form``): rarely used
                 competitor.form = None
                 competitor.conflict = {"version": competitor.version}
+    editable = can_edit(request, project)
+    new_state = state if editing is None else {}  # a refused edit is not the add form
     return {
         "template": "pipeline/sections/competitors.html",
         "groups": groups,
         "count": sum(len(group["competitors"]) for group in groups),
-        "can_edit": can_edit(request, project),
-        "form": (state.get("form") if editing is None else None)
-        or CompetitorForm(prefix="competitor-new", initial={"kind": "external"}),
+        "can_edit": editable,
+        "form": _form(
+            request,
+            new_state,
+            editable,
+            lambda: CompetitorForm(prefix="competitor-new", initial={"kind": "external"}),
+        ),
+        "opened": new_state.get("opened", False),
         "notice": state.get("notice"),
     }
 
@@ -157,9 +185,10 @@ def key_dates_section(request, project):
     editable = can_edit(request, project)
     for key_date in key_dates:
         milestone = key_date["milestone"]
-        if state.get("kind") == key_date["kind"]:
-            key_date["form"] = state["form"]
-        elif editable:
+        this = state if state.get("kind") == key_date["kind"] else {}
+        key_date["opened"] = this.get("opened", False)
+        key_date["form"] = this.get("form")
+        if key_date["form"] is None and editable and (forms_inline(request) or key_date["opened"]):
             with_attendees = key_date["kind"] == MilestoneKind.PROPOSAL_ACCEPTED
             initial = {}
             if milestone is not None:
@@ -201,15 +230,13 @@ def activities_section(request, project):
     # With the newest the timeline's first page shows, which it then does not read again.
     activities, next_before = project_activities(project=project, read=TIMELINE_PAGE + 1)
     editable = can_edit(request, project)
-    form = state.get("form")
-    if form is None and editable:
-        form = activity_form(request, project)
     return {
         "template": "pipeline/sections/activities.html",
         "activities": activities,
         "next_before": next_before,
         "can_edit": editable,
-        "form": form,
+        "form": _form(request, state, editable, lambda: activity_form(request, project)),
+        "opened": state.get("opened", False),
         "notice": state.get("notice"),
     }
 

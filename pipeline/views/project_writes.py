@@ -6,10 +6,12 @@ and calls a service. With htmx it answers with its section, plus, on success,
 the sections the write also changed (out of band: the timeline, and the forms
 that carry the project's version). Without JavaScript it redirects to the
 project page, or shows the page with the refused form (400, 409 when stale).
+A GET of a form's URL answers its section with the form open (the project page
+loads its forms when the user opens them), or the page with it open.
 """
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -92,7 +94,19 @@ class SectionWriteView(EditableObjectsMixin, VersionedUpdateMixin, View):
         return self.refused(project, status=409, form=form, **state, **self.conflict_context(error, form))
 
 
-class StageMoveView(SectionWriteView):
+class FormOnDemandMixin:
+    """GET: the section with this view's form open, loaded when the user opens it (htmx
+    swaps the section); without JavaScript, the project page with it open."""
+
+    def get(self, request, pk, **kwargs):
+        project = self.get_project()
+        return self.refused(project, status=200, opened=True, **self.opened_state(**kwargs))
+
+    def opened_state(self, **kwargs) -> dict:
+        return {}
+
+
+class StageMoveView(FormOnDemandMixin, SectionWriteView):
     section = "stage"
     # The budget's form carries the version too; the contact form offers the stages but the current one.
     also_changes = ("budget", "activities", "timeline")
@@ -126,7 +140,7 @@ class StageMoveView(SectionWriteView):
         return self.refused(project, form=form, version=_version(request))
 
 
-class BudgetChangeView(SectionWriteView):
+class BudgetChangeView(FormOnDemandMixin, SectionWriteView):
     section = "budget"
     also_changes = ("stage", "timeline")
 
@@ -161,10 +175,11 @@ class CompetitorSaveView(SectionWriteView):
 
     def get(self, request, pk, competitor_pk=None):
         """The edit form of one competitor, loaded when its "Edit" is opened (htmx); without
-        JavaScript, the project page with that form open."""
+        JavaScript, the project page with that form open. Without a competitor: the section
+        with the add form open (``FormOnDemandMixin``)."""
         project = self.get_project()
         if competitor_pk is None:
-            return redirect(project)
+            return self.refused(project, status=200, opened=True)
         competitor = get_object_or_404(
             Competitor.objects.editable_by(request.user).filter(project=project), pk=competitor_pk
         )
@@ -249,12 +264,17 @@ class CompetitorStatusView(SectionWriteView):
         )
 
 
-class KeyDateSaveView(SectionWriteView):
+class KeyDateSaveView(FormOnDemandMixin, SectionWriteView):
     """Plan or re-plan a key date of the customer's process, say when it happened and
     (for the proposal) who of the customer was there. A later planned date is a slip."""
 
     section = "key_dates"
     also_changes = ("stage", "timeline")  # the key dates are exit checks
+
+    def opened_state(self, *, kind) -> dict:
+        if kind not in {choice.value for choice in MilestoneKind} or kind == MilestoneKind.OTHER:
+            raise Http404
+        return {"kind": kind}
 
     def post(self, request, pk, kind):
         project = self.get_project()
@@ -283,7 +303,7 @@ class KeyDateSaveView(SectionWriteView):
         return self.refused(project, form=form, kind=kind)
 
 
-class ActivityLogView(SectionWriteView):
+class ActivityLogView(FormOnDemandMixin, SectionWriteView):
     section = "activities"
 
     def post(self, request, pk):
