@@ -358,6 +358,7 @@ class ProjectCheck(SheetCheck):
     # -- the commit -------------------------------------------------------------------------------------------------
 
     def units(self, **options):
+        """The rows without errors or duplicates (duplicates are only ever left out, never imported)."""
         return [row for row in self.rows if row.status == OK]
 
     def create(self, row: ProjectRow, **options) -> int:
