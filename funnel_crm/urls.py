@@ -61,6 +61,7 @@ urlpatterns = [
     path("", include("teams.notifications.urls")),
     path("", include("teams.urls_jobs")),
     path("", include("accounts.urls")),
+    path("", include("accounts.urls_user_imports")),
     path("", include("projects.urls")),
     path("", include("pipeline.urls")),
     path("coaching/", include("coaching.urls")),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from teams.audit_models import AuditAction, AuditEntry
 from teams.http import client_ip
 
-__all__ = ["AuditAction", "AuditEntry", "audit_purge", "audit_record"]
+__all__ = ["AuditAction", "AuditEntry", "audit_entry", "audit_purge", "audit_record"]
 
 USER_AGENT_LENGTH = AuditEntry._meta.get_field("user_agent").max_length
 SUMMARY_LENGTH = AuditEntry._meta.get_field("summary").max_length
@@ -32,7 +32,7 @@ def _actor(actor):
     return actor
 
 
-def audit_record(
+def audit_entry(
     *,
     actor,
     action: str,
@@ -41,10 +41,7 @@ def audit_record(
     detail: dict | None = None,
     request=None,
 ) -> AuditEntry:
-    """Append one entry. ``actor`` may be None (a failed login, a background task);
-    ``target`` any model instance (kept as content type, id and text, so it still
-    reads after the target is deleted); ``request`` gives the IP (X-Forwarded-For
-    only as far as PROXY_COUNT trusts it) and the user agent."""
+    """The unsaved entry ``audit_record`` appends (for a bulk write: ``AuditEntry.objects.bulk_create``)."""
     actor = _actor(actor)
     if actor is None and request is not None:
         actor = _actor(getattr(request, "user", None))
@@ -63,6 +60,23 @@ def audit_record(
     if request is not None:
         entry.ip = client_ip(request) or None
         entry.user_agent = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH]
+    return entry
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target=None,
+    summary: str = "",
+    detail: dict | None = None,
+    request=None,
+) -> AuditEntry:
+    """Append one entry. ``actor`` may be None (a failed login, a background task);
+    ``target`` any model instance (kept as content type, id and text, so it still
+    reads after the target is deleted); ``request`` gives the IP (X-Forwarded-For
+    only as far as PROXY_COUNT trusts it) and the user agent."""
+    entry = audit_entry(actor=actor, action=action, target=target, summary=summary, detail=detail, request=request)
     entry.save(force_insert=True)
     return entry
 

@@ -28,7 +28,7 @@ from accounts.models import Customer
 from teams.errors import DomainError
 from teams.jobs import job_create
 from teams.mixins import VisibleObjectsMixin, add_domain_error
-from teams.models import Job
+from teams.models import Job, Role
 
 ROWS_PER_PAGE = 200
 # The commit form's choice: everything or nothing, or the valid rows with the others as a file.
@@ -87,6 +87,8 @@ class ImportPages:
     duplicates_option: str
     # What the file makes, as figures of the report: (key of the report's counts, label).
     record_counts: tuple[tuple[str, str], ...] = ()
+    # Roles that may use these pages (empty: anyone logged in); others get 403 on every one of them.
+    allowed_roles: tuple[str, ...] = ()
 
     def url(self, name: str, *args) -> str:
         return reverse(f"{self.namespace}:{name}", args=args)
@@ -174,6 +176,12 @@ class ImportPages:
 
 class ImportPageMixin:
     pages: ImportPages = None
+
+    def dispatch(self, request, *args, **kwargs):
+        roles = self.pages.allowed_roles
+        if roles and request.user.is_authenticated and request.user.role not in roles:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     @property
     def importer(self):
@@ -382,6 +390,36 @@ CUSTOMER_IMPORT_PAGES = CustomerImportPages(
     duplicates_option="confirm_duplicates",
     record_counts=(("customers", gettext_lazy("customers")), ("contacts", gettext_lazy("contacts"))),
 )
+
+
+class UserImportPages(ImportPages):
+    def success_message(self, report: dict) -> str:
+        count = len(report["created"])
+        return ngettext("Created %(count)d user.", "Created %(count)d users.", count) % {"count": count}
+
+
+USER_IMPORT_PAGES = UserImportPages(
+    importer=importing.USERS,
+    namespace="user_imports",
+    detail_template="accounts/user_import_detail.html",
+    title=gettext_lazy("Import users"),
+    intro=gettext_lazy(
+        "One row per user: username, name, e-mail, mobile, role, team and, if you like, an initial password that "
+        "the user changes at the first login; without one the user gets an invitation e-mail with a one-time "
+        "link to set the password. The file is checked first; nothing is saved until you confirm."
+    ),
+    file_label=gettext_lazy("User file"),
+    back_url_name="teams:user_list",
+    back_label=gettext_lazy("Users"),
+    duplicates_option="confirm_duplicates",  # a user file has no possible duplicates: only errors
+    record_counts=(("users", gettext_lazy("users to create")),),
+    allowed_roles=(Role.ADMIN,),
+)
+
+
+def user_import_job(run) -> dict:
+    """The background job committing a user import (``user_imports.import_commit``)."""
+    return USER_IMPORT_PAGES.run_commit_job(run)
 
 
 def customer_import_job(run) -> dict:
