@@ -454,7 +454,46 @@ def test_fixed_failed_rows_file_imports(rep, customer):
     assert report["committed"] and Project.objects.get().budget == Decimal("800000")
 
 
+def test_valid_rows_only_imports_the_good_projects_and_files_the_rest(rep, customer):
+    stored = upload(rep, csv_file([good_row(1), good_row(2, budget="很多"), good_row(3)]))
+    report = commit(rep, stored, valid_only=True)
+
+    assert report["committed"] and [row["imported"] for row in report["rows"]] == [True, False, True]
+    assert sorted(Project.objects.values_list("name", flat=True)) == ["第1期数字化平台建设", "第3期数字化平台建设"]
+    # Each imported project got its first stage change through project_create's hooks, as one by one.
+    assert StageChange.objects.count() == 2
+    rows = read_xlsx(PROJECTS.failed_rows_file(report=stored.report, content=bytes(stored.content), fmt="xlsx"))
+    assert [r[-1] for r in rows[1:]] == ["3"] and rows[1][-2].startswith("预算: ")
+
+
+def test_project_commit_job_shows_progress_and_the_result(rep, customer, run_jobs):
+    from pipeline.views.importing import PROJECT_IMPORT_PAGES
+
+    stored = upload(rep, csv_file([good_row(1), good_row(2)]))
+    with run_jobs():
+        job = PROJECT_IMPORT_PAGES.commit_in_background(
+            user=rep, stored=stored, options={"skip_duplicates": False, "valid_only": False}
+        )
+    job.refresh_from_db()
+    assert job.status == "done" and (job.progress_done, job.progress_total) == (2, 2)
+    assert job.result["created"] == 2 and Project.objects.count() == 2
+
+
 # --- the API ---------------------------------------------------------------------------------------------------------
+
+
+def test_api_valid_only_imports_the_good_rows(rep_api, customer):
+    content = csv_file([good_row(1), good_row(2, next_contact_on="")])
+    response = rep_api.post(
+        "/api/v1/projects/import/", {"file": named(content, "a.csv"), "dry_run": "false", "valid_only": "true"}
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["report"]["counts"]["left_out"] == 1 and [r["imported"] for r in body["report"]["rows"]] == [
+        True,
+        False,
+    ]
+    assert list(Project.objects.values_list("pk", flat=True)) == body["created"]
 
 
 def test_api_dry_run_answers_the_report_and_writes_nothing(rep_api, rep, customer):
