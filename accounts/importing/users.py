@@ -188,8 +188,9 @@ class UserCheck(SheetCheck):
         row.password = cells.get("password", "")
         headers = {key: self.header(key) for key in ("username", "display_name", "email", "role", "team")}
         try:
-            # Uniqueness and the lead rule are judged for the whole file at once (run()).
-            user.full_clean(exclude=["password", "mobile"], validate_unique=False, validate_constraints=False)
+            # Uniqueness and the lead rule are judged for the whole file at once (run()); the team was found
+            # among the stored ones already (validating the foreign key would ask the database per row).
+            user.full_clean(exclude=["password", "mobile", "team"], validate_unique=False, validate_constraints=False)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 if name == "team" and team is not None and role == Role.LEAD:
