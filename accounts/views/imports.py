@@ -139,6 +139,7 @@ class ImportPages:
                 raise DomainError(
                     "\n".join([_("Nothing was imported."), *lines, _("The import's page lists every problem.")])
                 )
+            run.message = _("Imported “%(file)s”") % {"file": stored.filename}  # the progress card's title
             return self.job_result(stored, report)
 
     def job_result(self, stored, report: dict) -> dict:
