@@ -92,6 +92,16 @@ class SheetCheck:
                 )
         return cells
 
+    def read_rows(self, row_class: type[Row]) -> list[tuple[Row, dict[str, str]]]:
+        """Every row of the file as ``(row_class(number), its cells)``, the rows appended to ``rows``."""
+        parsed = []
+        for number, values in self.table.rows:
+            row = row_class(number=number)
+            cells = self.read_cells(row, values)
+            self.rows.append(row)
+            parsed.append((row, cells))
+        return parsed
+
     def owner_for(self, text: str):
         """The user a username or (unambiguous) display name names, among those the importing user may
         make owners; ``None`` otherwise."""

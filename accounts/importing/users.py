@@ -112,12 +112,7 @@ class UserCheck(SheetCheck):
     columns = COLUMNS
 
     def run(self) -> UserCheck:
-        parsed = []
-        for number, values in self.table.rows:
-            row = UserRow(number=number)
-            cells = self.read_cells(row, values)
-            self.rows.append(row)
-            parsed.append((row, cells))
+        parsed = self.read_rows(UserRow)
         teams = {
             team.name.casefold(): team
             for team in Team.objects.filter(name__in={cells.get("team", "") for _row, cells in parsed} - {""})

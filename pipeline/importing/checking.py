@@ -93,12 +93,7 @@ class ProjectCheck(SheetCheck):
     columns = PROJECT_COLUMNS
 
     def run(self) -> ProjectCheck:
-        parsed = []
-        for number, values in self.table.rows:
-            row = ProjectRow(number=number)
-            cells = self.read_cells(row, values)
-            self.rows.append(row)
-            parsed.append((row, cells))
+        parsed = self.read_rows(ProjectRow)
         customers = self._customers({cells.get("customer", "") for _row, cells in parsed})
         stages = Stages()
         for row, cells in parsed:
