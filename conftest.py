@@ -147,3 +147,10 @@ def eager_celery():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def run_jobs(eager_celery, django_capture_on_commit_callbacks):
+    """``with run_jobs(): ...``: background jobs queued inside the block run at its end, in this process, as
+    a worker would once the request's transaction commits."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -35,6 +35,14 @@ class ImportFileSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(
         default=True, help_text=_("Only check the file (the default); false imports it, all or nothing.")
     )
+    valid_only = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "With dry_run=false: import the rows that can be imported and leave out the others (each report row "
+            "says whether it was imported; the import page's failed-rows file has the others) instead of "
+            "importing nothing when one row fails."
+        ),
+    )
 
     def validate_file(self, upload):
         try:
@@ -49,7 +57,7 @@ class ImportFileSerializer(serializers.Serializer):
 
     def commit_options(self) -> dict:
         """Keyword arguments of the importer's commit besides the check's."""
-        return {}
+        return {"valid_only": self.validated_data["valid_only"]}
 
 
 class ImportRequestSerializer(ImportFileSerializer):
@@ -87,7 +95,7 @@ class ImportRequestSerializer(ImportFileSerializer):
         return {"decisions": decisions}
 
     def commit_options(self) -> dict:
-        return {"confirm_duplicates": self.validated_data["confirm_duplicates"]}
+        return {**super().commit_options(), "confirm_duplicates": self.validated_data["confirm_duplicates"]}
 
 
 class ImportResultSerializer(serializers.Serializer):

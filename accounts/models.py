@@ -377,6 +377,17 @@ class CustomerImport(SpreadsheetImport):
         return reverse("accounts:import_detail", args=[self.pk])
 
 
+class UserImport(SpreadsheetImport):
+    """An uploaded file of new users (``accounts.importing.users``; admins only)."""
+
+    class Meta(SpreadsheetImport.Meta):
+        verbose_name = _("user import")
+        verbose_name_plural = _("user imports")
+
+    def get_absolute_url(self):
+        return reverse("user_imports:import_detail", args=[self.pk])
+
+
 class CustomerDisclosure(models.Model):
     """A duplicate warning told ``user`` that ``customer`` exists (and who owns
     it). That lets them add their project to it, without seeing its data."""

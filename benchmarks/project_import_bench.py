@@ -2,6 +2,12 @@
 
     .venv/bin/python benchmarks/project_import_bench.py                    # 2,000 rows, XLSX and GB18030 CSV
     .venv/bin/python benchmarks/project_import_bench.py --rows 5000 --existing-teams 16 --keep
+    .venv/bin/python benchmarks/project_import_bench.py --rows 10000 --repeat 9 --formats xlsx
+                                                          # medians of 9 commits, all-or-nothing and valid only
+
+With ``--repeat N`` each commit is timed N times inside a transaction rolled back afterwards, in both modes:
+all-or-nothing (duplicates left out, as ``skip_duplicates``) and valid rows only (every ``--bad-every``-th
+row given an unreadable budget).
 
 Uses its own PostgreSQL database (``--db``, default ``funnel_crm_bench_project_import``) on the server of
 ``DATABASE_URL``, created fresh, migrated and dropped at the end unless ``--keep``. It seeds the demo data
@@ -22,7 +28,7 @@ import random
 import sys
 from collections import Counter
 
-from import_bench import Phase, in_fresh_database, round_trip_ms
+from import_bench import Phase, in_fresh_database, round_trip_ms, timed_commits
 
 TOPICS = ["数据中台", "智慧园区", "供应链协同", "客户服务平台", "财务共享", "安全运维", "私有云", "营销自动化"]
 PHASES = ["一期", "二期", "三期", "升级", "扩容", "运维服务"]
@@ -39,6 +45,9 @@ def parse_args():
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards (default: drop it).")
     parser.add_argument("--tracemalloc", action="store_true", help="Also trace Python allocations (slower).")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--repeat", type=int, default=1, help="Commits per mode, each rolled back (default 1).")
+    parser.add_argument("--formats", default="xlsx,csv", help="File formats to run (default xlsx,csv).")
+    parser.add_argument("--bad-every", type=int, default=50, help="Valid-only file: every N-th row fails.")
     return parser.parse_args()
 
 
@@ -135,7 +144,10 @@ def run(args):
     deals = Deals(args.seed, customers=customers, owners=owners, stages=stages)
     print(f"\n{'phase':<16}{'wall s':>8}{'CPU s':>8}{'RSS MB':>10}{'heap MB':>10}{'queries':>9}   result")
     for series, fmt in enumerate(["xlsx", "csv"], start=1):
-        content = as_file(deals.rows(args.rows, series=series), fmt)
+        if fmt not in args.formats.split(","):
+            continue
+        rows = deals.rows(args.rows, series=series)
+        content = as_file(rows, fmt)
         filename = f"deals-{args.rows}.{fmt}"
         with Phase(f"{fmt} dry run", trace=args.tracemalloc) as phase:
             report = PROJECTS.dry_run(user=lead, content=content, filename=filename)
@@ -150,6 +162,24 @@ def run(args):
         if counts["error"]:
             columns = Counter(column for row in report["rows"] for column in row["errors"])
             print(f"    errors by column: {dict(columns)}; e.g. {problems(report, limit=1)[0]}")
+        if args.repeat > 1:
+            bad = [
+                {**row, "budget": "很多"} if index % args.bad_every == args.bad_every - 1 else row
+                for index, row in enumerate(rows)
+            ]
+            for mode, mode_content, valid_only in (("all", content, False), ("valid", as_file(bad, fmt), True)):
+                timed_commits(
+                    args,
+                    f"{fmt} {mode}",
+                    lambda content=mode_content, filename=filename: ProjectImport.objects.create(
+                        user=lead, filename=filename, content=content
+                    ),
+                    lambda stored, valid_only=valid_only: PROJECTS.commit(
+                        user=lead, stored=stored, skip_duplicates=True, valid_only=valid_only
+                    ),
+                    records="projects",
+                )
+            continue
         stored = ProjectImport.objects.create(user=lead, filename=filename, content=content, report=report)
         with Phase(f"{fmt} commit", trace=args.tracemalloc) as phase:
             report = PROJECTS.commit(user=lead, stored=stored, skip_duplicates=True)

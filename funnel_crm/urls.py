@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include("teams.urls_settings")),
     path("", include("teams.urls_jobs")),
     path("", include("accounts.urls")),
+    path("", include("accounts.urls_user_imports")),
     path("", include("projects.urls")),
     path("", include("pipeline.urls")),
     path("coaching/", include("coaching.urls")),

@@ -18,7 +18,7 @@ class ProjectImportRequestSerializer(ImportFileSerializer):
     )
 
     def commit_options(self) -> dict:
-        return {"skip_duplicates": self.validated_data["skip_duplicates"]}
+        return {**super().commit_options(), "skip_duplicates": self.validated_data["skip_duplicates"]}
 
 
 class ProjectImportAPIView(ImportAPIView):

@@ -14,6 +14,10 @@ class PipelineConfig(AppConfig):
         from projects.services import PROJECT_BULK_HOOKS, PROJECT_CREATE_HOOKS, PROJECT_MERGE_HOOKS
 
         rules.register()
+        from pipeline.views.importing import PROJECT_IMPORT_PAGES, project_import_job
+        from teams.jobs import job_kind_register
+
+        job_kind_register(PROJECT_IMPORT_PAGES.job_kind, project_import_job)
         if project_start_hook not in PROJECT_CREATE_HOOKS:
             PROJECT_CREATE_HOOKS.append(project_start_hook)
         if project_pipeline_merge not in PROJECT_MERGE_HOOKS:

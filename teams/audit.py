@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from teams.audit_models import AuditAction, AuditEntry
 from teams.http import client_ip
 
-__all__ = ["AuditAction", "AuditEntry", "audit_purge", "audit_record"]
+__all__ = ["AuditAction", "AuditEntry", "audit_entry", "audit_purge", "audit_record"]
 
 USER_AGENT_LENGTH = AuditEntry._meta.get_field("user_agent").max_length
 SUMMARY_LENGTH = AuditEntry._meta.get_field("summary").max_length
@@ -43,7 +43,7 @@ def request_client(request) -> dict:
     }
 
 
-def audit_record(
+def audit_entry(
     *,
     actor,
     action: str,
@@ -53,11 +53,7 @@ def audit_record(
     request=None,
     client: dict | None = None,
 ) -> AuditEntry:
-    """Append one entry. ``actor`` may be None (a failed login, a background task);
-    ``target`` any model instance (kept as content type, id and text, so it still
-    reads after the target is deleted); ``request`` gives the IP (X-Forwarded-For
-    only as far as PROXY_COUNT trusts it) and the user agent, or ``client`` (from
-    :func:`request_client`) when the request is long gone (a background job)."""
+    """The unsaved entry ``audit_record`` appends (for a bulk write: ``AuditEntry.objects.bulk_create``)."""
     actor = _actor(actor)
     if actor is None and request is not None:
         actor = _actor(getattr(request, "user", None))
@@ -76,6 +72,27 @@ def audit_record(
     client = request_client(request) if request is not None else (client or {})
     entry.ip = client.get("ip") or None
     entry.user_agent = (client.get("user_agent") or "")[:USER_AGENT_LENGTH]
+    return entry
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target=None,
+    summary: str = "",
+    detail: dict | None = None,
+    request=None,
+    client: dict | None = None,
+) -> AuditEntry:
+    """Append one entry. ``actor`` may be None (a failed login, a background task);
+    ``target`` any model instance (kept as content type, id and text, so it still
+    reads after the target is deleted); ``request`` gives the IP (X-Forwarded-For
+    only as far as PROXY_COUNT trusts it) and the user agent, or ``client`` (from
+    :func:`request_client`) when the request is long gone (a background job)."""
+    entry = audit_entry(
+        actor=actor, action=action, target=target, summary=summary, detail=detail, request=request, client=client
+    )
     entry.save(force_insert=True)
     return entry
 

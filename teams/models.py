@@ -96,6 +96,8 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="members",
     )
+    # Validated and normalised by whoever writes it (the user import: accounts' mobile rules).
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     must_change_password = models.BooleanField(
         _("must change password"),
         default=False,

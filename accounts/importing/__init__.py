@@ -32,8 +32,10 @@ contacts. A row without contact cells is a customer without people.
 * :mod:`.duplicates` looks for duplicates within the file and, with the rules
   of ``accounts.selectors.find_duplicates`` run in batches, in the database.
 * :mod:`.process`: :data:`CUSTOMERS`, the customer importer; :func:`dry_run`
-  returns a JSON-ready report; :func:`commit` creates every customer through
-  ``services.customer_create``, all or nothing.
+  returns a JSON-ready report; :func:`commit` creates the customers in bulk
+  (:mod:`.writing`), all or nothing or the valid rows only.
+
+The user import (:mod:`.users`, :data:`USERS`): bulk creation of users by admins.
 """
 
 from accounts.choices import choice_text
@@ -57,6 +59,7 @@ from accounts.importing.reading import (
     read_table,
     yes_no_text,
 )
+from accounts.importing.users import USERS
 
 __all__ = [
     "COLUMNS",
@@ -74,6 +77,7 @@ __all__ = [
     "SAME_COMPANY",
     "SEPARATE",
     "TEMPLATE_COLUMNS",
+    "USERS",
     "XLSX",
     "Column",
     "ColumnSet",

@@ -19,6 +19,8 @@ from teams.errors import DomainError
 from teams.ownership import owner_choices
 
 OK, ERROR, DUPLICATE = "ok", "error", "duplicate"
+# Rows written (and cancel checked, progress reported) per batch of a commit.
+BATCH_SIZE = 1000
 
 
 def _add(messages_by_header: dict[str, list[str]], header: str, message) -> None:
@@ -89,6 +91,16 @@ class SheetCheck:
                     % {"letter": get_column_letter(index + 1)},
                 )
         return cells
+
+    def read_rows(self, row_class: type[Row]) -> list[tuple[Row, dict[str, str]]]:
+        """Every row of the file as ``(row_class(number), its cells)``, the rows appended to ``rows``."""
+        parsed = []
+        for number, values in self.table.rows:
+            row = row_class(number=number)
+            cells = self.read_cells(row, values)
+            self.rows.append(row)
+            parsed.append((row, cells))
+        return parsed
 
     def owner_for(self, text: str):
         """The user a username or (unambiguous) display name names, among those the importing user may
@@ -169,8 +181,13 @@ class SheetCheck:
     # -- the commit -------------------------------------------------------------------------------------------------
 
     def units(self, **options) -> Iterable:
-        """What the commit creates one by one (rows, or groups of rows)."""
+        """What the commit creates one by one (rows, or groups of rows): the rows fit to import with
+        ``options`` (a unit with a row in error, or a duplicate the options do not let through, is left out)."""
         raise NotImplementedError
+
+    def unit_rows(self, unit) -> list[Row]:
+        """The rows of the file one unit is made of."""
+        return [unit]
 
     def create(self, unit, **options) -> int:
         """Create one unit through the app's service; returns the new record's id."""
@@ -180,16 +197,21 @@ class SheetCheck:
         """Put an error the service raised on the cells it names."""
         raise NotImplementedError
 
-    def write(self, **options) -> list[int]:
-        """Create every unit; the first one the service refuses gets the error and ends the write (the
-        caller rolls everything back)."""
+    def write(self, units: list, *, run=None, **options) -> list[int]:
+        """Create ``units`` one by one; the first one the service refuses gets the error and ends the write
+        (the caller rolls everything back). ``run`` (a ``teams.jobs.JobRun``) hears of each unit and may be
+        cancelled between them: inside the commit's transaction, so a cancelled import leaves nothing."""
         created: list[int] = []
-        for unit in self.units(**options):
+        for index, unit in enumerate(units):
+            if run is not None and index % BATCH_SIZE == 0:
+                run.check_cancel()
             try:
                 created.append(self.create(unit, **options))
             except DomainError as error:
                 self.service_error(unit, error)
                 raise
+            if run is not None:
+                run.advance(1)
         return created
 
 

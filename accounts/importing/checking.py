@@ -3,7 +3,6 @@ and the models' own validation; every problem lands on the cell that caused it."
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts import regions, services, zones
 from accounts.choices import DepartmentKind, Industry, industry_from_text
-from accounts.importing import duplicates
+from accounts.importing import duplicates, writing
 from accounts.importing.base import DUPLICATE, ERROR, Row, SheetCheck
 from accounts.importing.columns import (
     CHOICE_COLUMNS,
@@ -387,37 +386,21 @@ class Check(SheetCheck):
 
     # -- the commit -------------------------------------------------------------------------------------------------
 
-    def units(self, **options):
-        return self.groups
+    def units(self, *, confirm_duplicates: bool = False, **options):
+        """The customers every row of which may be imported: no errors, and no possible duplicate unless
+        ``confirm_duplicates``."""
+        return [
+            group
+            for group in self.groups
+            if all(not row.errors and (confirm_duplicates or not row.duplicates) for row in group.rows)
+        ]
 
-    def create(self, group: Group, **options) -> int:
-        customer = services.customer_create(
-            user=self.user,
-            data={k: v for k, v in group.data.items() if k in services.CUSTOMER_FIELDS},
-            owner=group.owner,
-            contacts=[{k: v for k, v in c.items() if not k.startswith("_")} for _row, c in group.contacts],
-            # The check ran the same duplicate rules (find_duplicates for fuzzy names) a moment ago and the
-            # user confirmed what it found; an existing credit code is still refused by the service and
-            # the database.
-            confirm_duplicate=True,
-        )
-        return customer.pk
+    def unit_rows(self, group: Group) -> list[CustomerRow]:
+        return group.rows
 
-    def service_error(self, group: Group, error: ValidationError) -> None:
-        """Put an error the service raised on the cells it names (``contacts.1.mobile`` -> that contact's row)."""
-        first = group.rows[0]
-        if not hasattr(error, "error_dict"):
-            for message in error.messages:
-                first.add_error(self.header("name"), message)
-            return
-        headers = {target: key for key, target in CONTACT_KEYS.items()}
-        for name, messages in error.message_dict.items():
-            row, header = first, self.header("name")
-            match = re.fullmatch(r"contacts\.(\d+)\.(\w+)", name)
-            if match and int(match.group(1)) < len(group.contacts):
-                row = group.contacts[int(match.group(1))][0]
-                header = self.header(headers.get(match.group(2), "contact_name"))
-            elif name in group.sources:
-                row, header = group.sources[name]
-            for message in messages:
-                row.add_error(header, message)
+    def write(self, units: list[Group], *, run=None, **options) -> list[int]:
+        """Every customer with its departments and contacts in bulk, a batch at a time (history rows
+        included): the check ran ``customer_create``'s validation and the duplicate rules on every row a
+        moment ago, in this transaction, and the user confirmed what it found; an existing credit code
+        is still refused by the database (the caller turns that into an error)."""
+        return writing.customers_bulk_create(user=self.user, groups=units, run=run)

@@ -85,9 +85,12 @@ def file_bytes(fmt: str, headers: list[str], rows: Iterable[Iterable], title: st
 def failed_rows_file(*, report: dict, content: bytes, fmt: str, columns: ColumnSet, group_key: str = "row") -> bytes:
     """The rows that failed, with every other row of the same record (``group_key``: the report entry's key
     naming the record's first row), as typed in the uploaded file, plus a 错误 column saying why and a
-    原行号 column with the row number in that file."""
+    原行号 column with the row number in that file. After a commit: the rows it left out."""
     table = read_table(content, report.get("filename", ""))
-    failed = {row[group_key] for row in report["rows"] if row["status"] != OK}
+    committed = report.get("committed")
+    failed = {
+        row[group_key] for row in report["rows"] if (not row.get("imported") if committed else row["status"] != OK)
+    }
     by_number = {row["row"]: row for row in report["rows"] if row[group_key] in failed}
     keep = [index for index, text in enumerate(table.headers) if not columns.is_ignored(text)]
     headers = [table.headers[index] for index in keep] + [ERRORS_HEADER, SOURCE_ROW_HEADER]

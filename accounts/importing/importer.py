@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,11 +41,24 @@ class SheetImporter:
         Raises :class:`ImportFileError` when the file as a whole is unusable."""
         return self.check(user=user, content=content, filename=filename, **check_options).report()
 
-    def commit(self, *, user, stored: SpreadsheetImport, check_options: dict | None = None, **options) -> dict:
-        """Create every record of the stored file, or none: the file is checked again first (the database
-        may have changed since the dry run), then written in one transaction. Returns the report
-        (``committed`` says which) and stores it on ``stored``. ``options`` go to the check's ``blocked``
-        and ``create`` and into the report. Raises ``DomainError`` if it cannot be committed at all."""
+    def commit(
+        self,
+        *,
+        user,
+        stored: SpreadsheetImport,
+        check_options: dict | None = None,
+        valid_only: bool = False,
+        run=None,
+        **options,
+    ) -> dict:
+        """Create the records of the stored file in one transaction: the file is checked again first (the
+        database may have changed since the dry run), then written. All or nothing by default; with
+        ``valid_only`` the rows fit to import are written and the others left out, for the failed-rows file
+        (each report row says whether it was ``imported``). Returns the report (``committed`` says whether
+        anything was written) and stores it on ``stored``. ``options`` go to the check's ``blocked``,
+        ``units`` and ``create`` and into the report. ``run`` (a ``teams.jobs.JobRun``, when the commit is a
+        background job) hears the progress and may cancel the commit up to its end: the transaction is
+        rolled back and nothing is imported. Raises ``DomainError`` if it cannot be committed at all."""
         model = type(stored)
         with transaction.atomic():
             locked = model.objects.select_for_update().get(pk=stored.pk)
@@ -53,20 +66,41 @@ class SheetImporter:
                 raise DomainError(_("Only the person who uploaded this file can import it."))
             if locked.is_committed:
                 raise DomainError(_("This file has already been imported."))
+            if run is not None:
+                run.set_total(0, _("Checking the file again…"))
             check = self.check(
                 user=user, content=bytes(locked.content), filename=locked.filename, **(check_options or {})
             )
+            units = list(check.units(**options))
+            blocked = not units if valid_only else check.blocked(**options)
             created: list[int] = []
-            if not check.blocked(**options):
+            if not blocked:
+                if run is not None:
+                    run.set_total(len(units), _("Importing…"))
+                    run.check_cancel()
                 try:
                     with transaction.atomic():
-                        created = check.write(**options)
+                        created = check.write(units, run=run, **options)
+                except IntegrityError as error:
+                    # A record saved by someone else since the check (e.g. the same credit code): nothing is written.
+                    raise DomainError(
+                        _(
+                            "Someone saved a record of this file a moment ago; nothing was imported. "
+                            "Check the file again."
+                        )
+                    ) from error
                 except DomainError:
                     created = []  # write() put the error on its row; the savepoint undid every row before it
+            imported = {row.number for unit in units for row in check.unit_rows(unit)} if created else set()
             report = check.report()
             report.update(options)
+            report["valid_only"] = valid_only
             report["committed"] = bool(created)
             report["created"] = created
+            for entry in report["rows"]:
+                entry["imported"] = entry["row"] in imported
+            report["counts"]["imported"] = len(imported)
+            report["counts"]["left_out"] = len(report["rows"]) - len(imported)
             locked.report = report
             if report["committed"]:
                 locked.status = model.Status.COMMITTED
@@ -80,8 +114,15 @@ class SheetImporter:
                     action=AuditAction.IMPORT,
                     target=locked,
                     summary=_("%(count)s rows imported from %(file)s")
-                    % {"count": len(created), "file": locked.filename},
-                    detail={"kind": model._meta.label_lower, "rows": len(created), "file": locked.filename},
+                    % {"count": len(imported), "file": locked.filename},
+                    detail={
+                        "kind": model._meta.label_lower,
+                        "rows": len(imported),
+                        "records": len(created),
+                        "left_out": len(report["rows"]) - len(imported),
+                        "valid_only": valid_only,
+                        "file": locked.filename,
+                    },
                 )
         stored.report, stored.status, stored.committed_at = locked.report, locked.status, locked.committed_at
         return report

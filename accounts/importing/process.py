@@ -29,16 +29,25 @@ def dry_run(*, user, content: bytes, filename: str, decisions: dict[int, str] | 
 
 
 def commit(
-    *, user, customer_import: CustomerImport, confirm_duplicates: bool, decisions: dict[int, str] | None = None
+    *,
+    user,
+    customer_import: CustomerImport,
+    confirm_duplicates: bool,
+    decisions: dict[int, str] | None = None,
+    valid_only: bool = False,
+    run=None,
 ) -> dict:
-    """Create every customer of the file through ``services.customer_create``, or none (see
-    :meth:`SheetImporter.commit`). ``decisions`` as for :func:`dry_run`; a row offered as the same
-    company as an earlier row and left undecided is merged when ``confirm_duplicates``."""
+    """Create every customer of the file in bulk, or none; with ``valid_only`` the customers whose rows are
+    all fine, leaving the others for the failed-rows file (see :meth:`SheetImporter.commit`). ``decisions``
+    as for :func:`dry_run`; a row offered as the same company as an earlier row and left undecided is
+    merged when ``confirm_duplicates``."""
     return CUSTOMERS.commit(
         user=user,
         stored=customer_import,
         check_options={"decisions": decisions},
         confirm_duplicates=confirm_duplicates,
+        valid_only=valid_only,
+        run=run,
     )
 
 

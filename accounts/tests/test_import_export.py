@@ -10,9 +10,11 @@ from django.apps import apps
 from openpyxl.utils import get_column_letter
 from stdnum.cn import uscc
 
-from accounts import exporting, importing, services
+from accounts import exporting, importing
+from accounts.importing import duplicates
 from accounts.models import Contact, Customer, CustomerImport, Department
 from teams.errors import DomainError
+from teams.models import Job
 from tests import sheets
 from tests.factories import ContactFactory, CustomerFactory, ProjectFactory
 from tests.sheets import IMPORT_PAGE_MATRIX, import_page, page_download, read_csv, read_xlsx
@@ -452,21 +454,25 @@ def test_one_bad_row_means_nothing_is_written(rep):
     assert customer_import.status == CustomerImport.Status.FAILED
 
 
-def test_a_failure_while_writing_rolls_back_everything_and_names_the_row(rep):
+def test_a_credit_code_saved_after_the_check_rolls_back_everything(rep, other_rep):
+    """The bulk write trusts the check's duplicate search; a customer saved between that search and the
+    write is still refused by the database's unique constraint, and nothing of the file is kept."""
     customer_import = upload(rep, csv_file([good_row(1), good_row(2), good_row(3)]))
-    real_create = services.customer_create
+    real_search = duplicates.find_in_database
 
-    def create(**kwargs):
-        if kwargs["data"]["name"] == "杭州第3科技有限公司":
-            raise DomainError({"contacts.0.mobile": ["Refused by the service."]})
-        return real_create(**kwargs)
+    def search_then_someone_saves(check):
+        real_search(check)
+        CustomerFactory(owner=other_rep, name="别名有限公司", credit_code=credit_code(3))
 
-    with mock.patch.object(services, "customer_create", side_effect=create):
-        report = importing.commit(user=rep, customer_import=customer_import, confirm_duplicates=False)
+    with (
+        mock.patch.object(duplicates, "find_in_database", side_effect=search_then_someone_saves),
+        pytest.raises(DomainError),
+    ):
+        importing.commit(user=rep, customer_import=customer_import, confirm_duplicates=False)
 
-    assert not report["committed"]
-    assert Customer.objects.count() == 0 and Contact.objects.count() == 0
-    assert report["rows"][2]["errors"] == {"手机": ["Refused by the service."]}
+    assert Customer.objects.filter(owner=rep).count() == 0 and Contact.objects.count() == 0
+    customer_import.refresh_from_db()
+    assert customer_import.status == CustomerImport.Status.CHECKED
 
 
 def test_duplicates_are_imported_only_when_confirmed(rep, other_rep):
@@ -787,7 +793,7 @@ def test_api_export_errors_are_json(api_for):
 # --- pages ---------------------------------------------------------------------------------------------------------
 
 
-def test_upload_report_commit_pages(rep_client, rep):
+def test_upload_report_commit_pages(rep_client, rep, run_jobs):
     response = rep_client.get("/customers/import/")
     assert response.status_code == 200
     assert "/customers/import/template/?format=xlsx" in response.content.decode()
@@ -799,35 +805,42 @@ def test_upload_report_commit_pages(rep_client, rep):
 
     page = rep_client.get(response.url).content.decode()
     assert "火星" in page and "地区" in page
-    assert f"/customers/import/{customer_import.pk}/commit/" not in page, "no commit button while rows fail"
+    # A row in error leaves only the choice to import the valid rows.
+    assert 'name="mode" value="all" disabled' in page and 'value="valid_only" checked' in page
     failed = page_download(rep_client, f"/customers/import/{customer_import.pk}/failed-rows/?format=csv")
     assert read_csv(failed)[1][-1] == "3"
 
     fixed = csv_file([good_row(1), good_row(2)])
     response = rep_client.post("/customers/import/", {"file": _named(fixed, "客户.csv")})
     page = rep_client.get(response.url).content.decode()
-    assert "/commit/" in page
-    response = rep_client.post(response.url + "commit/")
-    assert response.status_code == 302
+    assert "/commit/" in page and 'name="mode"' not in page
+    with run_jobs():
+        response = rep_client.post(response.url + "commit/")
+    job = Job.objects.get()
+    assert response.status_code == 302 and response.url == f"/jobs/{job.pk}/"
     assert Customer.objects.filter(owner=rep).count() == 2
 
 
-def test_duplicates_need_the_checkbox_on_the_page(rep_client, rep, outsider_rep):
+def test_duplicates_need_the_checkbox_on_the_page(rep_client, rep, outsider_rep, run_jobs):
     CustomerFactory(owner=outsider_rep, name="杭州第1科技有限公司")
     response = rep_client.post("/customers/import/", {"file": _named(csv_file([good_row(1)]), "a.csv")})
     page = rep_client.get(response.url).content.decode()
     assert "confirm_duplicates" in page and "刘洋" in page
 
-    rep_client.post(response.url + "commit/")
+    with run_jobs():
+        rep_client.post(response.url + "commit/")
     assert not Customer.objects.filter(owner=rep).exists()
-    rep_client.post(response.url + "commit/", {"confirm_duplicates": "1"})
+    assert "Nothing was imported." in Job.objects.get().error or "未导入任何" in Job.objects.get().error
+    with run_jobs():
+        rep_client.post(response.url + "commit/", {"confirm_duplicates": "1"})
     assert Customer.objects.filter(owner=rep).count() == 1
 
 
 @pytest.mark.parametrize(("persona", "page", "expected"), IMPORT_PAGE_MATRIX)
-def test_import_pages_permission_matrix(client_for, rep, persona, page, expected):
+def test_import_pages_permission_matrix(client_for, rep, persona, page, expected, run_jobs):
     customer_import = upload(rep, csv_file([good_row(1)]))
-    response = import_page(client_for(persona), start_url="/customers/import/", pk=customer_import.pk, page=page)
+    with run_jobs():
+        response = import_page(client_for(persona), start_url="/customers/import/", pk=customer_import.pk, page=page)
     assert response.status_code == expected
     assert Customer.objects.count() == (1 if (persona, page) == ("rep", "commit") else 0)
 

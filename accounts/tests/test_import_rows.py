@@ -227,12 +227,13 @@ def test_api_refuses_a_row_both_merged_and_separate(rep_api):
     assert Customer.objects.count() == 0
 
 
-def test_report_page_offers_the_choice_and_commits_it(rep_client, rep):
+def test_report_page_offers_the_choice_and_commits_it(rep_client, rep, run_jobs):
     customer_import = upload(rep, same_company_file())
     page = rep_client.get(f"/customers/import/{customer_import.pk}/").content.decode()
     assert 'name="row-3" value="merge"' in page and 'name="row-3" value="separate"' in page
 
-    response = rep_client.post(f"/customers/import/{customer_import.pk}/commit/", {"row-3": "separate"})
+    with run_jobs():
+        response = rep_client.post(f"/customers/import/{customer_import.pk}/commit/", {"row-3": "separate"})
 
     assert response.status_code == 302
     assert Customer.objects.count() == 2

@@ -14,9 +14,10 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import DetailView, FormView
 from django.views.generic.detail import SingleObjectMixin
@@ -26,9 +27,13 @@ from accounts.filters import CustomerFilter
 from accounts.models import Customer
 from funnel_crm.db_router import ReplicaReadMixin
 from teams.errors import DomainError
+from teams.jobs import job_create
 from teams.mixins import VisibleObjectsMixin, add_domain_error
+from teams.models import Job, Role
 
 ROWS_PER_PAGE = 200
+# The commit form's choice: everything or nothing, or the valid rows with the others as a file.
+ALL_OR_NOTHING, VALID_ONLY = "all", "valid_only"
 
 
 def file_format(request) -> str:
@@ -83,16 +88,83 @@ class ImportPages:
     duplicates_option: str
     # What the file makes, as figures of the report: (key of the report's counts, label).
     record_counts: tuple[tuple[str, str], ...] = ()
+    # Roles that may use these pages (empty: anyone logged in); others get 403 on every one of them.
+    allowed_roles: tuple[str, ...] = ()
 
     def url(self, name: str, *args) -> str:
         return reverse(f"{self.namespace}:{name}", args=args)
 
+    @property
+    def job_kind(self) -> str:
+        """The background job that commits this import (registered in the app's ``ready``)."""
+        return f"{self.namespace}.import_commit"
+
     def commit_options(self, request) -> dict:
-        """What the commit form asks, as keyword arguments of ``importer.commit``."""
-        return {self.duplicates_option: checked(request, self.duplicates_option)}
+        """What the commit form asks, as keyword arguments of ``importer.commit`` (JSON-able: they travel
+        in the job's parameters)."""
+        return {
+            self.duplicates_option: checked(request, self.duplicates_option),
+            "valid_only": request.POST.get("mode") == VALID_ONLY,
+        }
+
+    def job_options(self, options: dict) -> dict:
+        """The commit options back from the job's parameters."""
+        return options
 
     def success_message(self, report: dict) -> str:
         raise NotImplementedError
+
+    def commit_in_background(self, *, user, stored, options: dict) -> Job:
+        """Queue the commit of ``stored`` as a background job and note it on the import's report, so its
+        page links to the job instead of offering the commit again."""
+        job = job_create(
+            kind=self.job_kind,
+            created_by=user,
+            params={"import_id": stored.pk, "options": options, "language": translation.get_language()},
+            message=_("Importing “%(file)s”") % {"file": stored.filename},
+        )
+        stored.report = {**(stored.report or {}), "job_id": job.pk}
+        stored.save(update_fields=["report"])
+        return job
+
+    def run_commit_job(self, run) -> dict:
+        """The runner of :attr:`job_kind`: the commit, in the language of the page that asked for it. A
+        commit that imports nothing fails the job with the first problems (the report page lists all)."""
+        with translation.override(run.params.get("language")):
+            stored = self.importer.model.objects.get(pk=run.params["import_id"])
+            report = self.importer.commit(
+                user=run.user, stored=stored, run=run, **self.job_options(run.params.get("options", {}))
+            )
+            if not report["committed"]:
+                lines = importing.problems(report, limit=5)
+                raise DomainError(
+                    "\n".join([_("Nothing was imported."), *lines, _("The import's page lists every problem.")])
+                )
+            run.message = _("Imported “%(file)s”") % {"file": stored.filename}  # the progress card's title
+            return self.job_result(stored, report)
+
+    def job_result(self, stored, report: dict) -> dict:
+        """What the job page shows at the end: what was imported, what was left out, where to go next."""
+        counts = report["counts"]
+        summary = [self.success_message(report)]
+        links = [{"url": stored.get_absolute_url(), "label": _("Import report")}]
+        if counts.get("left_out"):
+            summary.append(
+                ngettext(
+                    "%(count)d row was left out: the failed-rows file says why.",
+                    "%(count)d rows were left out: the failed-rows file says why.",
+                    counts["left_out"],
+                )
+                % {"count": counts["left_out"]}
+            )
+            links.append(
+                {
+                    "url": f"{self.url('import_failed_rows', stored.pk)}?format=xlsx",
+                    "label": _("Download the failed rows (.xlsx)"),
+                }
+            )
+        links.append({"url": f"{reverse(self.back_url_name)}?ordering=-created", "label": str(self.back_label)})
+        return {"summary": summary, "links": links, "created": len(report["created"]), **counts}
 
     def urlpatterns(self, prefix: str) -> list:
         return [
@@ -106,6 +178,12 @@ class ImportPages:
 
 class ImportPageMixin:
     pages: ImportPages = None
+
+    def dispatch(self, request, *args, **kwargs):
+        roles = self.pages.allowed_roles
+        if roles and request.user.is_authenticated and request.user.role not in roles:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     @property
     def importer(self):
@@ -190,6 +268,15 @@ class ImportDetailView(ImportPageMixin, VisibleObjectsMixin, DetailView):
             rows = [row for row in rows if row["status"] != importing.OK]
         page = Paginator(rows, ROWS_PER_PAGE).get_page(self.request.GET.get("page"))
         is_uploader = self.object.user_id == self.request.user.pk
+        committed = self.object.is_committed
+        job = Job.objects.filter(pk=report["job_id"]).first() if report.get("job_id") else None
+        running = job is not None and not job.finished
+        failed = imported_rows = None
+        if committed:  # after a commit, the rows it left out
+            imported_rows = counts.get("imported", counts.get("rows", 0))
+            failed = bool(counts.get("left_out"))
+        else:
+            failed = bool(counts.get(importing.ERROR) or counts.get(importing.DUPLICATE))
         context.update(
             report=report,
             counts=counts,
@@ -199,9 +286,18 @@ class ImportDetailView(ImportPageMixin, VisibleObjectsMixin, DetailView):
             rows=page.object_list,
             query_string=f"show={show}",
             is_uploader=is_uploader,
-            can_commit=is_uploader and not self.object.is_committed and not counts.get(importing.ERROR),
-            committed=self.object.is_committed,
-            has_failed_rows=bool(counts.get(importing.ERROR) or counts.get(importing.DUPLICATE)),
+            can_commit=is_uploader
+            and not committed
+            and not running
+            and bool(counts.get(importing.OK) or counts.get(importing.DUPLICATE)),
+            # Rows in error leave only the valid-rows choice; without problems there is nothing to choose.
+            offer_choice=bool(counts.get(importing.ERROR) or counts.get(importing.DUPLICATE)),
+            all_or_nothing_possible=not counts.get(importing.ERROR),
+            job=job,
+            job_running=running,
+            imported_rows=imported_rows,
+            committed=committed,
+            has_failed_rows=failed,
             start_url=self.pages.url("import_start"),
             commit_url=self.pages.url("import_commit", self.object.pk),
             failed_rows_url=self.pages.url("import_failed_rows", self.object.pk),
@@ -211,7 +307,8 @@ class ImportDetailView(ImportPageMixin, VisibleObjectsMixin, DetailView):
 
 
 class ImportCommitView(ImportPageMixin, VisibleObjectsMixin, SingleObjectMixin, View):
-    """Import everything in the checked file, or nothing."""
+    """Queue the commit of the checked file (all or nothing, or the valid rows only) as a background job and
+    go to the job's page, which shows its progress and, at the end, what was imported and what was left out."""
 
     http_method_names = ["post"]
 
@@ -222,17 +319,13 @@ class ImportCommitView(ImportPageMixin, VisibleObjectsMixin, SingleObjectMixin, 
         stored = self.get_object()
         if stored.user_id != request.user.pk:
             raise PermissionDenied
-        try:
-            report = self.importer.commit(user=request.user, stored=stored, **self.pages.commit_options(request))
-        except DomainError as error:
-            messages.error(request, " ".join(error.messages))
+        if stored.is_committed:
+            messages.error(request, _("This file has already been imported."))
             return redirect(stored)
-        if report["committed"]:
-            messages.success(request, self.pages.success_message(report))
-        else:
-            first = importing.problems(report, limit=1)
-            messages.error(request, _("Nothing was imported. %(problem)s") % {"problem": first[0] if first else ""})
-        return redirect(stored)
+        job = self.pages.commit_in_background(
+            user=request.user, stored=stored, options=self.pages.commit_options(request)
+        )
+        return redirect(job)
 
 
 class ImportFailedRowsView(ImportPageMixin, VisibleObjectsMixin, SingleObjectMixin, View):
@@ -270,12 +363,17 @@ class CustomerImportPages(ImportPages):
     def commit_options(self, request) -> dict:
         return {**super().commit_options(request), "check_options": {"decisions": row_decisions(request.POST)}}
 
+    def job_options(self, options: dict) -> dict:
+        decisions = options.get("check_options", {}).get("decisions", {})
+        # JSON made the row numbers strings.
+        return {**options, "check_options": {"decisions": {int(row): choice for row, choice in decisions.items()}}}
+
     def success_message(self, report: dict) -> str:
-        counts = report["counts"]
-        return _("Imported %(customers)d customers with %(contacts)d contacts.") % {
-            "customers": counts["customers"],
-            "contacts": counts["contacts"],
-        }
+        return ngettext(
+            "Imported %(customers)d customer from %(rows)d rows.",
+            "Imported %(customers)d customers from %(rows)d rows.",
+            len(report["created"]),
+        ) % {"customers": len(report["created"]), "rows": report["counts"].get("imported", 0)}
 
 
 CUSTOMER_IMPORT_PAGES = CustomerImportPages(
@@ -294,6 +392,41 @@ CUSTOMER_IMPORT_PAGES = CustomerImportPages(
     duplicates_option="confirm_duplicates",
     record_counts=(("customers", gettext_lazy("customers")), ("contacts", gettext_lazy("contacts"))),
 )
+
+
+class UserImportPages(ImportPages):
+    def success_message(self, report: dict) -> str:
+        count = len(report["created"])
+        return ngettext("Created %(count)d user.", "Created %(count)d users.", count) % {"count": count}
+
+
+USER_IMPORT_PAGES = UserImportPages(
+    importer=importing.USERS,
+    namespace="user_imports",
+    detail_template="accounts/user_import_detail.html",
+    title=gettext_lazy("Import users"),
+    intro=gettext_lazy(
+        "One row per user: username, name, e-mail, mobile, role, team and, if you like, an initial password that "
+        "the user changes at the first login; without one the user gets an invitation e-mail with a one-time "
+        "link to set the password. The file is checked first; nothing is saved until you confirm."
+    ),
+    file_label=gettext_lazy("User file"),
+    back_url_name="teams:user_list",
+    back_label=gettext_lazy("Users"),
+    duplicates_option="confirm_duplicates",  # a user file has no possible duplicates: only errors
+    record_counts=(("users", gettext_lazy("users to create")),),
+    allowed_roles=(Role.ADMIN,),
+)
+
+
+def user_import_job(run) -> dict:
+    """The background job committing a user import (``user_imports.import_commit``)."""
+    return USER_IMPORT_PAGES.run_commit_job(run)
+
+
+def customer_import_job(run) -> dict:
+    """The background job committing a customer import (``accounts.import_commit``)."""
+    return CUSTOMER_IMPORT_PAGES.run_commit_job(run)
 
 
 class CustomerExportView(LoginRequiredMixin, ReplicaReadMixin, View):

@@ -93,12 +93,7 @@ class ProjectCheck(SheetCheck):
     columns = PROJECT_COLUMNS
 
     def run(self) -> ProjectCheck:
-        parsed = []
-        for number, values in self.table.rows:
-            row = ProjectRow(number=number)
-            cells = self.read_cells(row, values)
-            self.rows.append(row)
-            parsed.append((row, cells))
+        parsed = self.read_rows(ProjectRow)
         customers = self._customers({cells.get("customer", "") for _row, cells in parsed})
         stages = Stages()
         for row, cells in parsed:
@@ -358,6 +353,7 @@ class ProjectCheck(SheetCheck):
     # -- the commit -------------------------------------------------------------------------------------------------
 
     def units(self, **options):
+        """The rows without errors or duplicates (duplicates are only ever left out, never imported)."""
         return [row for row in self.rows if row.status == OK]
 
     def create(self, row: ProjectRow, **options) -> int:

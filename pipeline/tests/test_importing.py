@@ -18,6 +18,7 @@ from pipeline.models import BudgetChange, ProjectImport, ProjectState, StageChan
 from projects import services as project_services
 from projects.models import Project
 from teams.errors import DomainError
+from teams.models import Job
 from tests import sheets
 from tests.factories import CustomerFactory, ProjectFactory
 from tests.scenarios import CUSTOMERS, OWNER_OF
@@ -453,7 +454,46 @@ def test_fixed_failed_rows_file_imports(rep, customer):
     assert report["committed"] and Project.objects.get().budget == Decimal("800000")
 
 
+def test_valid_rows_only_imports_the_good_projects_and_files_the_rest(rep, customer):
+    stored = upload(rep, csv_file([good_row(1), good_row(2, budget="很多"), good_row(3)]))
+    report = commit(rep, stored, valid_only=True)
+
+    assert report["committed"] and [row["imported"] for row in report["rows"]] == [True, False, True]
+    assert sorted(Project.objects.values_list("name", flat=True)) == ["第1期数字化平台建设", "第3期数字化平台建设"]
+    # Each imported project got its first stage change through project_create's hooks, as one by one.
+    assert StageChange.objects.count() == 2
+    rows = read_xlsx(PROJECTS.failed_rows_file(report=stored.report, content=bytes(stored.content), fmt="xlsx"))
+    assert [r[-1] for r in rows[1:]] == ["3"] and rows[1][-2].startswith("预算: ")
+
+
+def test_project_commit_job_shows_progress_and_the_result(rep, customer, run_jobs):
+    from pipeline.views.importing import PROJECT_IMPORT_PAGES
+
+    stored = upload(rep, csv_file([good_row(1), good_row(2)]))
+    with run_jobs():
+        job = PROJECT_IMPORT_PAGES.commit_in_background(
+            user=rep, stored=stored, options={"skip_duplicates": False, "valid_only": False}
+        )
+    job.refresh_from_db()
+    assert job.status == "done" and (job.progress_done, job.progress_total) == (2, 2)
+    assert job.result["created"] == 2 and Project.objects.count() == 2
+
+
 # --- the API ---------------------------------------------------------------------------------------------------------
+
+
+def test_api_valid_only_imports_the_good_rows(rep_api, customer):
+    content = csv_file([good_row(1), good_row(2, next_contact_on="")])
+    response = rep_api.post(
+        "/api/v1/projects/import/", {"file": named(content, "a.csv"), "dry_run": "false", "valid_only": "true"}
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["report"]["counts"]["left_out"] == 1 and [r["imported"] for r in body["report"]["rows"]] == [
+        True,
+        False,
+    ]
+    assert list(Project.objects.values_list("pk", flat=True)) == body["created"]
 
 
 def test_api_dry_run_answers_the_report_and_writes_nothing(rep_api, rep, customer):
@@ -508,7 +548,7 @@ def test_api_refuses_an_unreadable_file_and_strangers(rep_api, api_for):
 # --- pages -----------------------------------------------------------------------------------------------------------
 
 
-def test_upload_report_commit_pages(rep_client, rep, customer):
+def test_upload_report_commit_pages(rep_client, rep, customer, run_jobs):
     page = rep_client.get("/projects/import/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Import projects" in page and "/projects/import/template/?format=xlsx" in page and "下次联系日期" in page
     assert "/projects/import/" in rep_client.get("/projects/").content.decode()
@@ -520,27 +560,34 @@ def test_upload_report_commit_pages(rep_client, rep, customer):
     assert response.status_code == 302 and response.url == f"/projects/import/{stored.pk}/"
     page = rep_client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "很多" in page and "预算" in page and "Write the budget in yuan" in page
-    assert f"/projects/import/{stored.pk}/commit/" not in page, "no commit button while rows fail"
+    assert 'name="mode" value="all" disabled' in page and 'value="valid_only" checked' in page
     failed = page_download(rep_client, f"/projects/import/{stored.pk}/failed-rows/?format=csv")
     assert read_csv(failed)[1][-1] == "3"
 
     response = rep_client.post("/projects/import/", {"file": named(csv_file([good_row(1), good_row(2)]), "b.csv")})
     page = rep_client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Import 2 projects" in page
-    response = rep_client.post(response.url + "commit/", HTTP_ACCEPT_LANGUAGE="en")
+    report_url = response.url
+    with run_jobs():
+        response = rep_client.post(report_url + "commit/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302 and Project.objects.filter(owner=rep).count() == 2
+    # The job page says what was imported, in the language of the page that started it.
     page = rep_client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Imported 2 projects." in page and "2 projects were imported." in page
+    assert "Imported 2 projects." in page and report_url in page
+    page = rep_client.get(report_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2 projects were imported." in page
 
 
-def test_page_offers_to_leave_out_duplicates(rep_client, rep, customer):
+def test_page_offers_to_leave_out_duplicates(rep_client, rep, customer, run_jobs):
     ProjectFactory(customer=customer, owner=rep, name="第1期数字化平台建设")
     response = rep_client.post("/projects/import/", {"file": named(csv_file([good_row(1), good_row(2)]), "a.csv")})
     page = rep_client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'name="skip_duplicates"' in page and "Import 1 project" in page
-    rep_client.post(response.url + "commit/")
+    with run_jobs():
+        rep_client.post(response.url + "commit/")
     assert Project.objects.count() == 1
-    rep_client.post(response.url + "commit/", {"skip_duplicates": "1"})
+    with run_jobs():
+        rep_client.post(response.url + "commit/", {"skip_duplicates": "1"})
     assert Project.objects.count() == 2
 
 
@@ -551,12 +598,14 @@ def test_page_shows_a_file_problem_beside_the_field_in_the_users_language(rep_cl
 
 
 @pytest.mark.parametrize(("persona", "page", "expected"), IMPORT_PAGE_MATRIX)
-def test_import_pages_permission_matrix(client_for, rep, customer, persona, page, expected):
+def test_import_pages_permission_matrix(client_for, rep, customer, persona, page, expected, run_jobs):
     stored = upload(rep, csv_file([good_row(1)]))
-    response = import_page(client_for(persona), start_url="/projects/import/", pk=stored.pk, page=page)
+    with run_jobs():
+        response = import_page(client_for(persona), start_url="/projects/import/", pk=stored.pk, page=page)
     assert response.status_code == expected
-    # Only the uploader's own commit stores anything.
+    # Only the uploader's own commit stores anything (and queues a job).
     assert Project.objects.count() == (1 if (persona, page) == ("rep", "commit") else 0)
+    assert Job.objects.count() == (1 if (persona, page) == ("rep", "commit") else 0)
 
 
 def test_recent_imports_are_the_scopes_only(client_for, rep, outsider_rep, customer):

@@ -30,3 +30,8 @@ PROJECT_IMPORT_PAGES = ProjectImportPages(
     duplicates_option="skip_duplicates",
     record_counts=(("projects", gettext_lazy("projects to import")),),
 )
+
+
+def project_import_job(run) -> dict:
+    """The background job committing a project import (``pipeline.import_commit``)."""
+    return PROJECT_IMPORT_PAGES.run_commit_job(run)
