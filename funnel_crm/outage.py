@@ -71,7 +71,7 @@ class ForgivingRedisCache(RedisCache):
     """Django's RedisCache that treats Redis being down as a cache miss (like django-redis'
     IGNORE_EXCEPTIONS): reads answer the default, writes are dropped, one warning each."""
 
-    def _forgive(name, default=None):  # noqa: N805  (a decorator factory used in the class body)
+    def _forgive(name, default=None):
         def wrap(method):
             def call(self, *args, **kwargs):
                 from redis.exceptions import RedisError
