@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# One-line load test: deploy/loadtest/run.sh USERS DURATION   (e.g. run.sh 100 2m)
+# Starts gunicorn (WEB_WORKERS workers) and a Celery worker on PostgreSQL (DATABASE_URL) and
+# Redis (REDIS_URL), runs Locust headless on loopback, prints the per-endpoint table and
+# what used the CPU. Use a COPY of a seeded database: the run writes activities and edits.
+set -euo pipefail
+USERS=${1:?usage: run.sh USERS DURATION}
+DURATION=${2:?usage: run.sh USERS DURATION}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+PY=${PYTHON:-$ROOT/.venv/bin/python}
+BIN=$(dirname "$PY")
+PORT=${PORT:-18080}
+OUT=${OUT:-$ROOT/var/loadtest}
+NAME=${NAME:-u$USERS}
+export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/funnel_load}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/3}
+export DJANGO_ENV=development DEBUG=0 LOG_LEVEL=${LOG_LEVEL:-WARNING}
+export FUNNEL_VAR_DIR=$OUT/var
+mkdir -p "$OUT" "$FUNNEL_VAR_DIR"
+DBNAME=${DATABASE_URL##*/}
+cd "$ROOT"
+
+"$BIN/gunicorn" funnel_crm.wsgi:application --bind "127.0.0.1:$PORT" --workers "${WEB_WORKERS:-4}" \
+  --timeout 60 --log-level warning >"$OUT/$NAME-gunicorn.log" 2>&1 &
+WEB=$!
+"$PY" -m celery -A funnel_crm worker --concurrency 1 --loglevel WARNING >"$OUT/$NAME-worker.log" 2>&1 &
+WORKER=$!
+SAMPLER=""
+cleanup() {
+  [ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null || true
+  kill "$WEB" "$WORKER" 2>/dev/null || true
+  wait "$WEB" "$WORKER" 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 1; done
+
+# Every 5 s: %CPU by command (top) and the number of active queries on the database.
+(
+  while true; do
+    echo SAMPLE
+    top -b -n 1 -w 200 | awk 'NR>7 && $9>0 {cpu[$12]+=$9} END {for (c in cpu) print cpu[c], c}'
+    echo "ACTIVE $(psql "${DATABASE_URL%/*}/postgres" -Atc "select count(*) from pg_stat_activity where datname='$DBNAME' and state='active'" 2>/dev/null || echo 0)"
+    sleep 5
+  done
+) >"$OUT/$NAME-samples.txt" &
+SAMPLER=$!
+
+"$BIN/locust" -f "$HERE/locustfile.py" --headless --host "http://127.0.0.1:$PORT" \
+  -u "$USERS" -r "${SPAWN_RATE:-$(( USERS / 10 > 0 ? USERS / 10 : 1 ))}" -t "$DURATION" \
+  --csv "$OUT/$NAME" --only-summary --stop-timeout 10 >"$OUT/$NAME-locust.log" 2>&1 || true
+echo "== $USERS users for $DURATION, $(nproc) cores, ${WEB_WORKERS:-4} gunicorn workers, database $DBNAME ($(date -u +%FT%TZ)) =="
+"$PY" "$HERE/summarise.py" "$OUT/${NAME}_stats.csv" "$OUT/$NAME-samples.txt"
