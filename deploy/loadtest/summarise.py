@@ -1,6 +1,6 @@
 """Print Locust's --csv statistics as one table: requests/s, p50/p95/p99 and errors per endpoint.
 
-    python deploy/loadtest/summarise.py var/loadtest/u100_stats.csv [var/loadtest/u100_samples.txt]
+python deploy/loadtest/summarise.py var/loadtest/u100_stats.csv [var/loadtest/u100_samples.txt]
 """
 
 import csv
@@ -11,7 +11,8 @@ from collections import defaultdict
 def main(stats_path, samples_path=None):
     with open(stats_path, newline="") as handle:
         rows = list(csv.DictReader(handle))
-    print(f"{'endpoint':48} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}")
+    head = ("requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms")
+    print(f"{'endpoint':48} " + " ".join(f"{h:>{8 if h == 'requests' else 6 if h == 'errors' else 7}}" for h in head))
     for row in rows:
         name = row["Name"] if row["Name"] != "Aggregated" else "ALL"
         print(
@@ -33,7 +34,8 @@ def main(stats_path, samples_path=None):
                     if len(parts) >= 2:
                         cpu[parts[1]] += float(parts[0])
         if count:
-            share = ", ".join(f"{name} {total / count:.0f}%" for name, total in sorted(cpu.items(), key=lambda x: -x[1])[:6])
+            busiest = sorted(cpu.items(), key=lambda item: -item[1])[:6]
+            share = ", ".join(f"{name} {total / count:.0f}%" for name, total in busiest)
             print(f"CPU during the run (mean of {count} samples, 100% = one core): {share}")
         if active:
             print(f"PostgreSQL active queries: mean {sum(active) / len(active):.1f}, max {max(active)}")
