@@ -94,21 +94,26 @@ def traffic(seconds, url="http://127.0.0.1:18090"):
 
 
 def overdue(count, path, days_ago=1):
-    """Give up to ``count`` open projects a next contact ``days_ago`` days back that nobody
-    was told of yet (days_ago 1: projects not overdue before; more: any open project)."""
+    """Give up to ``count`` open projects a next contact ``days_ago`` days back (1: projects
+    not overdue before; more: any open project, on the first such day nobody was told of)."""
     django_setup()
     from django.utils import timezone
 
     from projects.models import Project
+    from teams.notifications.models import Notification
 
     today = timezone.localdate()
-    due = today - datetime.timedelta(days=int(days_ago))
+    days_ago = int(days_ago)
     projects = Project.objects.open().filter(owner__is_active=True)
-    if int(days_ago) == 1:
+    if days_ago == 1:
         projects = projects.filter(next_contact_on__gte=today)
+    else:  # a due date nobody was told of yet, so every project has to be told again
+        while Notification.objects.filter(due_on=today - datetime.timedelta(days=days_ago)).exists():
+            days_ago += 1
+    due = today - datetime.timedelta(days=days_ago)
     ids = list(projects.order_by("pk").values_list("pk", flat=True)[: int(count)])
     Project.objects.filter(pk__in=ids).update(next_contact_on=due)
-    Path(path).write_text("\n".join(map(str, ids)))
+    Path(path).write_text("\n".join([due.isoformat(), *map(str, ids)]))
     print(f"{len(ids)} projects made overdue (next contact {due})")
 
 
@@ -120,9 +125,13 @@ def told(path, check=False):
     from projects.models import Project
     from teams.notifications.models import Delivery, Notification, NotificationKind
 
-    ids = [int(i) for i in Path(path).read_text().split()]
+    due, *ids = Path(path).read_text().split()
+    ids = [int(i) for i in ids]
     reminders = Notification.objects.filter(
-        kind=NotificationKind.OVERDUE, target_type=ContentType.objects.get_for_model(Project), target_id__in=ids
+        kind=NotificationKind.OVERDUE,
+        target_type=ContentType.objects.get_for_model(Project),
+        target_id__in=ids,
+        due_on=due,
     )
     per_project = collections.Counter(reminders.values_list("target_id", flat=True))
     deliveries = dict(
@@ -150,8 +159,16 @@ def passes():
     print(f"reminder passes: started {runs.count()}, finished {runs.filter(finished_at__isnull=False).count()}")
 
 
+def finished():
+    django_setup()
+    from pipeline.reminders import PASS_NAME
+    from teams.notifications.models import TaskRun
+
+    print(TaskRun.objects.filter(name=PASS_NAME, finished_at__isnull=False).count())
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    commands = {"overdue": overdue, "told": told, "complete": complete, "passes": passes}
+    commands = {"overdue": overdue, "told": told, "complete": complete, "passes": passes, "finished": finished}
     commands["traffic"] = lambda seconds, *rest: traffic(float(seconds), *rest)
     commands[command](*args)

@@ -13,8 +13,8 @@ pg_stop
 sleep 3
 say "/healthz with PostgreSQL down: $(healthz)"
 COOKIE=$RUN/cookie; curl -s -c "$COOKIE" -o /dev/null "http://127.0.0.1:$WEB_PORT/login/"
-say "a page, Chinese browser: $(curl -s -o "$RUN/503-zh.html" -w '%{http_code}' -H 'Accept-Language: zh-CN' -b 'sessionid=x' "http://127.0.0.1:$WEB_PORT/customers/") $(grep -o '<h1>[^<]*</h1>' "$RUN/503-zh.html")"
-say "a page, English cookie: $(curl -s -o "$RUN/503-en.html" -w '%{http_code}' -b 'sessionid=x; django_language=en' "http://127.0.0.1:$WEB_PORT/customers/") $(grep -o '<p>[^<]*</p>' "$RUN/503-en.html" | head -1)"
+say "a page, Chinese browser: $(curl -s -o "$RUN/503-zh.html" -w '%{http_code}' -H 'Accept-Language: zh-CN' -b 'sessionid=drilldrilldrilldrilldrilldrill12' "http://127.0.0.1:$WEB_PORT/customers/") $(grep -o '<h1>[^<]*</h1>' "$RUN/503-zh.html")"
+say "a page, English cookie: $(curl -s -o "$RUN/503-en.html" -w '%{http_code}' -b 'sessionid=drilldrilldrilldrilldrilldrill12; django_language=en' "http://127.0.0.1:$WEB_PORT/customers/") $(grep -o '<p>[^<]*</p>' "$RUN/503-en.html" | head -1)"
 say "the API: $(curl -s -w ' %{http_code}' -H 'Authorization: Token x' "http://127.0.0.1:$WEB_PORT/api/v1/customers/")"
 sleep "$OUTAGE"
 pg_start

@@ -7,6 +7,8 @@
 #     CELERY_VISIBILITY_TIMEOUT; 1 hour by default) and finishes it.
 source "$(dirname "$0")/common.sh"
 export CELERY_VISIBILITY_TIMEOUT=${CELERY_VISIBILITY_TIMEOUT:-30}
+export WORKER_CONCURRENCY=1  # one pool process: the one killed is the one running the pass
+: >"$RUN/worker.log"
 start_all
 mid_pass() {  # wait until a reminder pass has started and not finished
   for _ in $(seq 400); do
@@ -20,6 +22,7 @@ for round in pool whole; do
   # Every open project overdue with a new date: the pass has thousands to tell (a few seconds).
   drill overdue 100000 "$RUN/overdue-$round.ids" $([ $round = pool ] && echo 2 || echo 3)
   say "$round: $(drill passes)"
+  BEFORE=$(drill finished)
   "$PY" -m celery -A funnel_crm call pipeline.tasks.reminder_pass_task >/dev/null
   mid_pass || { say "the pass never started"; exit 1; }
   if [ $round = pool ]; then
@@ -29,8 +32,12 @@ for round in pool whole; do
     kill -9 $(pgrep -P "$(cat "$RUN/worker.pid")") "$(cat "$RUN/worker.pid")"; say "whole: killed -9 the worker $(cat "$RUN/worker.pid") and its pool"
     sleep 2; worker_start; say "whole: worker started again ($(cat "$RUN/worker.pid"))"
   fi
-  for _ in $(seq 120); do drill complete "$RUN/overdue-$round.ids" >/dev/null && break; sleep 2; done
+  # Done when every project was told once and a pass finished after the kill (the re-run).
+  for _ in $(seq 90); do
+    drill complete "$RUN/overdue-$round.ids" >/dev/null && [ "$(drill finished)" -gt "$BEFORE" ] && break; sleep 2
+  done
   say "$round: $(drill told "$RUN/overdue-$round.ids")"
   say "$round: $(drill passes)"
 done
-grep -E "WorkerLostError|Restoring|reject|lost" "$RUN/worker.log" | tail -5 || true
+echo "worker log, reminder passes and lost processes:"
+grep -E "signal 9|reminder_pass_task.*(received|succeeded)|Restor" "$RUN/worker.log" | cut -c1-220 || true
