@@ -35,6 +35,11 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 1; done
 
+# CPU seconds used by gunicorn (master and workers) and by this database's PostgreSQL
+# backends, read before and after: CPU per request, whatever else runs on the machine.
+web_cpu() { ps -o cputimes= -p "$WEB,$(pgrep -d, -P "$WEB")" | awk '{s+=$1} END {print s+0}'; }
+CPU0=$(web_cpu)
+
 # Every 5 s: %CPU by command (top) and the number of active queries on the database.
 (
   while true; do
@@ -52,5 +57,18 @@ RESET=$([ "${RESET_STATS:-1}" = 1 ] && echo --reset-stats || true)
 "$BIN/locust" -f "$HERE/locustfile.py" --headless --host "http://127.0.0.1:$PORT" \
   -u "$USERS" -r "${SPAWN_RATE:-$(( USERS / 30 > 0 ? USERS / 30 : 1 ))}" -t "$DURATION" $RESET \
   --csv "$OUT/$NAME" --only-summary --stop-timeout 10 >"$OUT/$NAME-locust.log" 2>&1 || true
+CPU1=$(web_cpu)
 echo "== $USERS users for $DURATION (figures after the ramp: ${RESET:-none}), $(nproc) cores, ${WEB_WORKERS:-4} gunicorn workers, database $DBNAME ($(date -u +%FT%TZ)) =="
 "$PY" "$HERE/summarise.py" "$OUT/${NAME}_stats.csv" "$OUT/$NAME-samples.txt"
+"$PY" - "$OUT/${NAME}_stats_history.csv" "$CPU0" "$CPU1" <<'PYEOF'
+import csv, sys
+total = last = 0  # every request, the ramp's too (the counts start again at --reset-stats)
+for row in csv.DictReader(open(sys.argv[1])):
+    if row["Name"] == "Aggregated":
+        count = int(row["Total Request Count"])
+        total, last = (total + last if count < last else total), count
+total += last
+cpu = float(sys.argv[3]) - float(sys.argv[2])
+if total:
+    print(f"gunicorn CPU: {cpu:.0f} s for {total} requests (ramp included) = {1000 * cpu / total:.0f} ms of CPU per request")
+PYEOF
