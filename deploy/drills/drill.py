@@ -36,17 +36,18 @@ def traffic(seconds, url="http://127.0.0.1:18090"):
     import requests
 
     session = requests.Session()
-    session.get(f"{url}/login/", timeout=10)
+    setup = 90  # seconds: the first requests of a loaded machine may queue behind the workers' start
+    session.get(f"{url}/login/", timeout=setup)
     session.post(
         f"{url}/login/",
         data={"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": session.cookies.get("csrftoken")},
-        timeout=10,
+        timeout=setup,
     )
     token = requests.post(
-        f"{url}/api/v1/auth/token/", json={"username": USERNAME, "password": PASSWORD}, timeout=10
+        f"{url}/api/v1/auth/token/", json={"username": USERNAME, "password": PASSWORD}, timeout=setup
     ).json()["token"]
     api = {"Authorization": f"Token {token}"}
-    projects = requests.get(f"{url}/api/v1/projects/?page_size=20", headers=api, timeout=10).json()["results"]
+    projects = requests.get(f"{url}/api/v1/projects/?page_size=20", headers=api, timeout=setup).json()["results"]
     project = next(p for p in projects if p["tier"] not in ("won", "lost"))
     totals = collections.Counter()
     window, window_start = collections.Counter(), time.monotonic()
@@ -94,8 +95,8 @@ def traffic(seconds, url="http://127.0.0.1:18090"):
 
 
 def overdue(count, path, days_ago=1):
-    """Give up to ``count`` open projects a next contact ``days_ago`` days back (1: projects
-    not overdue before; more: any open project, on the first such day nobody was told of)."""
+    """Give up to ``count`` open projects a next contact ``days_ago`` days back or, when
+    somebody was already told of that date, the first earlier day nobody was."""
     django_setup()
     from django.utils import timezone
 
@@ -104,13 +105,11 @@ def overdue(count, path, days_ago=1):
 
     today = timezone.localdate()
     days_ago = int(days_ago)
-    projects = Project.objects.open().filter(owner__is_active=True)
-    if days_ago == 1:
-        projects = projects.filter(next_contact_on__gte=today)
-    else:  # a due date nobody was told of yet, so every project has to be told again
-        while Notification.objects.filter(due_on=today - datetime.timedelta(days=days_ago)).exists():
-            days_ago += 1
+    # A due date nobody was told of yet (the drill may run again on the same database).
+    while Notification.objects.filter(due_on=today - datetime.timedelta(days=days_ago)).exists():
+        days_ago += 1
     due = today - datetime.timedelta(days=days_ago)
+    projects = Project.objects.open().filter(owner__is_active=True)
     ids = list(projects.order_by("pk").values_list("pk", flat=True)[: int(count)])
     Project.objects.filter(pk__in=ids).update(next_contact_on=due)
     Path(path).write_text("\n".join([due.isoformat(), *map(str, ids)]))
