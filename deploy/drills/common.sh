@@ -42,13 +42,21 @@ redis_start() {
 }
 redis_stop() { redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true; sleep 1; say "Redis stopped (port $REDIS_PORT)"; }
 
+# Each drill starts from the same data: funnel_drill_template is seeded once (migrate +
+# seed_demo --teams 1), funnel_drill is a fresh copy of it, and the drill's Redis is empty.
+psql_drill() { as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
 seed() {
-  if ! as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "select 1 from pg_database where datname='funnel_drill'" | grep -q 1; then
-    as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres funnel_drill
-    "$PY" manage.py migrate --noinput >/dev/null
-    "$PY" manage.py seed_demo --teams 1 >"$RUN/seed.log" 2>&1
-    say "seeded: $(grep -c . "$RUN/seed.log") lines in $RUN/seed.log"
+  if ! psql_drill -Atc "select 1 from pg_database where datname='funnel_drill_template'" | grep -q 1; then
+    as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres funnel_drill_template
+    DATABASE_URL=${DATABASE_URL%/*}/funnel_drill_template "$PY" manage.py migrate --noinput >/dev/null
+    DATABASE_URL=${DATABASE_URL%/*}/funnel_drill_template "$PY" manage.py seed_demo --teams 1 >"$RUN/seed.log" 2>&1
+    say "seeded funnel_drill_template ($RUN/seed.log)"
   fi
+  as_pg "$PG_BIN/dropdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres --if-exists funnel_drill
+  as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres -T funnel_drill_template funnel_drill
+  redis-cli -p "$REDIS_PORT" flushall >/dev/null
+  : >"$RUN/worker.log"
+  say "funnel_drill: a fresh copy of funnel_drill_template; Redis emptied"
 }
 
 app_start() {

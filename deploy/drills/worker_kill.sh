@@ -8,11 +8,10 @@
 source "$(dirname "$0")/common.sh"
 export CELERY_VISIBILITY_TIMEOUT=${CELERY_VISIBILITY_TIMEOUT:-30}
 export WORKER_CONCURRENCY=1  # one pool process: the one killed is the one running the pass
-: >"$RUN/worker.log"
 start_all
 mid_pass() {  # wait until a reminder pass has started and not finished
   for _ in $(seq 400); do
-    running=$(as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres funnel_drill -Atc \
+    running=$(psql_drill funnel_drill -Atc \
       "select count(*) from teams_taskrun where name='reminder_pass' and finished_at is null" 2>/dev/null || echo 0)
     [ "${running:-0}" -gt 0 ] && return 0; sleep 0.05
   done
