@@ -49,6 +49,7 @@ def traffic(seconds, url="http://127.0.0.1:18090"):
     api = {"Authorization": f"Token {token}"}
     projects = requests.get(f"{url}/api/v1/projects/?page_size=20", headers=api, timeout=setup).json()["results"]
     project = next(p for p in projects if p["tier"] not in ("won", "lost"))
+    print("ready: logged in as", USERNAME, flush=True)
     totals = collections.Counter()
     window, window_start = collections.Counter(), time.monotonic()
     end = time.monotonic() + seconds

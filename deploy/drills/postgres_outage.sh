@@ -8,7 +8,8 @@ start_all
 PIDS_BEFORE="$(cat "$RUN/gunicorn.pid") $(cat "$RUN/worker.pid")"
 drill traffic $((OUTAGE + 45)) >"$RUN/traffic.log" &
 TRAFFIC=$!
-sleep 15
+for _ in $(seq 120); do grep -q ready "$RUN/traffic.log" && break; sleep 1; done  # logged in
+sleep 10
 pg_stop
 sleep 3
 say "/healthz with PostgreSQL down: $(healthz)"

@@ -8,7 +8,8 @@ start_all
 say "reminder pass before the drill (beat's first tick): $(drill passes)"
 drill traffic $((OUTAGE + 40)) >"$RUN/traffic.log" &
 TRAFFIC=$!
-sleep 15
+for _ in $(seq 120); do grep -q ready "$RUN/traffic.log" && break; sleep 1; done  # logged in
+sleep 10
 redis_stop
 say "/healthz with Redis down: $(healthz)"
 drill overdue 25 "$RUN/overdue.ids"
