@@ -448,3 +448,54 @@ DATABASE_ROUTERS = ["funnel_crm.db_router.ReplicaRouter"]
 if env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS"):
     for _database in DATABASES.values():
         _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+# --- Content-Security-Policy, outages (load test and drills: deploy/loadtest, deploy/drills)
+
+# django-csp sends the policy; the pages satisfy it: no inline <script>, no inline event
+# handler (onclick= ...: data attributes handled by static/js/app.js instead), no inline
+# <style> (htmx's indicator styles are off through <meta name="htmx-config">), no style=""
+# attribute in any template. tests/browser.py fails every browser test on a violation.
+# CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only.
+_csp_directives = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+}
+if env_bool("CSP_REPORT_ONLY"):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+    CONTENT_SECURITY_POLICY = None
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
+_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
+# The policy goes on every response, the friendly 503 included; that middleware turns a
+# database that is down (on connect, anywhere below it) into a 503 page or JSON.
+MIDDLEWARE[_security + 1 : _security + 1] = [
+    "csp.middleware.CSPMiddleware",
+    "funnel_crm.outage.DatabaseUnavailableMiddleware",
+]
+# Seconds a client is told to wait (Retry-After) when the database is down.
+DATABASE_DOWN_RETRY_AFTER = int(env("DATABASE_DOWN_RETRY_AFTER", "30"))
+
+# Redis down must not break pages: the cache (job progress only) fails soft, with short
+# timeouts, and logs a warning. Sessions live in PostgreSQL (Django's default db engine),
+# never in Redis alone.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+if REDIS_URL:
+    CACHES["default"]["BACKEND"] = "funnel_crm.outage.ForgivingRedisCache"
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+
+# A worker killed mid-task (kill -9, OOM) must not lose the task: with acks_late (above)
+# the message is acknowledged only after the task finished; a pool process that dies
+# makes its task go back to the queue at once, and a whole worker that dies leaves its
+# unacknowledged messages for Redis to hand out again after the visibility timeout.
+# Every task here is safe to run twice (the rows hold the state).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+if CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))

@@ -44,20 +44,47 @@ def browser(playwright):
     browser.close()
 
 
+# What Chromium prints when the Content-Security-Policy refuses something.
+CSP_MARKERS = ("Content Security Policy", "Refused to")
+
+
+def watch_csp(context, violations=None):
+    """Collect (into ``violations``, a list) the console messages of every page of
+    ``context`` that report a Content-Security-Policy violation (an inline script or
+    handler, an inline style, a source from elsewhere); :func:`assert_no_csp_violations`
+    fails on any."""
+    violations = [] if violations is None else violations
+
+    def on_console(message):
+        if any(marker in message.text for marker in CSP_MARKERS):
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", on_console)
+    return violations
+
+
+def assert_no_csp_violations(violations):
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def page_for(browser, live_server):
-    """A new browser page for a locale ('zh-CN' or 'en-US'), pointed at the live server."""
+    """A new browser page for a locale ('zh-CN' or 'en-US'), pointed at the live server.
+    Every test using it fails on a Content-Security-Policy violation in its pages."""
     contexts = []
+    violations = []
 
     def open_page(locale="zh-CN", **options):
         context = browser.new_context(locale=locale, base_url=live_server.url, **options)
         context.set_default_timeout(15_000)
         contexts.append(context)
+        watch_csp(context, violations)
         return context.new_page()
 
     yield open_page
     for context in contexts:
         context.close()
+    assert_no_csp_violations(violations)
 
 
 def log_in(page, username, password):

@@ -219,3 +219,32 @@ document.addEventListener("change", function (event) {
     }
   });
 })();
+
+// Behaviour the templates declare with data attributes instead of inline handlers
+// (onclick=, onchange=, onsubmit=): the Content-Security-Policy runs scripts from this
+// site's files only, never inline code.
+(function () {
+  // <button data-print>: print the page.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); }
+  });
+  // <select data-submit-on-change>: picking an option submits its form.
+  // A filter bar's selects tell their form "filter-change" (its hx-trigger listens for it).
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!target.matches) { return; }
+    if (target.matches("select[data-submit-on-change]") && target.form) {
+      if (target.form.requestSubmit) { target.form.requestSubmit(); } else { target.form.submit(); }
+      return;
+    }
+    var bar = target.tagName === "SELECT" && target.closest("form.filter-bar");
+    if (bar) { bar.dispatchEvent(new CustomEvent("filter-change", { bubbles: false })); }
+  });
+  // <form data-confirm="question">: ask before sending.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  }, true);
+})();
