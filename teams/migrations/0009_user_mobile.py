@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('teams', '0006_user_must_change_password'),
+        ('teams', '0008_companysettings'),
     ]
 
     operations = [
