@@ -14,14 +14,17 @@ progress) and calls ``run.check_cancel()`` only where stopping is safe: before i
 all-or-nothing write starts, or between independent batches. It returns the
 result (a JSON-able dict; the job page lists ``summary``, a list of lines, and
 ``links``, a list of ``{"url", "label"}``). A ``DomainError`` ends the job as failed with that
-message; any other exception as failed with a generic message (logged).
+message; any other exception as failed with a generic message (logged). A runner
+must be safe to run again after its worker died mid-way (all-or-nothing in one
+transaction, or batches that are idempotent): the job then runs again from the start.
 """
 
 import logging
 import time
+from contextlib import contextmanager
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,14 +146,48 @@ def _finish(job: Job, run: JobRun, status: str, **fields):
     cache.delete(_progress_key(job.pk))
 
 
-def job_execute(job_id: int):
-    """Run one job (the Celery task's body). Only a queued job starts: a repeated
-    message, or one for a job cancelled while queued, changes nothing."""
-    started = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
-    )
-    if not started:
+# The first key of the PostgreSQL advisory locks a running job holds (the second is its id).
+JOB_LOCK_SPACE = 7301
+
+
+@contextmanager
+def _job_lease(job_id: int):
+    """Whether this process may run job ``job_id``: on PostgreSQL a session advisory lock,
+    held while the job runs and released with the connection when a worker dies, so a
+    job marked running whose lock is free was left by a dead worker. Elsewhere (SQLite,
+    the laptop default): ``None``, and only a queued job starts."""
+    if connection.vendor != "postgresql":
+        yield None
         return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [JOB_LOCK_SPACE, job_id])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [JOB_LOCK_SPACE, job_id])
+
+
+def job_execute(job_id: int):
+    """Run one job (the Celery task's body). A queued job starts; so does a running one
+    whose worker died (its message comes back: acks_late, reject_on_worker_lost), since
+    every runner is all-or-nothing or made of batches safe to run again. A repeated
+    message for a job that is running elsewhere, finished, or cancelled while queued
+    changes nothing."""
+    with _job_lease(job_id) as lease:
+        if lease is False:
+            return  # another worker holds it: running now
+        startable = [JobStatus.QUEUED] if lease is None else [JobStatus.QUEUED, JobStatus.RUNNING]
+        started = Job.objects.filter(pk=job_id, status__in=startable).update(
+            status=JobStatus.RUNNING, started_at=timezone.now()
+        )
+        if started:
+            _execute(job_id)
+
+
+def _execute(job_id: int):
     job = Job.objects.select_related("created_by").get(pk=job_id)
     run = JobRun(job)
     run.total = job.progress_total

@@ -171,3 +171,42 @@ def test_cancel_through_the_page(client, rep):
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED and job.cancel_requested
+
+
+def _job_left_running(user):
+    """A job a worker had started when it died: marked running, its lock gone with its connection."""
+    job = Job.objects.create(kind="test.counting", created_by=user, status=JobStatus.RUNNING)
+    return job
+
+
+def test_a_job_left_running_by_a_dead_worker_runs_again_when_its_message_comes_back(rep):
+    job = _job_left_running(rep)
+    job_execute(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    assert job.result["counted"] == 3
+
+
+def test_a_job_running_in_a_live_worker_is_not_started_twice(rep):
+    """The live worker's connection holds the job's advisory lock: a repeated message leaves it alone."""
+    import psycopg2
+    from django.db import connection
+
+    from teams.jobs import JOB_LOCK_SPACE
+
+    job = _job_left_running(rep)
+    params = connection.get_connection_params()
+    other = psycopg2.connect(**params)  # the "live worker": a separate session
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [JOB_LOCK_SPACE, job.pk])
+        job_execute(job.pk)
+        job.refresh_from_db()
+        assert job.status == JobStatus.RUNNING
+        assert job.result in ({}, None)
+    finally:
+        other.close()
+    # Its worker gone (connection closed): the next delivery runs it.
+    job_execute(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
