@@ -14,6 +14,12 @@ class PipelineConfig(AppConfig):
         from projects.services import PROJECT_BULK_HOOKS, PROJECT_CREATE_HOOKS, PROJECT_MERGE_HOOKS
 
         rules.register()
+        # A customer's owner changing (created, handed over, transferred) restarts its countdown.
+        from accounts.services import CUSTOMER_OWNER_HOOKS
+        from pipeline.pools.rules import returns_on_refresh
+
+        if returns_on_refresh not in CUSTOMER_OWNER_HOOKS:
+            CUSTOMER_OWNER_HOOKS.append(returns_on_refresh)
         if project_start_hook not in PROJECT_CREATE_HOOKS:
             PROJECT_CREATE_HOOKS.append(project_start_hook)
         if project_pipeline_merge not in PROJECT_MERGE_HOOKS:
