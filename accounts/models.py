@@ -177,9 +177,7 @@ class Customer(models.Model):
             # The admin's unscoped list, newest first.
             models.Index(fields=["-updated_at", "-id"], name="customer_updated"),
             # The nightly return pass: owned customers whose day has come, as an index range scan.
-            models.Index(
-                fields=["returns_on"], condition=Q(owner__isnull=False), name="customer_returns_owned"
-            ),
+            models.Index(fields=["returns_on"], condition=Q(owner__isnull=False), name="customer_returns_owned"),
             # The book sorted by days left.
             models.Index(fields=["owner", "returns_on"], name="customer_owner_returns"),
             # A pool's page: what sits in it, newest release first.
@@ -499,9 +497,15 @@ class Pool(models.Model):
     activity_days_b = models.PositiveSmallIntegerField(_("no activity for (days), level B"), default=45)
     activity_days_c = models.PositiveSmallIntegerField(_("no activity for (days), level C"), default=30)
     # No stage progress on its open projects for N days, per level (empty: rule off).
-    progress_days_a = models.PositiveSmallIntegerField(_("no stage progress for (days), level A"), null=True, blank=True)
-    progress_days_b = models.PositiveSmallIntegerField(_("no stage progress for (days), level B"), null=True, blank=True)
-    progress_days_c = models.PositiveSmallIntegerField(_("no stage progress for (days), level C"), null=True, blank=True)
+    progress_days_a = models.PositiveSmallIntegerField(
+        _("no stage progress for (days), level A"), null=True, blank=True
+    )
+    progress_days_b = models.PositiveSmallIntegerField(
+        _("no stage progress for (days), level B"), null=True, blank=True
+    )
+    progress_days_c = models.PositiveSmallIntegerField(
+        _("no stage progress for (days), level C"), null=True, blank=True
+    )
     # No open project N days after it was taken or its last project closed (empty: rule off).
     no_project_days = models.PositiveSmallIntegerField(_("no open project for (days)"), null=True, blank=True)
     warn_days = models.PositiveSmallIntegerField(_("warn the owner (days ahead)"), default=3)

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer
 from pipeline import defaults, exit_checks
-from pipeline.pools.rules import returns_on_refresh
 from pipeline.models import (
     CLOSED_TIERS,
     OPEN_TIERS,
@@ -31,6 +30,7 @@ from pipeline.models import (
     TeamPipeline,
     tiers_reached,
 )
+from pipeline.pools.rules import returns_on_refresh
 from projects.models import MAX_BUDGET, Conflict, Project, Resolution
 from projects.services import project_detect_conflicts, project_refresh_checklist
 from teams.errors import DomainError, collect_errors, validated

@@ -4,8 +4,7 @@ requester may claim), ``POST /api/v1/customers/{id}/release/``, ``.../claim/`` a
 import django_filters
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -114,12 +113,23 @@ class PoolViewSet(
     serializer_class = PoolSerializer
     permission_classes = [IsAdminOrReadOnly]
 
-    @extend_schema(responses={200: PoolCustomerSerializer(many=True), 404: ERRORS[404]}, filters=True)
-    @action(detail=True, methods=["get"], filterset_class=PoolCustomerFilter, filter_backends=[DjangoFilterBackend])
+    @extend_schema(
+        responses={200: PoolCustomerSerializer(many=True), 400: ERRORS[400], 404: ERRORS[404]},
+        parameters=[
+            OpenApiParameter("q", str, description=_("Part of the company name.")),
+            OpenApiParameter("industry", str, enum=Industry.values),
+            OpenApiParameter("level", str, enum=CustomerLevel.values),
+            OpenApiParameter("province", str, description=_("6-digit division code.")),
+        ],
+    )
+    @action(detail=True, methods=["get"])
     def customers(self, request, pk=None):
         """What the requester may claim from this pool, newest release first, with a history summary."""
         pool = self.get_object()
-        rows = self.filter_queryset(pool_customers(user=request.user, pool=pool))
+        found = PoolCustomerFilter(request.query_params, queryset=pool_customers(user=request.user, pool=pool))
+        if not found.is_valid():
+            raise serializers.ValidationError(found.errors)
+        rows = found.qs
         page = self.paginate_queryset(with_history_summary(rows))
         return self.get_paginated_response(PoolCustomerSerializer(page, many=True).data)
 

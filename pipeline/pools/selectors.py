@@ -30,9 +30,7 @@ def with_history_summary(customers):
             .values("latest")[:1]
         ),
         times_released=_count(
-            PoolEvent.objects.filter(
-                customer=OuterRef("pk"), kind__in=[PoolEventKind.RELEASED, PoolEventKind.RETURNED]
-            )
+            PoolEvent.objects.filter(customer=OuterRef("pk"), kind__in=[PoolEventKind.RELEASED, PoolEventKind.RETURNED])
         ),
     )
 

@@ -150,9 +150,11 @@ def _put_in_pool(customer: Customer, *, pool: Pool, now, by, reason) -> None:
 def _claim_target(*, user: User, customer_id: int) -> Customer:
     """The customer, locked. Waits for a concurrent claim to commit, so the loser sees the winner."""
     locked = Customer.objects.select_for_update(of=("self",)).select_related("pool").filter(pk=customer_id).first()
-    served = locked is not None and locked.pool_id is not None and Pool.objects.visible_to(user).filter(
-        pk=locked.pool_id
-    ).exists()
+    served = (
+        locked is not None
+        and locked.pool_id is not None
+        and Pool.objects.visible_to(user).filter(pk=locked.pool_id).exists()
+    )
     if not served:
         raise Customer.DoesNotExist
     if locked.owner_id is not None:
@@ -210,8 +212,8 @@ def customer_claim(*, user: User, customer_id: int, request=None) -> Customer:
     locked.save()
     locked.refresh_from_db()
     # Its open projects follow the customer to the claimer (kept in each project's history).
-    for project in Project.objects.select_for_update().filter(customer=locked, closed_at__isnull=True).exclude(
-        owner=user
+    for project in (
+        Project.objects.select_for_update().filter(customer=locked, closed_at__isnull=True).exclude(owner=user)
     ):
         project.owner = user
         project.version = F("version") + 1

@@ -4,6 +4,7 @@ form-field helpers."""
 
 from django import forms, template
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.html import format_html
 
 from teams import formatting, typography
@@ -169,3 +170,11 @@ def filter_bar(context, filterset, *, target, url, placeholder="", skip="", sear
 def filter_chips(context, filterset, search="q"):
     """The active filters as removable chips (each a link to the list without it)."""
     return {"chips": _chips(context["request"], filterset, search)}
+
+
+@register.filter
+def days_until(day):
+    """Whole days from today (Asia/Shanghai) to ``day``; None without a day."""
+    if not day:
+        return None
+    return (day - timezone.localdate()).days
