@@ -16,7 +16,8 @@ settings), so the countdown is a plain indexed column and the nightly pass a ran
 
 import datetime
 
-from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Customer, Pool
@@ -67,8 +68,8 @@ def _annotated(customers):
         last_closed=Subquery(
             projects.order_by().values("customer").annotate(latest=Max("closed_at")).values("latest")[:1]
         ),
-        has_open=Exists(open_projects),
-        has_won=Exists(ProjectState.objects.filter(project__customer=OuterRef("pk"), tier=Tier.WON)),
+        has_open=row_exists(open_projects),
+        has_won=won_exists(),
     )
 
 
@@ -116,9 +117,33 @@ def returns_on_refresh(*, customers) -> int:
     return changed
 
 
+def row_exists(queryset):
+    """Whether ``queryset`` (correlated to the outer row) has a row, as a boolean expression that
+    PostgreSQL answers per row from an index: ``LIMIT 1`` keeps the planner from turning an
+    ``EXISTS`` into a hash of every matching row of the table (270 ms at 120k projects)."""
+    return Coalesce(
+        Subquery(queryset.order_by().annotate(found=Value(True)).values("found")[:1]),
+        Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def returns_on_refresh_one(customer, pool: Pool | None) -> None:
+    """``returns_on_refresh`` for one customer already locked and loaded, its pool known: two
+    queries (the facts, the update) instead of five, for the claim's few milliseconds."""
+    facts = _annotated(Customer.objects.filter(pk=customer.pk)).values(
+        "last_activity", "last_progress", "last_closed", "has_open", "has_won"
+    )[0]
+    for name, value in facts.items():
+        setattr(customer, name, value)
+    customer.returns_on = returns_on_for(customer, pool)
+    customer.pool_id = pool.pk if pool is not None else customer.pool_id
+    Customer.objects.filter(pk=customer.pk).update(returns_on=customer.returns_on, pool_id=customer.pool_id)
+
+
 def high_intent_exists():
-    """``Exists`` of an open project in the high_intent tier on the outer customer."""
-    return Exists(
+    """Whether the outer customer has an open project in the high_intent tier."""
+    return row_exists(
         ProjectState.objects.filter(
             project__customer=OuterRef("pk"), project__closed_at__isnull=True, tier=Tier.HIGH_INTENT
         )
@@ -132,4 +157,5 @@ def has_high_intent(customer_id: int) -> bool:
 
 
 def won_exists():
-    return Exists(ProjectState.objects.filter(project__customer=OuterRef("pk"), tier=Tier.WON))
+    """Whether the outer customer has a won project."""
+    return row_exists(ProjectState.objects.filter(project__customer=OuterRef("pk"), tier=Tier.WON))

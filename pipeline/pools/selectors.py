@@ -1,11 +1,12 @@
 """Reads of the public pool: what a user may claim, with each customer's history summary
 in the same query (projects, won ones, last contact, times in the pool)."""
 
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import Customer, PoolEvent, PoolEventKind
-from pipeline.models import Activity, ProjectState, Tier
+from pipeline.models import Activity
+from pipeline.pools.rules import won_exists
 from projects.models import Project
 
 
@@ -21,7 +22,7 @@ def with_history_summary(customers):
     """Annotate ``projects_count``, ``won``, ``last_contact_at`` and ``times_released``."""
     return customers.annotate(
         projects_count=_count(Project.objects.filter(customer=OuterRef("pk"))),
-        won=Exists(ProjectState.objects.filter(project__customer=OuterRef("pk"), tier=Tier.WON)),
+        won=won_exists(),
         last_contact_at=Subquery(
             Activity.objects.filter(customer=OuterRef("pk"))
             .order_by()

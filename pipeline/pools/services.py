@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Customer, Pool, PoolCapacity, PoolEvent, PoolEventKind
 from pipeline.models import ProjectState, Tier
-from pipeline.pools.rules import has_high_intent, high_intent_exists, pool_of, returns_on_refresh
+from pipeline.pools.rules import (
+    has_high_intent,
+    high_intent_exists,
+    pool_of,
+    returns_on_refresh,
+    returns_on_refresh_one,
+)
 from projects.models import Project
 from teams.audit import AuditAction, AuditEntry, audit_record
 from teams.errors import ConflictError, DomainError, validated
@@ -206,11 +212,10 @@ def customer_claim(*, user: User, customer_id: int, request=None) -> Customer:
     locked.taken_at = now
     locked.released_at = None
     locked.locked = False
-    locked.version = F("version") + 1
+    locked.version += 1  # the row is locked: no one else counts it up meanwhile
     locked._history_user = user
     locked._change_reason = _("Claimed from %(pool)s") % {"pool": pool.name}
     locked.save()
-    locked.refresh_from_db()
     # Its open projects follow the customer to the claimer (kept in each project's history).
     for project in (
         Project.objects.select_for_update().filter(customer=locked, closed_at__isnull=True).exclude(owner=user)
@@ -220,8 +225,7 @@ def customer_claim(*, user: User, customer_id: int, request=None) -> Customer:
         project._history_user = user
         project._change_reason = locked._change_reason
         project.save()
-    returns_on_refresh(customers=[locked.pk])
-    locked.refresh_from_db()
+    returns_on_refresh_one(locked, pool)
     _event(customer=locked, pool=pool, kind=PoolEventKind.CLAIMED, rep=user, team_id=user.team_id, by=user).save()
     audit_record(
         actor=user,
