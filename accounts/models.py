@@ -522,6 +522,7 @@ class Pool(models.Model):
 
     objects = PoolQuerySet.as_manager()
 
+    # Counts that must be 1 or more (empty allowed where the field is nullable: rule off).
     DAY_FIELDS = (
         "activity_days_a",
         "activity_days_b",
@@ -534,6 +535,10 @@ class Pool(models.Model):
         "capacity_rep",
         "capacity_lead",
     )
+    # Counts that may be 0.
+    COUNT_FIELDS = ("warn_days", "reclaim_wait_days", "lock_limit")
+    # What the settings page and API change (besides the teams served).
+    SETTING_FIELDS = ("name", "archived", *DAY_FIELDS, *COUNT_FIELDS, "count_won", "release_reasons")
 
     class Meta:
         ordering = ["name", "id"]

@@ -34,8 +34,7 @@ class PoolSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Pool
-        fields = ["id", "name", "teams", "archived", *services.SETTING_FIELDS[2:], "version"]
-        fields = list(dict.fromkeys(fields))
+        fields = ["id", "teams", *Pool.SETTING_FIELDS, "version"]
 
     def create(self, validated_data):
         teams = validated_data.pop("teams", None)

@@ -38,27 +38,14 @@ class PoolSettingsForm(forms.ModelForm):
         fields = [
             "name",
             "teams",
-            "activity_days_a",
-            "activity_days_b",
-            "activity_days_c",
-            "progress_days_a",
-            "progress_days_b",
-            "progress_days_c",
-            "no_project_days",
-            "warn_days",
-            "daily_claim_limit",
-            "reclaim_wait_days",
-            "capacity_rep",
-            "capacity_lead",
-            "count_won",
-            "lock_limit",
+            *[f for f in Pool.SETTING_FIELDS if f not in ("name", "archived", "release_reasons")],
             "archived",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The service judges the numbers (a zero or negative day count is named there, in the user's language).
-        for name in (*Pool.DAY_FIELDS, "warn_days", "reclaim_wait_days", "lock_limit"):
+        for name in (*Pool.DAY_FIELDS, *Pool.COUNT_FIELDS):
             if name in self.fields:
                 self.fields[name] = forms.IntegerField(
                     label=self.fields[name].label, required=self.fields[name].required

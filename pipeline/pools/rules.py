@@ -47,17 +47,22 @@ def _local_date(moment) -> datetime.date | None:
     return timezone.localdate(moment) if moment is not None else None
 
 
+def last_activity_at():
+    """The outer customer's latest logged contact (the ``activity_customer_recent`` index)."""
+    return Subquery(
+        Activity.objects.filter(customer=OuterRef("pk"))
+        .order_by()
+        .values("customer")
+        .annotate(latest=Max("occurred_at"))
+        .values("latest")[:1]
+    )
+
+
 def _annotated(customers):
     projects = Project.objects.filter(customer=OuterRef("pk"))
     open_projects = projects.filter(closed_at__isnull=True)
     return customers.annotate(
-        last_activity=Subquery(
-            Activity.objects.filter(customer=OuterRef("pk"))
-            .order_by()
-            .values("customer")
-            .annotate(latest=Max("occurred_at"))
-            .values("latest")[:1]
-        ),
+        last_activity=last_activity_at(),
         last_progress=Subquery(
             ProjectState.objects.filter(project__customer=OuterRef("pk"), project__closed_at__isnull=True)
             .order_by()

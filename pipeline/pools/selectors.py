@@ -1,12 +1,11 @@
 """Reads of the public pool: what a user may claim, with each customer's history summary
 in the same query (projects, won ones, last contact, times in the pool)."""
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import Customer, PoolEvent, PoolEventKind
-from pipeline.models import Activity
-from pipeline.pools.rules import won_exists
+from pipeline.pools.rules import last_activity_at, won_exists
 from projects.models import Project
 
 
@@ -23,13 +22,7 @@ def with_history_summary(customers):
     return customers.annotate(
         projects_count=_count(Project.objects.filter(customer=OuterRef("pk"))),
         won=won_exists(),
-        last_contact_at=Subquery(
-            Activity.objects.filter(customer=OuterRef("pk"))
-            .order_by()
-            .values("customer")
-            .annotate(latest=Max("occurred_at"))
-            .values("latest")[:1]
-        ),
+        last_contact_at=last_activity_at(),
         times_released=_count(
             PoolEvent.objects.filter(customer=OuterRef("pk"), kind__in=[PoolEventKind.RELEASED, PoolEventKind.RETURNED])
         ),

@@ -417,25 +417,7 @@ def pool_return_pass(*, today: datetime.date | None = None, chunk: int = 1_000) 
 
 # --- Settings -----------------------------------------------------------------
 
-SETTING_FIELDS = [
-    "name",
-    "archived",
-    "activity_days_a",
-    "activity_days_b",
-    "activity_days_c",
-    "progress_days_a",
-    "progress_days_b",
-    "progress_days_c",
-    "no_project_days",
-    "warn_days",
-    "daily_claim_limit",
-    "reclaim_wait_days",
-    "capacity_rep",
-    "capacity_lead",
-    "count_won",
-    "lock_limit",
-    "release_reasons",
-]
+SETTING_FIELDS = Pool.SETTING_FIELDS
 
 
 @transaction.atomic
@@ -458,7 +440,7 @@ def pool_save(
         if field not in data:
             continue
         value = data[field]
-        if field in Pool.DAY_FIELDS or field in ("warn_days", "reclaim_wait_days", "lock_limit"):
+        if field in Pool.DAY_FIELDS or field in Pool.COUNT_FIELDS:
             if value in ("", None):
                 value = None
             else:
