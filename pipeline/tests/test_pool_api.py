@@ -255,3 +255,13 @@ def test_pool_page_and_api_cost_the_same_queries_however_many_wait(
             assert api_client.get(f"/api/v1/pools/{pool.pk}/customers/?page_size=100").status_code == 200
         counts.append((len(page.captured_queries), len(api.captured_queries)))
     assert counts[0] == counts[1]
+
+
+def test_my_day_shows_the_countdown_beside_the_customer(client_for, world, personas):
+    from pipeline.tests.project_helpers import create_project
+
+    rep = personas["rep"]
+    create_project(rep, customer=world["owned"], next_contact_on=timezone.localdate())
+    Customer.objects.filter(pk=world["owned"].pk).update(returns_on=timezone.localdate() + timedelta(days=1))
+    html = client_for("rep").get("/", **EN).content.decode()
+    assert "1 day left" in html and "days-left soon" in html
