@@ -272,3 +272,23 @@ def test_the_nightly_pass_returns_due_customers_warns_and_asks_the_lead(pool, re
     # a second run changes nothing and tells nobody twice
     again = pools.pool_return_pass(today=today)
     assert again["returned"] == 0 and again["warned"] == 0 and again["leads_asked"] == 0
+
+
+# --- a customer without an owner, everywhere owners are read ------------------------------------
+
+
+def test_pool_customers_are_in_nobodys_book_but_exports_and_duplicates_still_work(pool, rep, lead, admin):
+    from accounts.exporting import customer_rows
+    from accounts.selectors import find_duplicates
+
+    customer = CustomerFactory(owner=rep, name="温州港湾物流有限公司")
+    _in_pool(customer, pool, rep)
+    for user in (rep, lead):
+        assert not Customer.objects.visible_to(user).filter(pk=customer.pk).exists()
+        assert customer.pk not in [row for row in Customer.objects.editable_by(user).values_list("pk", flat=True)]
+    rows = list(customer_rows(Customer.objects.visible_to(admin).filter(pk=customer.pk), user=admin))
+    assert len(rows) == 1 and rows[0][0] == customer.name and "" in rows[0]  # its owner column is empty
+    matches = find_duplicates(name="温州港湾物流有限公司")
+    assert matches and matches[0].owner_id is None and matches[0].owner_name == "the public pool"
+    similar = find_duplicates(name="温州港湾物流")
+    assert any(m.customer_id == customer.pk for m in similar)
