@@ -84,4 +84,6 @@ def seed(*, stdout, options):
     if options.get("admin") is not None:
         from pipeline.pools import demo as pool_demo
 
-        pool_demo.seed(stdout=stdout, team=team, reps=reps, admin=options["admin"])
+        pool_demo.seed(
+            stdout=stdout, team=team, reps=reps, admin=options["admin"], per_rep=options.get("customers_per_rep") or 150
+        )

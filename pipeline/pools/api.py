@@ -4,7 +4,8 @@ requester may claim), ``POST /api/v1/customers/{id}/release/``, ``.../claim/`` a
 import django_filters
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -18,7 +19,6 @@ from pipeline.pools import services
 from pipeline.pools.selectors import pool_customers, with_history_summary
 from teams.api import IsAdminOrReadOnly, ScopedViewSet
 from teams.models import Team
-from teams.visibility import visible_choices
 
 ERRORS = {
     400: OpenApiResponse(description=_("A field is missing or wrong, or a limit refuses it; the message names it.")),
@@ -157,8 +157,17 @@ class PoolViewSet(
         )
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class PoolField(serializers.PrimaryKeyRelatedField):
+    """Only the pools the requester sees appear to exist."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return Pool.objects.visible_to(request.user) if request else Pool.objects.none()
+
+
 class ReleaseSerializer(serializers.Serializer):
-    pool = serializers.PrimaryKeyRelatedField(queryset=visible_choices(Pool), required=False)
+    pool = PoolField(required=False)
     reason = serializers.CharField(max_length=100)
     version = serializers.IntegerField(required=False)
 

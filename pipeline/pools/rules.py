@@ -100,15 +100,19 @@ def returns_on_for(customer, pool: Pool | None) -> datetime.date | None:
 def returns_on_refresh(*, customers) -> int:
     """Recompute and store ``pool`` (the home pool, when none yet) and ``returns_on`` of the
     owned customers in ``customers`` (a queryset or ids). Answers how many changed."""
-    if not hasattr(customers, "model"):
-        customers = Customer.objects.filter(pk__in=list(customers))
+    if hasattr(customers, "model"):
+        ids = list(customers.filter(owner__isnull=False).order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted(set(customers))  # a few ids from a write: no query to list them
+    if not ids:
+        return 0
     homes = home_pools()
     pools = {pool.pk: pool for pool in Pool.objects.all()}
-    ids = list(customers.filter(owner__isnull=False).order_by("pk").values_list("pk", flat=True))
     changed = 0
     for start in range(0, len(ids), CHUNK):
         rows = []
-        batch = _annotated(Customer.objects.filter(pk__in=ids[start : start + CHUNK])).only(
+        owned = Customer.objects.filter(pk__in=ids[start : start + CHUNK], owner__isnull=False)
+        batch = _annotated(owned).only(
             "pk", "owner_id", "team_id", "pool_id", "level", "locked", "taken_at", "created_at", "returns_on"
         )
         for customer in batch:

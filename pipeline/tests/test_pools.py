@@ -285,7 +285,7 @@ def test_pool_customers_are_in_nobodys_book_but_exports_and_duplicates_still_wor
     _in_pool(customer, pool, rep)
     for user in (rep, lead):
         assert not Customer.objects.visible_to(user).filter(pk=customer.pk).exists()
-        assert customer.pk not in [row for row in Customer.objects.editable_by(user).values_list("pk", flat=True)]
+        assert not Customer.objects.editable_by(user).filter(pk=customer.pk).exists()
     rows = list(customer_rows(Customer.objects.visible_to(admin).filter(pk=customer.pk), user=admin))
     assert len(rows) == 1 and rows[0][0] == customer.name and "" in rows[0]  # its owner column is empty
     matches = find_duplicates(name="温州港湾物流有限公司")
