@@ -49,7 +49,7 @@ def _customer_cells(customer: Customer) -> dict[str, str]:
         "address": customer.address,
         "website": customer.website,
         "notes": customer.notes,
-        "owner": customer.owner.username,
+        "owner": customer.owner.username if customer.owner_id else "",  # empty: in the public pool
     }
 
 

@@ -58,8 +58,10 @@ class CustomerFilter(django_filters.FilterSet):
             ("completeness", "completeness"),
             ("level", "level"),
             ("created_at", "created"),
+            ("returns_on", "days_left"),
         ),
         field_labels={
+            "days_left": _("Days left before the pool"),
             "updated": _("Last updated"),
             "name": _("Name"),
             "completeness": _("Completeness"),

@@ -19,6 +19,10 @@ HIDDEN_FIELDS = {
     "updated_at",
     "created_at",
     "completeness",
+    # The pool's countdown fields change with every contact and are not kept in the history.
+    "returns_on",
+    "taken_at",
+    "released_at",
 }
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 

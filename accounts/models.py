@@ -35,6 +35,18 @@ class CustomerQuerySet(VisibleQuerySet):
     team_field = "team"
     extra_visibility = []
 
+    def in_pool(self):
+        return self.filter(owner__isnull=True)
+
+    def claimable_by(self, user):
+        """Pool customers ``user`` may see (and claim): those sitting in a live pool that
+        serves the user's team; admins see every pool. Kept apart from ``visible_to`` on
+        purpose: a pool of 100k customers must never flood anybody's book, export or search."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        pools = Pool.objects.visible_to(user)
+        return self.filter(owner__isnull=True, pool__in=pools.values("pk"))
+
     def attachable_by(self, user):
         """Customers ``user`` may add a project to: those they see, plus those a
         duplicate warning told them about (they still see nothing else of them)."""
@@ -88,9 +100,36 @@ class Customer(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True, validators=[validate_no_control_chars])
     website = models.URLField(_("website"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True, validators=[validate_no_control_chars, MaxLengthValidator(10_000)])
+    # None while the customer sits in a public pool (公海): nobody's book holds it.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="customers"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
     )
+    # The pool the customer belongs to: where it sits (owner None) or where it returns to.
+    pool = models.ForeignKey(
+        "accounts.Pool", verbose_name=_("pool"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The day the return rules send it back to the pool (kept by pipeline.pools in the same
+    # transaction as the activity, stage move or project change that resets it); None: never.
+    returns_on = models.DateField(_("returns to the pool on"), null=True, blank=True, editable=False)
+    # When the current owner got it (claim, creation, hand-over): where the countdown starts.
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True, editable=False)
+    # A lead's lock: the return rules leave the customer alone.
+    locked = models.BooleanField(_("locked by the lead"), default=False)
+    # Who held it last and when it left them: the reclaim waiting period.
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True, editable=False)
     # Derived from the owner on every save; stored so a lead's scope is one index.
     team = models.ForeignKey(
         "teams.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -101,7 +140,16 @@ class Customer(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(
-        excluded_fields=["normalized_name", "core_name", "completeness", "version", "updated_at"]
+        excluded_fields=[
+            "normalized_name",
+            "core_name",
+            "completeness",
+            "version",
+            "updated_at",
+            "returns_on",
+            "taken_at",
+            "released_at",
+        ]
     )
     objects = CustomerQuerySet.as_manager()
 
@@ -117,6 +165,10 @@ class Customer(models.Model):
                 violation_error_message=_("A customer with this unified social credit code already exists."),
             ),
             models.CheckConstraint(condition=Q(completeness__lte=100), name="customer_completeness_0_100"),
+            # A customer without an owner is in a pool: never nowhere.
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False) | Q(pool__isnull=False), name="customer_owner_or_pool"
+            ),
         ]
         indexes = [
             models.Index(fields=["owner", "-updated_at"], name="customer_owner_updated"),
@@ -124,6 +176,14 @@ class Customer(models.Model):
             models.Index(fields=["team", "completeness"], name="customer_team_completeness"),
             # The admin's unscoped list, newest first.
             models.Index(fields=["-updated_at", "-id"], name="customer_updated"),
+            # The nightly return pass: owned customers whose day has come, as an index range scan.
+            models.Index(fields=["returns_on"], condition=Q(owner__isnull=False), name="customer_returns_owned"),
+            # The book sorted by days left.
+            models.Index(fields=["owner", "returns_on"], name="customer_owner_returns"),
+            # A pool's page: what sits in it, newest release first.
+            models.Index(
+                fields=["pool", "-released_at", "-id"], condition=Q(owner__isnull=True), name="customer_in_pool"
+            ),
         ]
 
     def __str__(self):
@@ -157,6 +217,14 @@ class Customer(models.Model):
     @property
     def region_name(self):
         return regions.full_name(self.province, self.city, self.district)
+
+    @property
+    def in_pool(self) -> bool:
+        return self.owner_id is None
+
+    def days_left(self, today) -> int | None:
+        """Days before the return rules send it to the pool (None: it never returns)."""
+        return None if self.returns_on is None or self.owner_id is None else (self.returns_on - today).days
 
     @property
     def completeness_band(self):
@@ -401,3 +469,199 @@ class CustomerDisclosure(models.Model):
 
     def __str__(self):
         return f"{self.user} ← {self.customer_id}"
+
+
+class PoolQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(archived=False)
+
+    def visible_to(self, user):
+        """Admins see every pool; reps and leads the live pools serving their team."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.team_id is None:
+            return self.none()
+        return self.filter(archived=False, teams=user.team_id)
+
+    def editable_by(self, user):
+        """Pool settings are the admins'."""
+        if not user.is_authenticated or not user.is_active or not user.is_admin:
+            return self.none()
+        return self
+
+
+def _default_release_reasons():
+    return ["无预算", "联系不上", "需求不匹配", "已选其他供应商", "其他"]
+
+
+class Pool(models.Model):
+    """A public pool (公海): customers nobody works, open to the reps of the teams it serves,
+    with the rules that send customers back to it and the limits on claiming from it."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True, validators=[validate_no_control_chars])
+    teams = models.ManyToManyField("teams.Team", verbose_name=_("teams served"), related_name="pools", blank=True)
+    archived = models.BooleanField(_("archived"), default=False)
+    # Return rules: no activity for N days, per customer level.
+    activity_days_a = models.PositiveSmallIntegerField(_("no activity for (days), level A"), default=60)
+    activity_days_b = models.PositiveSmallIntegerField(_("no activity for (days), level B"), default=45)
+    activity_days_c = models.PositiveSmallIntegerField(_("no activity for (days), level C"), default=30)
+    # No stage progress on its open projects for N days, per level (empty: rule off).
+    progress_days_a = models.PositiveSmallIntegerField(
+        _("no stage progress for (days), level A"), null=True, blank=True
+    )
+    progress_days_b = models.PositiveSmallIntegerField(
+        _("no stage progress for (days), level B"), null=True, blank=True
+    )
+    progress_days_c = models.PositiveSmallIntegerField(
+        _("no stage progress for (days), level C"), null=True, blank=True
+    )
+    # No open project N days after it was taken or its last project closed (empty: rule off).
+    no_project_days = models.PositiveSmallIntegerField(_("no open project for (days)"), null=True, blank=True)
+    warn_days = models.PositiveSmallIntegerField(_("warn the owner (days ahead)"), default=3)
+    daily_claim_limit = models.PositiveSmallIntegerField(_("claims per rep per day"), default=10)
+    reclaim_wait_days = models.PositiveSmallIntegerField(_("days before the previous owner may reclaim"), default=7)
+    capacity_rep = models.PositiveIntegerField(_("capacity of a rep (customers)"), default=300)
+    capacity_lead = models.PositiveIntegerField(_("capacity of a lead (customers)"), default=150)
+    count_won = models.BooleanField(_("won customers count towards the capacity"), default=False)
+    lock_limit = models.PositiveSmallIntegerField(_("locked customers per rep"), default=5)
+    release_reasons = models.JSONField(_("release reasons"), default=_default_release_reasons, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PoolQuerySet.as_manager()
+
+    # Counts that must be 1 or more (empty allowed where the field is nullable: rule off).
+    DAY_FIELDS = (
+        "activity_days_a",
+        "activity_days_b",
+        "activity_days_c",
+        "progress_days_a",
+        "progress_days_b",
+        "progress_days_c",
+        "no_project_days",
+        "daily_claim_limit",
+        "capacity_rep",
+        "capacity_lead",
+    )
+    # Counts that may be 0.
+    COUNT_FIELDS = ("warn_days", "reclaim_wait_days", "lock_limit")
+    # What the settings page and API change (besides the teams served).
+    SETTING_FIELDS = ("name", "archived", *DAY_FIELDS, *COUNT_FIELDS, "count_won", "release_reasons")
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("pool")
+        verbose_name_plural = _("pools")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("pools:pool_detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        for field in self.DAY_FIELDS:
+            value = getattr(self, field)
+            if value is not None and value < 1:
+                errors[field] = _("Enter a number of 1 or more.")
+        reasons = [str(r).strip() for r in (self.release_reasons or []) if str(r).strip()]
+        if not reasons:
+            errors["release_reasons"] = _("Give at least one release reason.")
+        self.release_reasons = reasons
+        if errors:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(errors)
+
+    def activity_days(self, level) -> int:
+        return getattr(self, f"activity_days_{(level or 'B').lower()}")
+
+    def progress_days(self, level) -> int | None:
+        return getattr(self, f"progress_days_{(level or 'B').lower()}")
+
+
+class PoolCapacity(models.Model):
+    """A person's own capacity in a pool, overriding the role's."""
+
+    pool = models.ForeignKey(Pool, verbose_name=_("pool"), on_delete=models.CASCADE, related_name="capacities")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    capacity = models.PositiveIntegerField(_("capacity (customers)"))
+
+    class Meta:
+        verbose_name = _("personal capacity")
+        verbose_name_plural = _("personal capacities")
+        constraints = [models.UniqueConstraint(fields=["pool", "user"], name="pool_capacity_once")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.capacity}"
+
+
+class PoolEventKind(models.TextChoices):
+    RELEASED = "released", _("Released")
+    RETURNED = "returned", _("Returned by the rules")
+    CLAIMED = "claimed", _("Claimed")
+    LOCKED = "locked", _("Locked")
+    UNLOCKED = "unlocked", _("Unlocked")
+
+
+class PoolEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Admins all; a lead the events of the team's people; a rep their own."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_admin:
+            return self
+        if user.is_lead and user.team_id is not None:
+            return self.filter(team_id=user.team_id)
+        return self.filter(rep=user)
+
+    def editable_by(self, user):
+        return self.none()
+
+
+class PoolEvent(models.Model):
+    """One move in or out of a pool: who (``by``), whose book it concerned (``rep``: the
+    owner who lost it, or the one who claimed it) and that rep's team then, and why."""
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+")
+    pool = models.ForeignKey(Pool, verbose_name=_("pool"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what"), max_length=10, choices=PoolEventKind.choices)
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("rep"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        "teams.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    at = models.DateTimeField(_("when"))
+
+    objects = PoolEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("pool event")
+        verbose_name_plural = _("pool events")
+        indexes = [
+            models.Index(fields=["team", "kind", "at"], name="poolevent_team_kind_at"),
+            models.Index(fields=["pool", "-at"], name="poolevent_pool_at"),
+            models.Index(fields=["customer", "-at"], name="poolevent_customer_at"),
+            models.Index(fields=["rep", "kind", "at"], name="poolevent_rep_kind_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.customer_id}"

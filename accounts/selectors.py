@@ -77,9 +77,9 @@ def _chunks(values: Iterable, size: int = BATCH_SIZE) -> Iterator[list]:
 
 
 def _match(customer: Customer, reason: str) -> DuplicateMatch:
-    return DuplicateMatch(
-        customer.id, customer.name, customer.owner_id, customer.owner.name, reason, customer.normalized_name
-    )
+    # A customer in the public pool has no owner: the warning says where it is instead.
+    owner_name = customer.owner.name if customer.owner_id else str(_("the public pool"))
+    return DuplicateMatch(customer.id, customer.name, customer.owner_id, owner_name, reason, customer.normalized_name)
 
 
 def customers_by(field_name, values, *, reason, per_value=None, exclude_ids=()) -> dict[str, list[DuplicateMatch]]:
@@ -170,7 +170,7 @@ def _trigram_similar(names: dict) -> Iterator[tuple[object, DuplicateMatch]]:
             ORDER BY similarity(normalized_name, q.name) DESC
             LIMIT {CANDIDATES}
         ) AS c
-        JOIN {user} AS u ON u.id = c.owner_id
+        LEFT JOIN {user} AS u ON u.id = c.owner_id
     """  # noqa: S608 - table names from the models, values as parameters
     keys = list(names)
     with transaction.atomic(), connection.cursor() as cursor:  # the threshold is set for this transaction only
@@ -178,7 +178,7 @@ def _trigram_similar(names: dict) -> Iterator[tuple[object, DuplicateMatch]]:
         for chunk in _chunks(range(len(keys))):
             cursor.execute(sql, [chunk, [names[keys[index]] for index in chunk]])
             for index, customer_id, name, normalized, owner_id, *owner in cursor.fetchall():
-                person = User(id=owner_id, **dict(zip(_OWNER_NAME_FIELDS, owner, strict=True)))
+                person = User(id=owner_id, **dict(zip(_OWNER_NAME_FIELDS, owner, strict=True))) if owner_id else None
                 row = Customer(id=customer_id, name=name, normalized_name=normalized, owner=person)
                 yield keys[index], _match(row, "similar_name")
 

@@ -11,7 +11,7 @@ from teams.serializers import ChoiceNamesMixin, OwnerField
 
 class CustomerSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
     owner = OwnerField(required=False)
-    owner_name = serializers.CharField(source="owner.name", read_only=True)
+    owner_name = serializers.CharField(source="owner.name", read_only=True, allow_null=True)
     province_name = serializers.SerializerMethodField()
     city_name = serializers.SerializerMethodField()
     district_name = serializers.SerializerMethodField()
@@ -44,13 +44,16 @@ class CustomerSerializer(ChoiceNamesMixin, serializers.ModelSerializer):
             "owner",
             "owner_name",
             "team",
+            "pool",
+            "returns_on",
+            "locked",
             "completeness",
             "version",
             "created_at",
             "updated_at",
             "confirm_duplicate",
         ]
-        read_only_fields = ["team", "completeness", "created_at", "updated_at"]
+        read_only_fields = ["team", "pool", "returns_on", "locked", "completeness", "created_at", "updated_at"]
         # No UniqueValidator from the model's constraint: the service judges the credit
         # code with the other duplicate rules and answers 409 naming the owner.
         extra_kwargs = {"credit_code": {"validators": [validate_credit_code]}}

@@ -10,6 +10,7 @@ from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import completeness
@@ -170,6 +171,22 @@ def customer_create(
     return customer
 
 
+# Callables ``(*, customers)`` (ids) that higher apps register (in their ``AppConfig.ready``) to
+# react, inside the transaction, to customers getting a new owner (created, handed over,
+# transferred): the pipeline restarts their countdown to the pool.
+CUSTOMER_OWNER_HOOKS = []
+
+
+def customers_owner_changed(*, customer_ids) -> None:
+    """Restart the countdown of customers that just got an owner: ``taken_at`` now, then the hooks."""
+    ids = list(customer_ids)
+    if not ids:
+        return
+    Customer.objects.filter(pk__in=ids).update(taken_at=timezone.now())
+    for hook in CUSTOMER_OWNER_HOOKS:
+        hook(customers=ids)
+
+
 def _save_new_customer(customer, *, user, department, people, contacts):
     customer._history_user = user
     try:
@@ -197,6 +214,7 @@ def _save_new_customer(customer, *, user, department, people, contacts):
         contact._history_user = user
         contact.save()
     customer_refresh_completeness(customer=customer)
+    customers_owner_changed(customer_ids=[customer.pk])
 
 
 @transaction.atomic
@@ -211,7 +229,8 @@ def customer_update(
     for field, value in data.items():
         if field in CUSTOMER_FIELDS:
             setattr(locked, field, value)
-    if owner is not None and owner.pk != locked.owner_id:
+    owner_changes = owner is not None and owner.pk != locked.owner_id
+    if owner_changes:
         if not (user.is_admin or user.is_lead):
             raise DomainError({"owner": _("Only a lead or an admin can change the owner.")})
         check_owner(user=user, owner=owner)
@@ -228,6 +247,9 @@ def customer_update(
         _raise_integrity(error, user=user, customer=locked)
     locked.refresh_from_db()
     customer_refresh_completeness(customer=locked)
+    if owner_changes:
+        customers_owner_changed(customer_ids=[locked.pk])
+        locked.refresh_from_db()
     return locked
 
 
@@ -336,7 +358,12 @@ def customer_transfer(*, user: User, customer: Customer, to_user: User, reason: 
     """A lead (within the team) or an admin gives a customer to another owner; who, when and why
     are kept in the customer's history."""
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
-    return record_hand_over(user=user, record=locked, to_user=to_user, reason=reason)
+    if locked.owner_id is None:
+        raise DomainError(_("This customer is in the pool: claim it from there."))
+    record_hand_over(user=user, record=locked, to_user=to_user, reason=reason)
+    customers_owner_changed(customer_ids=[locked.pk])
+    locked.refresh_from_db()
+    return locked
 
 
 # Callables ``(*, user, target, moved)`` that higher apps register (in their

@@ -31,6 +31,7 @@ from coaching.funnel import (
     team_funnel,
 )
 from coaching.funnel_chart import funnel_chart, percent
+from coaching.pool_moves import team_pool_moves
 from coaching.stats import MIN_REP_ENTERED, MIN_REST_ENTERED, TEST_TEXT
 
 STALEST_SHOWN = 5
@@ -295,6 +296,11 @@ class Dashboard:
         for rep in self.funnel.reps:
             rows.append({"name": rep.name, "is_team": False, "cells": self._gap_cells(by_owner.get(rep.pk, {}), rep)})
         return rows
+
+    @cached_property
+    def pool_rows(self) -> list[dict]:
+        """Releases and returns to the public pool per rep in the period (one query)."""
+        return team_pool_moves(team=self.team, reps=self.funnel.reps, period=self.period)
 
     @property
     def gap_columns(self) -> list[dict]:

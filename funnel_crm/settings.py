@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -291,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
     "reminder-pass": {
         "task": "pipeline.tasks.reminder_pass_task",
         "schedule": timedelta(minutes=15),
+    },
+    # The public pool: warnings, returns by the rules, consent requests (nightly, Asia/Shanghai).
+    "pool-return-pass": {
+        "task": "pipeline.tasks.pool_return_pass_task",
+        "schedule": crontab(hour=1, minute=30),
     },
     # State-driven: sends whatever delivery is pending and due (new, or a retry after its backoff).
     "notification-deliveries": {

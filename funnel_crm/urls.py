@@ -9,6 +9,7 @@ from accounts import api_imports
 from funnel_crm.views import healthz, metrics
 from pipeline import api as pipeline_api
 from pipeline import api_imports as pipeline_api_imports
+from pipeline.pools import api as pools_api
 from projects import api as projects_api
 from projects.api_transfers import TransferView
 from teams import api as teams_api
@@ -37,6 +38,9 @@ router.register("jobs", teams_api.JobViewSet, basename="job")
 router.register("audit", audit_views.AuditViewSet, basename="audit")
 router.register("tokens", tokens_views.TokenViewSet, basename="token")
 router.register("notifications", notifications_api.NotificationViewSet, basename="notification")
+router.register("pools", pools_api.PoolViewSet, basename="pool")
+# release/, claim/ and lock/ beside the accounts app's customer routes (accounts never imports the pipeline).
+router.register("customers", pools_api.CustomerPoolViewSet, basename="customer-pool")
 
 api_v1 = [
     path("auth/token/", teams_api.TokenView.as_view(), name="api-token"),
@@ -65,6 +69,7 @@ urlpatterns = [
     path("", include("accounts.urls_user_imports")),
     path("", include("projects.urls")),
     path("", include("pipeline.urls")),
+    path("pools/", include("pipeline.pools.urls")),
     path("coaching/", include("coaching.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

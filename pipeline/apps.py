@@ -18,6 +18,12 @@ class PipelineConfig(AppConfig):
         from teams.jobs import job_kind_register
 
         job_kind_register(PROJECT_IMPORT_PAGES.job_kind, project_import_job)
+        # A customer's owner changing (created, handed over, transferred) restarts its countdown.
+        from accounts.services import CUSTOMER_OWNER_HOOKS
+        from pipeline.pools.rules import returns_on_refresh
+
+        if returns_on_refresh not in CUSTOMER_OWNER_HOOKS:
+            CUSTOMER_OWNER_HOOKS.append(returns_on_refresh)
         if project_start_hook not in PROJECT_CREATE_HOOKS:
             PROJECT_CREATE_HOOKS.append(project_start_hook)
         if project_pipeline_merge not in PROJECT_MERGE_HOOKS:

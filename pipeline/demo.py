@@ -81,3 +81,9 @@ def seed(*, stdout, options):
             f"{PROFILE_NOTES[profiles.get(rep.pk, AVERAGE.name)]}"
         )
     stdout.write(f"  (counted in {time.monotonic() - started:.1f} s)")
+    if options.get("admin") is not None:
+        from pipeline.pools import demo as pool_demo
+
+        pool_demo.seed(
+            stdout=stdout, team=team, reps=reps, admin=options["admin"], per_rep=options.get("customers_per_rep") or 150
+        )

@@ -30,6 +30,7 @@ from pipeline.models import (
     TeamPipeline,
     tiers_reached,
 )
+from pipeline.pools.rules import returns_on_refresh
 from projects.models import MAX_BUDGET, Conflict, Project, Resolution
 from projects.services import project_detect_conflicts, project_refresh_checklist
 from teams.errors import DomainError, collect_errors, validated
@@ -161,6 +162,8 @@ class ProjectStartHook:
             updates["next_contact_on"] = project.next_contact_on = data["next_contact_on"]
         if updates:
             Project.objects.filter(pk=project.pk).update(**updates)
+        # A new open project changes which return rules apply to its customer.
+        returns_on_refresh(customers=[project.customer_id])
 
 
 project_start_hook = ProjectStartHook()
@@ -297,6 +300,8 @@ def project_move(
         _tell_the_lead(project=locked, tier=target.tier, by=user)
     elif not was_open and locked.closed_at is None:
         project_detect_conflicts(project=locked)
+    # Stage progress (or a close) resets the customer's countdown to the pool.
+    returns_on_refresh(customers=[locked.customer_id])
     return MoveResult(project=locked, change=change, warnings=warnings)
 
 
@@ -466,6 +471,8 @@ def activity_log(
         Project.objects.open().filter(customer=customer).filter(
             Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=occurred_at)
         ).update(last_contact_at=occurred_at)
+    # Logging a contact resets the customer's countdown to the pool at once.
+    returns_on_refresh(customers=[customer.pk])
     return activity
 
 

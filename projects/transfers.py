@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Customer
+from accounts.services import customers_owner_changed
 from projects.models import OwnerChange, Project
 from teams.audit import audit_record
 from teams.audit_models import AuditAction
@@ -213,6 +214,7 @@ def book_transfer(
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
             _move(Customer, batch, plan, actor=actor, reason=reason, now=now)
+            customers_owner_changed(customer_ids=[c.pk for c in batch])
             if run is not None:
                 run.advance(len(batch))
         for start in range(0, len(projects), BATCH):

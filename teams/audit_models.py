@@ -32,6 +32,10 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Export")
     IMPORT = "import", _("Import")
     SETTINGS_CHANGED = "settings_changed", _("Settings changed")
+    POOL_CLAIM = "pool_claim", _("Claimed from a pool")
+    POOL_RELEASE = "pool_release", _("Released to a pool")
+    POOL_RETURN = "pool_return", _("Returned to a pool by the rules")
+    POOL_LOCK = "pool_lock", _("Pool lock changed")
 
 
 class AuditEntryQuerySet(VisibleQuerySet):

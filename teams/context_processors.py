@@ -13,6 +13,7 @@ NAVIGATION = [
     ("accounts:customer_list", _("Customers"), ALL),
     ("projects:project_list", _("Projects"), ALL),
     ("pipeline:board", _("Board"), ALL),
+    ("pools:pool_list", _("Pool"), ALL),
     ("projects:conflict_list", _("Conflicts"), (Role.LEAD, Role.ADMIN)),
     # One entry for the coaching pages (a lead's dashboard, a rep's own funnel); the
     # pages themselves are tabs under it (COACHING_TABS), active anywhere under /coaching/.

@@ -209,6 +209,19 @@ def test_the_demo_team_gets_six_months_of_history_the_services_could_have_writte
     line = next(line for line in out.splitlines() if line.strip().startswith("rep2 "))
     assert "weak at prospect → qualified" in line
 
+    # The public pool ran on this data: some released with a reason, some returned by the rules,
+    # some claimed; every book customer has its countdown (unless won or locked).
+    from accounts.models import Customer, PoolEvent
+
+    kinds = set(PoolEvent.objects.values_list("kind", flat=True))
+    assert {"released", "returned", "claimed"} <= kinds
+    assert Customer.objects.filter(owner__isnull=True, pool__isnull=False).exists()
+    # Past their day and still in a book: only those kept for the lead's consent (high intent).
+    from pipeline.pools.rules import high_intent_exists
+
+    overdue = Customer.objects.filter(team__name=DEMO_TEAM, returns_on__lt=today).annotate(hot=high_intent_exists())
+    assert overdue.exists() and all(customer.hot for customer in overdue)
+
 
 def test_benchmark_projects_written_with_copy_get_their_history():
     seed(teams=1, customers_per_rep=3)

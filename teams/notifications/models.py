@@ -22,6 +22,8 @@ class NotificationKind(models.TextChoices):
     CONFLICT = "conflict", _("Conflict on my project")
     CLOSED = "closed", _("Won or lost on my team")
     MENTION = "mention", _("Mentioned in a coaching note")
+    POOL_WARNING = "pool_warning", _("A customer returns to the pool soon")
+    POOL_CONSENT = "pool_consent", _("A high-intent customer is due to return to the pool")
 
 
 class NotificationQuerySet(models.QuerySet):

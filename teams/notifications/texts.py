@@ -48,6 +48,14 @@ TEXTS = {
         },
         "%(excerpt)s",
     ),
+    NotificationKind.POOL_WARNING: (
+        _("%(customer)s returns to the pool in %(days)s day(s)"),
+        _("Log a contact or move a project forward to keep it (it returns on %(due)s)."),
+    ),
+    NotificationKind.POOL_CONSENT: (
+        _("%(rep)s's customer %(customer)s is due to return to the pool"),
+        _("It has an open high-intent project, so it stays until you release it or lock it."),
+    ),
 }
 # Which data key picks the title of a kind whose title is a dict (default: the first).
 TITLE_KEYS = {NotificationKind.CLOSED: "tier", NotificationKind.MENTION: "title"}

@@ -4,6 +4,7 @@ form-field helpers."""
 
 from django import forms, template
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.html import format_html
 
 from teams import formatting, typography
@@ -175,3 +176,11 @@ def filter_chips(context, filterset, search="q"):
 def attr(obj, name):
     """``obj.<name>`` for a name held in a variable (a registered column of a list)."""
     return getattr(obj, name, "")
+
+
+@register.filter
+def days_until(day):
+    """Whole days from today (Asia/Shanghai) to ``day``; None without a day."""
+    if not day:
+        return None
+    return (day - timezone.localdate()).days
