@@ -14,7 +14,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -98,6 +98,13 @@ def with_card_urls(board):
             project.url, project.move_url = project_url(project.pk), move_url(project.pk)
 
 
+def expand_cards(value) -> int:
+    """How many cards the expanded column shows ("show more": a column's worth more each
+    time), at least a column's worth; anything else than a number gives that."""
+    cards = int(value) if str(value or "").isdigit() and len(str(value)) < 7 else 0
+    return max(cards, board_selector.CARDS_PER_COLUMN)
+
+
 class BoardView(LoginRequiredMixin, View):
     template_name = "pipeline/board.html"
 
@@ -111,6 +118,7 @@ class BoardView(LoginRequiredMixin, View):
             pipeline=form.value("pipeline"),
             search=form.value("q") or "",
             expand=request.GET.get("column") or None,
+            expand_cards=expand_cards(request.GET.get("cards")),
         )
         form.offer_pipelines(board.pipelines)
         with_card_urls(board)
@@ -121,6 +129,7 @@ class BoardView(LoginRequiredMixin, View):
             form.data.setdefault("team", str(board.team.pk))
         query = request.GET.copy()
         query.pop("column", None)
+        query.pop("cards", None)
         skip = ["team" if not user.is_admin else "", "owner" if user.is_rep else ""]
         if len(board.pipelines_in_use) < 2:
             skip.append("pipeline")
@@ -132,6 +141,8 @@ class BoardView(LoginRequiredMixin, View):
             "lost_reasons": list(LostReason.objects.filter(is_active=True).order_by("order", "id")),
             "closed_days": board_selector.CLOSED_DAYS,
             "query": query.urlencode(),
+            # Each card's move page (without JavaScript) comes back here after the move.
+            "move_query": "?" + urlencode({"next": request.get_full_path()}),
         }
         template = self.template_name
         if request.htmx and not request.htmx.boosted:
