@@ -545,14 +545,29 @@ def explain_my_day(users):
 
 def reminder_moments():
     """The pass runs at 07:30 company time today (before DIGEST_TIME: the digests are
-    measured on their own); the sweep at 10:00 (no quiet hours by default)."""
+    measured on their own); the sweep at 10:00 (no quiet hours by default) or, later in
+    the day, now — ``sweep_moment`` takes it again after the pass."""
     from django.utils import timezone
 
     local = timezone.localtime()
     pass_at = local.replace(hour=7, minute=30, second=0, microsecond=0)
-    sweep_at = max(local, local.replace(hour=10, minute=0, second=0, microsecond=0))
+    sweep_at = sweep_moment()
     digest_at = local.replace(hour=8, minute=30, second=0, microsecond=0)
     return pass_at, sweep_at, digest_at
+
+
+def sweep_moment():
+    """When the sweep runs: 10:00 company time today, or now when that has passed.
+
+    Taken after the pass: the pass is told it runs at 07:30, but its deliveries are
+    due when they were created (``Delivery.next_attempt_at`` defaults to the clock's
+    now, as it must in production). A sweep moment taken before the pass was earlier
+    than every delivery whenever the benchmark ran after 10:00 Shanghai time (02:00
+    UTC): the sweep found none due and measured "0 sent" (3 December)."""
+    from django.utils import timezone
+
+    local = timezone.localtime()
+    return max(local, local.replace(hour=10, minute=0, second=0, microsecond=0))
 
 
 REMINDER_KINDS = ("overdue", "escalation", "digest", "team_digest")
@@ -699,7 +714,7 @@ def measure_reminders(args):
     from teams.notifications.delivery import deliveries_sweep
     from teams.notifications.models import Delivery, DeliveryState, Notification
 
-    pass_at, sweep_at, digest_at = reminder_moments()
+    pass_at, _sweep_at, digest_at = reminder_moments()
     today = timezone.localdate(pass_at)
     setup = reminders_prepare(today=today, overdue=args.overdue)
     plans = []
@@ -740,6 +755,8 @@ def measure_reminders(args):
     pending = Delivery.objects.filter(state=DeliveryState.PENDING).count()
 
     wanted = args.deliver or pending
+    sweep_at = sweep_moment()
+    due = Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=sweep_at).count()
 
     def sweep_all():
         sent = rounds = 0
@@ -754,7 +771,7 @@ def measure_reminders(args):
     (sent, rounds), seconds, n, db, _queries = counted(sweep_all)
     results.append(
         (
-            f"deliveries_sweep, {wanted:,} of {pending:,} pending",
+            f"deliveries_sweep, {wanted:,} of {pending:,} pending ({due:,} due)",
             seconds,
             n,
             db,

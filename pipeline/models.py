@@ -7,6 +7,7 @@ between as they were at that moment, so renaming a stage or changing its tier
 later leaves the funnel of the past as it was.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -339,6 +340,20 @@ class ProjectState(models.Model):
     def is_stale(self, now=None):
         days = self.stage.expected_days
         return bool(days) and self.tier in OPEN_TIERS and self.days_in_stage(now) > days
+
+    def stale_from(self):
+        """``Project.stale_at`` for this state: the first moment ``is_stale`` holds (more
+        whole days in the stage than its expected days), or None."""
+        return stale_from(expected_days=self.stage.expected_days, tier=self.tier, entered_at=self.entered_at)
+
+
+def stale_from(*, expected_days, tier, entered_at):
+    """When a project that entered a stage at ``entered_at`` turns stale: after
+    ``expected_days`` + 1 whole days (``ProjectState.is_stale``); never for a stage
+    without expected days or a project in a closed tier."""
+    if not expected_days or tier not in OPEN_TIERS:
+        return None
+    return entered_at + datetime.timedelta(days=expected_days + 1)
 
 
 class ProjectRowQuerySet(VisibleQuerySet):

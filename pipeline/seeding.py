@@ -51,6 +51,7 @@ from pipeline.models import (
     StageChange,
     TeamPipeline,
     Tier,
+    stale_from,
     tiers_reached,
 )
 from pipeline.rules import KEY_DATES
@@ -120,6 +121,7 @@ class SeedStage:
     tier: str
     expected_days: int
     needs_decision_maker: bool  # a blocking exit check
+    stale_days: int | None = None  # the stage's own expected days (None: never stale)
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ class Context:
 
 def _seed_pipeline(pipeline, needs_decision_maker):
     stages = [
-        SeedStage(s.pk, s.tier, s.expected_days or 30, s.pk in needs_decision_maker)
+        SeedStage(s.pk, s.tier, s.expected_days or 30, s.pk in needs_decision_maker, s.expected_days)
         for s in pipeline.stages.active().order_by("order", "id")
     ]
     return SeedPipeline(
@@ -384,6 +386,8 @@ class TeamHistory:
             )
             previous = move.stage
         last = moves[-1]
+        # What the moves keep on the project (``ProjectState.stale_from``), for My day's stale section.
+        project.stale_at = stale_from(expected_days=last.stage.stale_days, tier=last.stage.tier, entered_at=last.at)
         self.rows[ProjectState].append(
             SimpleNamespace(
                 project=project,

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -148,6 +148,8 @@ class ProjectStartHook:
                 for field, value in reached.items():
                     setattr(state, field, value)
         updates = {}
+        if state.stale_from() != project.stale_at:
+            updates["stale_at"] = project.stale_at = state.stale_from()
         if data.get("budget") not in (None, ""):
             amount = _check_amount(data["budget"])
             BudgetChange.objects.create(
@@ -182,7 +184,47 @@ def project_state_ensure(*, project: Project, user: User | None = None, stage=No
     state.mark_reached(stage.tier, project.opened_at)
     state.save(force_insert=True)
     StageChange.objects.create(project=project, to_stage=stage, to_tier=stage.tier, at=project.opened_at, by=user)
+    stale_at = state.stale_from()
+    if stale_at != project.stale_at:
+        project.stale_at = stale_at
+        Project.objects.filter(pk=project.pk).update(stale_at=stale_at)
     return state
+
+
+# ``ProjectState.stale_from`` in SQL, set-wise, for the open projects standing in some stages
+# (``{stages}``: a condition on ``st``). Only rows whose value changes are written.
+STALE_REFRESH_SQL = """
+UPDATE projects_project p SET stale_at = fresh.stale_at
+FROM (
+    SELECT s.project_id,
+           CASE WHEN st.expected_days > 0 AND s.tier IN %s
+                THEN s.entered_at + (st.expected_days + 1) * interval '1 day' END AS stale_at
+    FROM pipeline_projectstate s JOIN pipeline_stage st ON st.id = s.stage_id
+    WHERE {stages}
+) fresh
+WHERE p.id = fresh.project_id AND p.closed_at IS NULL AND p.stale_at IS DISTINCT FROM fresh.stale_at
+"""
+
+
+def stale_refresh(*, stages=None) -> int:
+    """Set ``Project.stale_at`` of the open projects standing in ``stages`` (Stage objects
+    or ids; every stage when None) from their stage's expected days: one UPDATE (on
+    PostgreSQL), run when a stage's expected days or tier change. Answers how many
+    projects changed."""
+    ids = None if stages is None else [getattr(stage, "pk", stage) for stage in stages]
+    if ids == []:
+        return 0
+    if connection.vendor != "postgresql":
+        changed = 0
+        states = ProjectState.objects.filter(project__closed_at__isnull=True).select_related("stage", "project")
+        for state in states if ids is None else states.filter(stage__in=ids):
+            if state.project.stale_at != state.stale_from():
+                changed += Project.objects.filter(pk=state.project_id).update(stale_at=state.stale_from())
+        return changed
+    condition, params = ("TRUE", []) if ids is None else ("st.id = ANY(%s)", [ids])
+    with connection.cursor() as cursor:
+        cursor.execute(STALE_REFRESH_SQL.format(stages=condition), [tuple(tier.value for tier in OPEN_TIERS), *params])
+        return cursor.rowcount
 
 
 @dataclass
@@ -193,7 +235,14 @@ class MoveResult:
 
 
 def _lock(project: Project) -> Project:
-    return Project.objects.select_for_update(of=("self",)).select_related("state__stage__pipeline").get(pk=project.pk)
+    """The project row, locked, with what every write here reads of it: its stage (and
+    pipeline), its customer and its owner (``Project.save`` reads the owner's team) in
+    the same query."""
+    return (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("state__stage__pipeline", "customer", "owner")
+        .get(pk=project.pk)
+    )
 
 
 def exit_warnings(*, project: Project, to_stage: Stage) -> list[exit_checks.Result]:
@@ -244,7 +293,9 @@ def project_move(
         errors["stage"] = [_("The project is already in this stage.")]
     if at > now:
         errors["at"] = [_("A move cannot take effect in the future.")]
-    else:
+    elif at < now:
+        # A move effective now follows every change before it (none is in the future):
+        # only a back-dated one reads the previous change.
         previous = StageChange.objects.filter(project=locked, merged_from__isnull=True).order_by("-at", "-id").first()
         if previous is not None and at < previous.at:
             errors["at"] = [
@@ -291,10 +342,19 @@ def project_move(
     state.lost_reason = reason
     state.lost_note = (lost_note or "").strip()[:500] if reason else ""
     state.save()
-    locked.closed_at = at if target.tier in CLOSED_TIERS else None
-    locked.version = F("version") + 1
-    locked.save(update_fields=["closed_at", "version", "updated_at"])
-    locked.refresh_from_db()
+    closed_at = at if target.tier in CLOSED_TIERS else None
+    # The row is locked: the next version is known without reading it back.
+    locked.version += 1
+    locked.stale_at = state.stale_from()
+    if closed_at != locked.closed_at:
+        # Closing or re-opening is a change of the project itself: saved with its history row.
+        locked.closed_at = closed_at
+        locked.save(update_fields=["closed_at", "stale_at", "version", "updated_at"])
+    else:
+        # A move between open stages changes only the stage (its own history, the stage
+        # change above): the project counts its version up, without an empty history row.
+        locked.updated_at = now
+        Project.objects.filter(pk=locked.pk).update(version=locked.version, stale_at=locked.stale_at, updated_at=now)
     if was_open and locked.closed_at is not None:
         conflicts_retire(user=user, project=locked)
         _tell_the_lead(project=locked, tier=target.tier, by=user)
@@ -449,7 +509,10 @@ def activity_log(
         raise DomainError(errors)
     activity.save()
     if contacts:
-        activity.contacts.set(contacts)
+        # A new activity has no people yet: one INSERT (``contacts.set`` would read them first).
+        links = Activity.contacts.through
+        people = {contact.pk: contact for contact in contacts}
+        links.objects.bulk_create([links(activity=activity, contact=contact) for contact in people.values()])
     if project is not None:
         updates = {"updated_at": timezone.now()}
         if project.last_contact_at is None or occurred_at > project.last_contact_at:

@@ -108,6 +108,9 @@ class Project(models.Model):
     next_contact_on = models.DateField(
         _("next contact"), null=True, blank=True, editable=False, validators=[validate_sane_date]
     )
+    # Kept by the pipeline with the project's stage: from when an open project is stale (longer in
+    # its stage than the stage's expected days); none when closed or the stage never goes stale.
+    stale_at = models.DateTimeField(_("stale from"), null=True, blank=True, editable=False)
     checklist_score = models.PositiveSmallIntegerField(_("checklist completeness"), default=0, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -123,6 +126,7 @@ class Project(models.Model):
             "budget",
             "last_contact_at",
             "next_contact_on",
+            "stale_at",
         ]
     )
     objects = ProjectQuerySet.as_manager()
@@ -155,6 +159,17 @@ class Project(models.Model):
             ),
             models.Index(
                 fields=["team", "next_contact_on"], condition=Q(closed_at__isnull=True), name="project_team_next_open"
+            ),
+            # My day's stale section: a rep's (a lead's team's) stale open projects, as a range scan.
+            models.Index(
+                fields=["owner", "stale_at"],
+                condition=Q(closed_at__isnull=True, stale_at__isnull=False),
+                name="project_owner_stale_open",
+            ),
+            models.Index(
+                fields=["team", "stale_at"],
+                condition=Q(closed_at__isnull=True, stale_at__isnull=False),
+                name="project_team_stale_open",
             ),
         ]
 

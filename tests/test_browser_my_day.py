@@ -49,6 +49,7 @@ def rep_day(rep, other_rep):
         Project.objects.filter(pk=project.pk).update(next_contact_on=next_on, opened_at=entered)
         ProjectState.objects.filter(pk=project.pk).update(entered_at=entered)
         StageChange.objects.filter(project=project).update(at=entered)
+        services.stale_refresh(stages=[project.state.stage_id])  # what a back-dated entry keeps on the project
         projects[name] = project
     colleague = ProjectFactory(customer=CustomerFactory(owner=other_rep), owner=other_rep, name="同事的项目")
     Project.objects.filter(pk=colleague.pk).update(next_contact_on=today - timedelta(days=1))

@@ -6,8 +6,10 @@ admin one team at a time (or one rep's). Open projects show in their stage; won
 and lost columns hold only projects closed in the last ``CLOSED_DAYS`` days. Each
 column carries its count, budget sum and weighted sum (budget × the stage's win
 probability) from one aggregate query, and at most ``CARDS_PER_COLUMN`` cards
-(taken per column by a window function; ``expand`` shows all of one column), so
-the query count does not grow with the number of projects.
+(taken per column by a window function; ``expand`` shows more of one column: all
+of it, or its first ``expand_cards``), so the query count does not grow with the
+number of projects, nor the page with the size of the team: a lead's board of
+1,200 open projects shows a screenful a column and "show more" under each.
 """
 
 import datetime
@@ -25,7 +27,9 @@ from teams.models import Team, User
 
 # Won and lost columns show what closed recently; the whole past would bury the open work.
 CLOSED_DAYS = 30
-CARDS_PER_COLUMN = 100
+# A screenful and then some: what a rep works through in a column at a sitting. More is
+# one "show more" away (``expand``); the column's figures always count every project.
+CARDS_PER_COLUMN = 25
 
 
 @dataclass
@@ -48,6 +52,16 @@ class BoardColumn:
     def hidden(self) -> int:
         """Cards of the column not on the board (beyond ``CARDS_PER_COLUMN``)."""
         return self.count - len(self.cards)
+
+    @property
+    def next_batch(self) -> int:
+        """How many more cards "show more" brings (a column's worth, or what is left)."""
+        return min(self.hidden, CARDS_PER_COLUMN)
+
+    @property
+    def shown_after_more(self) -> int:
+        """The column's cards once "show more" was clicked (``expand_cards``)."""
+        return len(self.cards) + CARDS_PER_COLUMN
 
 
 @dataclass
@@ -127,6 +141,7 @@ def board(
     pipeline: str | None = None,
     search: str = "",
     expand: str | None = None,
+    expand_cards: int | None = None,
     now: datetime.datetime | None = None,
 ) -> Board:
     """The board for ``user``: one column per active stage of the pipeline (plus
@@ -134,7 +149,8 @@ def board(
     open columns with what needs a contact first (none planned, then the most
     overdue, then longest in the stage), closed ones latest closed first. Each card
     is a project with ``days_in_stage``, ``is_stale`` and ``is_overdue``.
-    ``expand`` (a stage key) shows every card of that column.
+    ``expand`` (a stage key) shows every card of that column, or its first
+    ``expand_cards`` when given (the page's "show more" adds a column's worth).
 
     Queries: the pipelines, the team's default pipeline (lead, admin, a rep in a
     team), the per-stage figures, the stages, the cards — whatever the number of
@@ -210,9 +226,10 @@ def board(
             )
         )
     )
-    cards = ranked.filter(Q(position__lte=CARDS_PER_COLUMN) | Q(state__stage=expanded)).order_by(
-        "state__stage_id", "position"
-    )
+    more = Q(state__stage=expanded)
+    if expand_cards is not None:
+        more &= Q(position__lte=expand_cards)
+    cards = ranked.filter(Q(position__lte=CARDS_PER_COLUMN) | more).order_by("state__stage_id", "position")
     for project in cards:
         state = project.state
         state.stage = columns[state.stage_id].stage

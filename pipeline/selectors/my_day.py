@@ -1,25 +1,24 @@
 """My day: the open projects that need a contact now, in four sections —
-next contacts overdue (oldest first), due today, stale projects (longer in
-their stage than its expected days) and open projects with no next contact.
+next contacts overdue (oldest first), due today, stale projects (furthest past
+their stage's expected days first) and open projects with no next contact.
 
 Each section is ONE query over the open projects of the scope (a rep's own, a
 lead's team's): ``owner = … AND closed_at IS NULL`` or ``team = … AND
 closed_at IS NULL`` is the predicate of the partial indexes
 ``project_owner_next_open`` / ``project_team_next_open`` (owner or team,
 next_contact_on), so the overdue, due-today and no-next-contact sections are
-range scans of those indexes and the stale section scans the scope's entries.
-The section's total comes with its rows (a scalar subquery PostgreSQL runs
-once), so a capped section needs no second query to say how many there are.
+range scans of those indexes; the stale section is a range scan of
+``project_owner_stale_open`` / ``project_team_stale_open`` (owner or team,
+``stale_at``: the moment the project turns stale, kept by the pipeline's moves
+and stage edits). The section's total comes with its rows (a scalar subquery
+PostgreSQL runs once), so a capped section needs no second query to say how
+many there are.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    Count,
-    DateTimeField,
-    DurationField,
-    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -27,8 +26,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
-    Window,
 )
 from django.utils import timezone
 
@@ -42,7 +39,7 @@ CAP = 50
 ORDERING = {
     "overdue": ("next_contact_on", "id"),  # the oldest promise first
     "today": (F("last_contact_at").asc(nulls_first=True), "id"),  # the longest silence first
-    "stale": ("state__entered_at", "id"),  # the longest in its stage first
+    "stale": ("stale_at", "id"),  # the furthest past its stage's expected days first
     "unplanned": (F("last_contact_at").asc(nulls_first=True), "id"),
 }
 
@@ -62,15 +59,9 @@ def section_q(key: str, *, today: datetime.date, now: datetime.datetime) -> Q:
     if key == "unplanned":
         return Q(next_contact_on__isnull=True)
     if key == "stale":
-        # ProjectState.is_stale in SQL: whole days in the stage > expected days, i.e. entered
-        # at or before now - (expected + 1) days. Open projects (closed_at IS NULL) are exactly
-        # those in an open tier: the pipeline's moves keep the two together.
-        expected = ExpressionWrapper(
-            (F("state__stage__expected_days") + 1) * Value(datetime.timedelta(days=1)), output_field=DurationField()
-        )
-        now_value = Value(now, output_field=DateTimeField())
-        stale_since = ExpressionWrapper(now_value - expected, output_field=DateTimeField())
-        return Q(state__stage__expected_days__isnull=False, state__entered_at__lte=stale_since)
+        # ProjectState.is_stale, stored: Project.stale_at is when the project's whole days in
+        # its stage first exceed the stage's expected days (none when it never goes stale).
+        return Q(stale_at__lte=now)
     raise ValueError(f"unknown My day section {key!r}")
 
 
@@ -120,10 +111,6 @@ def section(
     # The total as an uncorrelated scalar subquery (PostgreSQL runs it once, on the index)
     # rather than COUNT(*) OVER (), which would join every row of the section before the LIMIT.
     total = _count(projects.filter(section_q(key, today=today, now=now)))
-    if key == "stale":
-        # Stale is not a range of an index: the scope's open projects are all read and sorted
-        # anyway, so the count comes from the same pass (a second walk was half a lead's query).
-        total = Window(Count("pk"))
     rows = list(section_queryset(projects, key, today=today, now=now).annotate(section_total=total)[:limit])
     return Section(key=key, rows=with_days(rows, today=today, now=now), total=rows[0].section_total if rows else 0)
 

@@ -20,6 +20,7 @@ from pipeline.models import (
     StageChange,
     Tier,
 )
+from pipeline.services import stale_refresh
 from pipeline.settings_services.common import (
     clean,
     created,
@@ -161,6 +162,9 @@ def stage_update(*, user: User, stage: Stage, data: dict) -> Stage:
         raise DomainError(errors)
     if record_diff(user=user, kind=SettingsKind.STAGE, subject=stage, before=before, pipeline=pipeline):
         stage.save()
+        if stage.expected_days != before["expected_days"]:
+            # When the stage's open projects turn stale follows its expected days: one UPDATE.
+            stale_refresh(stages=[stage])
     return stage
 
 

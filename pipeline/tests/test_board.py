@@ -3,9 +3,10 @@ column figures, the card marks, and every way a move is refused with nothing
 stored (out of scope, stale version, lost without a reason, a blocking exit
 check)."""
 
+import html
 import re
 from datetime import timedelta
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 from django.db import connection
@@ -203,7 +204,17 @@ def test_board_queries_do_not_grow_with_the_projects(
         response = client.get(BOARD, {"team": rep.team_id})
     assert _board_queries(client, team=rep.team_id) == few
     cards = sum(len(column.cards) for column in response.context["board"].columns)
-    assert cards == (39 if persona == "rep" else 80)
+    # A column shows CARDS_PER_COLUMN (25) cards: the rep's 2 + 25 of 37, the team's 5 + 25 of 75.
+    assert cards == (27 if persona == "rep" else 30)
+    # Every card opens the same shared "move to" form: one form on the page, however many cards.
+    page = response.content.decode()
+    assert page.count('<template id="move-to-form">') == 1 and page.count('name="stage"') == 1
+    assert page.count('class="move-to-page"') == cards
+    # "Show more" under the capped column brings a column's worth more, for the same queries.
+    with django_assert_max_num_queries(BOARD_QUERIES[persona]):
+        more = client.get(BOARD, {"team": rep.team_id, "column": "need_confirmed", "cards": "50"})
+    need = next(column for column in more.context["board"].columns if column.stage.key == "need_confirmed")
+    assert (len(need.cards), need.hidden) == ((37, 0) if persona == "rep" else (50, 25))
 
 
 def test_the_selector_caps_a_column_and_expands_it_on_demand(rep, monkeypatch):
@@ -213,6 +224,16 @@ def test_the_selector_caps_a_column_and_expands_it_on_demand(rep, monkeypatch):
     column = board(user=rep).columns[0]
     assert (column.count, len(column.cards), column.hidden) == (5, 3, 2)
     assert len(board(user=rep, expand="prospect").columns[0].cards) == 5
+    assert len(board(user=rep, expand="prospect", expand_cards=4).columns[0].cards) == 4
+
+
+def test_the_no_javascript_menu_links_to_the_move_page_and_back(rep_client, reps_project):
+    page = rep_client.get(BOARD, {"q": "张伟"}, **EN).content.decode()
+    link = re.search(r'class="move-to-page" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    back = f"{BOARD}?q={quote('张伟')}"  # the board's own URL, as the browser sent it
+    assert link == f"{_move_url(reps_project)}?next={quote(back, safe='')}"
+    form = rep_client.get(link, **EN).content.decode()
+    assert html.unescape(re.search(r'name="next" value="([^"]*)"', form).group(1)) == back
 
 
 def test_the_api_answers_what_the_page_shows(lead_client, lead_api, rep, other_rep, monkeypatch):

@@ -106,6 +106,8 @@ def assert_pipeline_invariants(projects):
             last.lost_reason_id,
         ), project.pk
         assert project.closed_at == (last.at if last.to_tier in CLOSED_TIERS else None), project.pk
+        # When it turns stale, as the moves keep it (My day's stale section reads it).
+        assert project.stale_at == state.stale_from(), project.pk
 
         # Budget: every amount is a change, the last one is the budget, a drop says why.
         amounts = budgets.get(project.pk, [])

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from pipeline import digests
 from pipeline.models import ProjectState
+from pipeline.services import stale_refresh
 from projects.models import Project
 from teams.notifications.delivery import deliveries_sweep
 from teams.notifications.models import Notification, NotificationKind, NotificationPreference
@@ -33,6 +34,7 @@ def _project(owner, *, due=None, stale_days=None, **kwargs):
     Project.objects.filter(pk=project.pk).update(next_contact_on=due)
     if stale_days is not None:  # the starting stage (潜客 / Prospect) expects 30 days
         ProjectState.objects.filter(pk=project.pk).update(entered_at=MORNING - timedelta(days=stale_days))
+        stale_refresh(stages=[project.state.stage_id])  # what a back-dated entry keeps on the project
     project.refresh_from_db()
     return project
 

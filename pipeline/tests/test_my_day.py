@@ -37,6 +37,7 @@ def _project(owner, name, *, next_in=None, in_stage_days=0, customer=None):
     Project.objects.filter(pk=project.pk).update(next_contact_on=next_on, opened_at=entered)
     ProjectState.objects.filter(pk=project.pk).update(entered_at=entered)
     StageChange.objects.filter(project=project).update(at=entered)
+    services.stale_refresh(stages=[project.state.stage_id])  # what a back-dated entry keeps on the project
     project.refresh_from_db()
     return project
 

@@ -55,6 +55,52 @@ def test_a_new_project_starts_in_the_first_stage_at_its_opened_at(rep):
     assert (change.from_stage, change.to_stage.key, change.at, change.by) == (None, "prospect", opened, rep)
 
 
+# --- when a project turns stale (Project.stale_at, My day's stale section) --------------------
+
+
+def _stale_at(project):
+    return Project.objects.get(pk=project.pk).stale_at
+
+
+def test_stale_at_follows_the_stage_the_project_enters(rep, lead, admin):
+    """Created, moved, closed, re-opened: the project keeps when it turns stale (its
+    stage's expected days + 1 whole day after it entered the stage), none when closed."""
+    from pipeline import settings_services
+
+    opened = timezone.now() - timedelta(days=40)
+    project = _create(rep, opened_at=opened)
+    prospect = Stage.objects.get(key="prospect")
+    assert prospect.expected_days  # the shipped pipeline expects days in every open stage
+    assert _stale_at(project) == opened + timedelta(days=prospect.expected_days + 1)
+    moved_at = timezone.now() - timedelta(days=3)
+    services.project_move(user=rep, project=project, stage="need_confirmed", at=moved_at)
+    need = Stage.objects.get(key="need_confirmed")
+    assert _stale_at(project) == moved_at + timedelta(days=need.expected_days + 1)
+    services.project_move(user=rep, project=project, stage="lost", lost_reason="price")
+    assert _stale_at(project) is None
+    services.project_move(user=lead, project=project, stage="need_confirmed")
+    entered = ProjectState.objects.get(pk=project.pk).entered_at
+    assert _stale_at(project) == entered + timedelta(days=need.expected_days + 1)
+    # An admin changes the stage's expected days: its open projects follow in one UPDATE.
+    other = _create(rep, opened_at=opened)  # still in prospect: untouched
+    settings_services.stage_update(user=admin, stage=need, data={"expected_days": 5})
+    assert _stale_at(project) == entered + timedelta(days=6)
+    assert _stale_at(other) == opened + timedelta(days=prospect.expected_days + 1)
+    settings_services.stage_update(user=admin, stage=need, data={"expected_days": None})
+    assert _stale_at(project) is None
+
+
+def test_stale_refresh_recomputes_every_open_project(rep):
+    opened = timezone.now() - timedelta(days=50)
+    projects = [_create(rep, opened_at=opened - timedelta(days=days)) for days in range(3)]
+    expected = {project.pk: _stale_at(project) for project in projects}
+    assert all(expected.values())
+    Project.objects.filter(pk__in=expected).update(stale_at=None)
+    assert services.stale_refresh() == 3
+    assert {project.pk: _stale_at(project) for project in projects} == expected
+    assert services.stale_refresh() == 0  # nothing left to change
+
+
 def test_a_project_from_a_factory_has_a_stage_too(rep):
     project = ProjectFactory(customer=CustomerFactory(owner=rep))
     assert ProjectState.objects.get(pk=project.pk).stage.key == "prospect"

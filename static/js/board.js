@@ -4,7 +4,10 @@
 // exit-check warnings are confirmed before the move; a refused move puts the
 // card back and says why. After a move, or when someone else changed the
 // project, the columns are fetched again, so figures and versions are the
-// stored ones. Without JavaScript the menu posts a plain form (pipeline.views.board).
+// stored ones. The menu's form is one shared <template id="move-to-form">, copied
+// into a card when its menu is first opened (a board of a thousand cards would
+// otherwise carry a thousand forms). Without JavaScript the menu links to the
+// move page (pipeline.views.board).
 (function () {
   "use strict";
 
@@ -194,7 +197,32 @@
     move(card, form.elements.stage.value, null, {});
   });
 
+  // The card's "move to" form: a copy of the shared one, for this card's version and
+  // without the stage it stands in.
+  function fillMenu(menu) {
+    var card = menu.closest(".board-card");
+    var source = document.getElementById("move-to-form");
+    if (!card || !source || menu.querySelector("form")) { return; }
+    var form = source.content.firstElementChild.cloneNode(true);
+    form.action = card.dataset.moveUrl;
+    form.elements.version.value = card.dataset.version;
+    var select = form.elements.stage;
+    select.id = "move-" + card.dataset.project;
+    form.querySelector("label").htmlFor = select.id;
+    var column = card.closest(".board-cards");
+    var current = column && select.querySelector('option[value="' + CSS.escape(column.dataset.stage) + '"]');
+    if (current) { current.remove(); }
+    var page = menu.querySelector(".move-to-page");
+    if (page) { page.remove(); }
+    menu.appendChild(form);
+  }
+
   document.addEventListener("click", function (event) {
+    var summary = event.target.closest(".move-to > summary");
+    if (summary) {
+      fillMenu(summary.parentNode);
+      return;
+    }
     var toggle = event.target.closest(".column-toggle");
     if (toggle) {
       var column = toggle.closest(".board-column");
