@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from pipeline import services
 from pipeline.models import Activity, StageChange
@@ -107,11 +108,12 @@ def _open_section_forms(page):
         if not lazy.count():
             break
         lazy.first.click()
-        page.wait_for_function("!document.querySelector('.htmx-request, details[open] .lazy-form')")
+        # Locator waits, not wait_for_function: the page's CSP refuses the eval the latter needs.
+        expect(page.locator(".htmx-request, details[open] .lazy-form")).to_have_count(0)
     for summary in page.locator(".pipeline-section details:not([open]) > summary").all():
         if summary.is_visible():
             summary.click()
-    page.wait_for_function("!document.querySelector('.pipeline-section .lazy-form')")  # all loaded
+    expect(page.locator(".pipeline-section .lazy-form")).to_have_count(0)  # all loaded
 
 
 def test_a_competitor_is_edited_in_the_form_loaded_when_opened(page_for, deal):

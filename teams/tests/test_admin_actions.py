@@ -93,9 +93,13 @@ def test_reset_password_with_email_mails_a_one_time_link(client_for, rep):
 
 def test_a_user_who_must_change_the_password_gets_no_api_token(admin, team):
     user = services.user_create(username="fresh", password=PASSWORD, team=team, actor=admin)
-    response = APIClient().post("/api/v1/auth/token/", {"username": "fresh", "password": PASSWORD})
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "fresh", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 403
     assert "Change the password" in response.json()["detail"]
+    chinese = APIClient().post("/api/v1/auth/token/", {"username": "fresh", "password": PASSWORD})
+    assert chinese.status_code == 403 and "修改" in chinese.json()["detail"]
     assert not Token.objects.filter(user=user).exists()
     services.password_change_record(user=user)
     assert APIClient().post("/api/v1/auth/token/", {"username": "fresh", "password": PASSWORD}).status_code == 200

@@ -206,7 +206,19 @@ def test_a_job_running_in_a_live_worker_is_not_started_twice(rep):
         assert job.result in ({}, None)
     finally:
         other.close()
-    # Its worker gone (connection closed): the next delivery runs it.
+    # Its worker gone: the server drops the session's locks once the backend has exited.
+    import time
+
+    for _ in range(100):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s",
+                [JOB_LOCK_SPACE, job.pk],
+            )
+            if not cursor.fetchone()[0]:
+                break
+        time.sleep(0.05)
+    # The next delivery runs it.
     job_execute(job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
