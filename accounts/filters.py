@@ -4,6 +4,7 @@ the page, the API and the exports."""
 import django_filters
 from django import forms
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from accounts import regions
@@ -30,6 +31,18 @@ def _customers(request):
     return Customer.objects.visible_to(_user(request))
 
 
+class CustomerOrdering(django_filters.OrderingFilter):
+    """Customers without a countdown (won, locked, no pool) sort after those with one,
+    either way round and on every database (SQLite puts NULL first, PostgreSQL last)."""
+
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        if value.lstrip("-") != "returns_on":
+            return value
+        field = F("returns_on")
+        return field.desc(nulls_last=True) if value.startswith("-") else field.asc(nulls_last=True)
+
+
 class CustomerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     industry = django_filters.ChoiceFilter(
@@ -49,7 +62,7 @@ class CustomerFilter(django_filters.FilterSet):
         method="filter_completeness",
         empty_label=_("Any completeness"),
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = CustomerOrdering(
         label=_("Sort by"),
         empty_label=_("Recently updated"),
         fields=(

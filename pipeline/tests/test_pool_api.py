@@ -211,6 +211,21 @@ def test_release_dialog_and_the_countdown_on_the_book(client_for, world, persona
     assert done.status_code == 302 and Customer.objects.get(pk=world["owned"].pk).owner_id is None
 
 
+@pytest.mark.parametrize("ordering", ["days_left", "-days_left"])
+def test_customers_without_a_countdown_sort_last_either_way(client_for, personas, ordering):
+    rep = personas["rep"]
+    never = CustomerFactory(owner=rep, name="永不回收（温州）有限公司")
+    early, late = CustomerFactory(owner=rep), CustomerFactory(owner=rep)
+    today = timezone.localdate()
+    Customer.objects.filter(pk=never.pk).update(returns_on=None)
+    Customer.objects.filter(pk=early.pk).update(returns_on=today + timedelta(days=2))
+    Customer.objects.filter(pk=late.pk).update(returns_on=today + timedelta(days=20))
+    listed = [c.pk for c in client_for("rep").get(f"/customers/?ordering={ordering}").context["object_list"]]
+    dated = [early.pk, late.pk] if ordering == "days_left" else [late.pk, early.pk]
+    assert [pk for pk in listed if pk in (early.pk, late.pk)] == dated
+    assert listed.index(never.pk) > max(listed.index(pk) for pk in dated)
+
+
 def test_claim_page_flow_and_limits_shown(client_for, world, personas):
     client = client_for("other_rep")
     page = client.get(f"/pools/{world['home'].pk}/", **EN).content.decode()
