@@ -19,6 +19,21 @@ pytest_plugins = ["tests.scenarios"]
 PERSONAS = ["rep", "other_rep", "outsider_rep", "lead", "other_lead", "admin"]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database and, on PostgreSQL, a copy of it as migrated, before
+    any test writes, for the tests that need a migrated database of their own
+    (tests/pg_scratch.py: cloned instead of migrated from scratch)."""
+    from tests import pg_scratch
+
+    with django_db_blocker.unblock():
+        copy = pg_scratch.keep_migrated_copy()
+    yield
+    if copy:
+        with django_db_blocker.unblock():
+            pg_scratch.drop_database(copy)
+
+
 @pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Code called directly (services, validators) speaks the source language in

@@ -30,12 +30,12 @@ KEY_TABLES = [
 
 # seed_demo at a small size (3 customers a rep) with fast password hashing, and one
 # uploaded import file: those are kept in the database, so the dump must carry them.
+# The database is already migrated (a clone of the freshly migrated test database).
 SEED = """
 import io
 from django.conf import settings
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 from django.core.management import call_command
-call_command("migrate", verbosity=0)
 call_command("seed_demo", customers_per_rep=3, stdout=io.StringIO())
 from accounts.models import CustomerImport
 from teams.models import User
@@ -95,8 +95,12 @@ def test_no_model_keeps_files_on_disk():
     assert file_fields == []
 
 
+@pytest.mark.django_db  # the test database, whose copy as migrated the source database is cloned from
 def test_backup_then_restore_into_a_new_database_keeps_every_row(tmp_path):
-    with scratch_database("backup_src") as source, scratch_database("backup_restored", create=False) as restored:
+    with (
+        scratch_database("backup_src", migrated=True) as source,
+        scratch_database("backup_restored", create=False) as restored,
+    ):
         source_url, restored_url = database_url(source), database_url(restored)
         manage(source_url, code=SEED)
 
