@@ -4,6 +4,10 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
+from django.test import Client
+
+from teams.models import User
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -77,6 +81,7 @@ def page_for(browser, live_server):
     def open_page(locale="zh-CN", **options):
         context = browser.new_context(locale=locale, base_url=live_server.url, **options)
         context.set_default_timeout(15_000)
+        context.live_server_url = live_server.url  # for sign_in
         contexts.append(context)
         watch_csp(context, violations)
         return context.new_page()
@@ -87,7 +92,24 @@ def page_for(browser, live_server):
     assert_no_csp_violations(violations)
 
 
+def sign_in(page, username, path="/", *, base_url=None):
+    """Logged in as ``username`` without the login page, then at ``path`` (its
+    response returned; None: stays where it is, for a test that goes on with a
+    ``page.goto``): the browser gets the cookie of a session made for the user
+    as Django's test client's ``force_login`` makes it (the same signal, last login
+    and audit entry as a login). For every test whose point is not the login form
+    itself (that one is :func:`log_in`). ``base_url``: the live server's, for a
+    context not opened through ``page_for``."""
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    url = base_url or page.context.live_server_url
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": url}])
+    return None if path is None else page.goto(path)
+
+
 def log_in(page, username, password):
+    """Through the login form, as a person does (tests of the login itself; elsewhere :func:`sign_in`)."""
     page.goto("/login/")
     form = page.locator("#login-form")
     form.locator("input[name=username]").fill(username)

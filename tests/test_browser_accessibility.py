@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from projects import services
-from tests.browser import log_in
-from tests.factories import TEST_PASSWORD, CustomerFactory
+from tests.browser import sign_in
+from tests.factories import CustomerFactory
 from tests.test_browser_layout import UNLABELLED_CONTROLS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -71,7 +71,7 @@ def test_opened_menus_sheets_and_form_errors_have_no_serious_accessibility_viola
     form, a form sent back with errors, and the edit and password pages."""
     customer, project, _ = sample
     page = page_for(locale="zh-CN", viewport=PHONE)
-    log_in(page, role, TEST_PASSWORD)
+    sign_in(page, role, None)
     found = {}
     states = [
         # The filter sheet first: the opened menu drops over the page and would cover its summary.
@@ -106,7 +106,7 @@ def test_secondary_forms_have_no_serious_accessibility_violations(page_for, samp
     """The forms behind the main pages, at desktop size, as the admin (who may open all)."""
     customer, project, _ = sample
     page = page_for(locale="zh-CN", viewport=DESKTOP)
-    log_in(page, "admin", TEST_PASSWORD)
+    sign_in(page, "admin", None)
     paths = [
         "/projects/new/",
         f"/customers/{customer.pk}/transfer/",

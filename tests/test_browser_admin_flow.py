@@ -17,8 +17,8 @@ from django.core import mail
 from accounts.models import Customer
 from teams.audit import AuditAction, AuditEntry
 from teams.models import Role, Team, User
-from tests.browser import assert_no_sideways_scroll, log_in
-from tests.factories import TEST_PASSWORD, AdminFactory, CustomerFactory, TeamFactory, UserFactory
+from tests.browser import assert_no_sideways_scroll, sign_in
+from tests.factories import AdminFactory, CustomerFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +57,7 @@ def test_admin_onboards_a_team_and_moves_a_leaving_reps_book(page_for, eager_cel
     CustomerFactory.create_batch(150, owner=leaving)
 
     page = page_for(locale="en-US", viewport=DESKTOP)
-    log_in(page, "admin", TEST_PASSWORD)
+    sign_in(page, "admin", None)
 
     # 1. A new team.
     page.goto("/manage/teams/new/")

@@ -14,8 +14,8 @@ from pipeline import services
 from pipeline.models import ProjectState
 from projects import services as project_services
 from projects.models import Project
-from tests.browser import log_in
-from tests.factories import TEST_PASSWORD, CustomerFactory
+from tests.browser import sign_in
+from tests.factories import CustomerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,8 +82,7 @@ def _card(page, project):
 
 def test_a_drag_past_a_blocking_check_comes_back_and_the_menu_moves_back(page_for, rep, deals):
     page = page_for(locale="en-US", viewport=DESKTOP)
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto("/board/")
+    sign_in(page, "rep", "/board/")
     _no_sideways_scroll(page)
     blocked = deals["智慧园区一期"]
     card = _card(page, blocked)
@@ -135,8 +134,7 @@ def test_a_drag_past_a_blocking_check_comes_back_and_the_menu_moves_back(page_fo
 
 def test_a_stale_card_goes_back_and_shows_where_the_project_is_now(page_for, rep, lead, deals):
     page = page_for(locale="en-US", viewport=DESKTOP)
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto("/board/")
+    sign_in(page, "rep", "/board/")
     project = deals["门店数字化改造"]
     # The lead moves it while the rep has the board open.
     services.project_move(user=lead, project=project, stage="need_confirmed")
@@ -155,8 +153,7 @@ def test_a_lead_narrows_the_board_with_the_filter_bar(page_for, rep, other_rep, 
         data={"name": "配电监控系统"},
     )
     page = page_for(locale="en-US", viewport=DESKTOP)
-    log_in(page, "lead", TEST_PASSWORD)
-    page.goto("/board/")
+    sign_in(page, "lead", "/board/")
     assert _card(page, colleague).is_visible() and _card(page, deals["智慧园区一期"]).is_visible()
     # Choosing a rep reloads the board in place (htmx) with that rep's projects only.
     page.locator(".filter-bar select[name=owner]").select_option(str(other_rep.pk))
@@ -177,15 +174,13 @@ def test_a_lead_narrows_the_board_with_the_filter_bar(page_for, rep, other_rep, 
 
 def test_board_screenshots_and_phone_layout(page_for, rep, deals):
     page = page_for(locale="zh-CN", viewport=DESKTOP)
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto("/board/")
+    sign_in(page, "rep", "/board/")
     _no_sideways_scroll(page)
     page.locator("#column-won .column-toggle").click()
     page.screenshot(path=str(SCREENSHOTS / "board-desktop.png"), full_page=False)
 
     phone = page_for(locale="zh-CN", viewport=PHONE)
-    log_in(phone, "rep", TEST_PASSWORD)
-    phone.goto("/board/")
+    sign_in(phone, "rep", "/board/")
     _no_sideways_scroll(phone)
     assert phone.locator(".board-tabs").is_visible()
     # One column at a time: the first fills most of the strip, the second waits off to the side.

@@ -9,8 +9,7 @@ import pytest
 from django.utils import timezone
 
 from coaching.tests.test_dashboard import _history
-from tests.browser import assert_no_sideways_scroll, log_in
-from tests.factories import TEST_PASSWORD
+from tests.browser import assert_no_sideways_scroll, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,8 +32,7 @@ def _range():
 
 def test_lead_follows_a_bottleneck_to_its_projects(page_for, coached_team, rep, lead):
     page = page_for("zh-CN", viewport=DESKTOP)
-    log_in(page, lead.username, TEST_PASSWORD)
-    page.goto(f"/coaching/?{_range()}")
+    sign_in(page, lead.username, f"/coaching/?{_range()}")
     block = page.locator(f"#bottleneck-{rep.pk}")
     assert "潜客" in block.locator("h3").inner_text() or "Prospect" in block.locator("h3").inner_text()
     page.screenshot(path="/tmp/coaching-dashboard-desktop.png", full_page=True)
@@ -55,16 +53,14 @@ def test_lead_follows_a_bottleneck_to_its_projects(page_for, coached_team, rep, 
 def test_dashboard_and_rep_view_fit(page_for, coached_team, rep, lead, viewport):
     size = PHONE if viewport == "phone" else DESKTOP
     page = page_for("zh-CN", viewport=size)
-    log_in(page, lead.username, TEST_PASSWORD)
-    page.goto(f"/coaching/?{_range()}")
+    sign_in(page, lead.username, f"/coaching/?{_range()}")
     page.screenshot(path=f"/tmp/coaching-dashboard-{viewport}.png", full_page=True)
     assert_no_sideways_scroll(page)
     page.goto(f"/coaching/me/?rep={rep.pk}&{_range()}")
     page.screenshot(path=f"/tmp/coaching-rep-lead-{viewport}.png", full_page=True)
     assert_no_sideways_scroll(page)
     rep_page = page_for("zh-CN", viewport=size)
-    log_in(rep_page, rep.username, TEST_PASSWORD)
-    rep_page.goto(f"/coaching/me/?{_range()}")
+    sign_in(rep_page, rep.username, f"/coaching/me/?{_range()}")
     rep_page.screenshot(path=f"/tmp/coaching-rep-{viewport}.png", full_page=True)
     assert_no_sideways_scroll(rep_page)
     assert rep_page.locator("#practice").is_visible()

@@ -15,8 +15,7 @@ from django.utils import timezone
 
 from coaching.models import CoachingNote
 from coaching.tests.test_dashboard import _history
-from tests.browser import assert_no_sideways_scroll, log_in
-from tests.factories import TEST_PASSWORD
+from tests.browser import assert_no_sideways_scroll, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +32,7 @@ def test_lead_clicks_a_bottleneck_to_its_projects_writes_a_note_and_the_rep_read
     _history(other_rep, prospects=20, qualified=16)  # the rest of the team: 80 %
 
     page = page_for("en-US", viewport=DESKTOP)
-    log_in(page, lead.username, TEST_PASSWORD)
+    sign_in(page, lead.username, None)
     today = timezone.localdate()
     page.goto(f"/coaching/?period=custom&start={today - timedelta(days=29)}&end={today}")
     block = page.locator(f"#bottleneck-{rep.pk}")
@@ -69,7 +68,7 @@ def test_lead_clicks_a_bottleneck_to_its_projects_writes_a_note_and_the_rep_read
     assert page.locator(f"#note-{note.pk} mark.mention").inner_text() == "@张伟"
 
     rep_page = page_for("en-US", viewport=PHONE)
-    log_in(rep_page, rep.username, TEST_PASSWORD)
+    sign_in(rep_page, rep.username)
     rep_page.locator(".bell .bell-count").wait_for()
     assert rep_page.locator(".bell .bell-count").inner_text() == "1"
     rep_page.goto("/notifications/")
@@ -105,8 +104,7 @@ def test_the_lead_edits_and_deletes_a_note_from_the_timeline(page_for, lead, rep
     project = create_project(rep, CustomerFactory(owner=rep), name="云帆客服中心升级")
     note = notes.note_write(author=lead, project=project, body="@张伟 先问预算。")
     page = page_for("en-US", viewport=PHONE if viewport == "phone" else DESKTOP)
-    log_in(page, lead.username, TEST_PASSWORD)
-    page.goto(project.get_absolute_url() + f"#note-{note.pk}")
+    sign_in(page, lead.username, project.get_absolute_url() + f"#note-{note.pk}")
     page.locator(f"#note-{note.pk} a", has_text="Edit").click()
     page.wait_for_load_state("networkidle")
     page.locator("textarea[name=body]").fill("@张伟 先问预算，再约决策人。")
@@ -130,8 +128,7 @@ def test_the_lead_edits_and_deletes_a_note_from_the_timeline(page_for, lead, rep
 @pytest.mark.parametrize("persona", ["lead", "rep"])
 def test_the_coaching_tabs_fit_and_lead_through_the_pages(page_for, lead, rep, persona, viewport):
     page = page_for("zh-CN", viewport=PHONE if viewport == "phone" else DESKTOP)
-    log_in(page, persona, TEST_PASSWORD)
-    page.goto("/coaching/")
+    sign_in(page, persona, "/coaching/")
     tabs = page.locator(".sub-nav a")
     expected = 5 if persona == "lead" else 3
     assert tabs.count() == expected

@@ -9,8 +9,8 @@ import pytest
 
 from coaching.models import CoachingNote
 from pipeline.tests.project_helpers import create_project
-from tests.browser import assert_no_sideways_scroll, log_in
-from tests.factories import TEST_PASSWORD, CustomerFactory
+from tests.browser import assert_no_sideways_scroll, sign_in
+from tests.factories import CustomerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,8 +23,7 @@ def test_the_lead_writes_a_note_and_the_rep_reads_it_in_my_coaching(page_for, le
     project = create_project(rep, CustomerFactory(owner=rep, name="杭州云帆信息科技有限公司"), name="云帆客服中心升级")
 
     page = page_for(locale="zh-CN", viewport=PHONE)
-    log_in(page, "lead", TEST_PASSWORD)
-    page.goto(project.get_absolute_url())
+    sign_in(page, "lead", project.get_absolute_url())
     section = page.locator("#coaching-note")
     section.locator("summary").click()
     section.locator("textarea[name=body]").fill("@张伟 下周二带上方案去见采购，先问清预算审批流程。")
@@ -40,7 +39,7 @@ def test_the_lead_writes_a_note_and_the_rep_reads_it_in_my_coaching(page_for, le
     assert_no_sideways_scroll(page)
 
     rep_page = page_for(locale="zh-CN", viewport=PHONE)
-    log_in(rep_page, "rep", TEST_PASSWORD)
+    sign_in(rep_page, "rep")
     rep_page.locator(".bell .bell-count").wait_for()
     assert rep_page.locator(".bell .bell-count").inner_text() == "1"
     rep_page.locator("summary", has_text="菜单").click()

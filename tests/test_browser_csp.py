@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.browser import CSP_MARKERS, log_in, watch_csp
+from tests.browser import CSP_MARKERS, log_in, sign_in, watch_csp
 from tests.factories import TEST_PASSWORD, ContactFactory, CustomerFactory, DepartmentFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,7 +43,7 @@ def visit(page, path):
 @pytest.mark.parametrize("role", ["rep", "lead", "admin"])
 def test_every_page_a_role_reaches_satisfies_the_csp(page_for, world, role):
     page = page_for("zh-CN", viewport={"width": 1280, "height": 800})
-    log_in(page, role, TEST_PASSWORD)
+    sign_in(page, role)
     seen = set()
     todo = ["/"]
     while todo:

@@ -1,8 +1,8 @@
 import pytest
 
 from accounts.models import Customer
-from tests.browser import log_in
-from tests.factories import TEST_PASSWORD, CustomerFactory
+from tests.browser import sign_in
+from tests.factories import CustomerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ def test_rep_creates_a_customer_with_two_departments_and_three_people_past_a_dup
 ):
     CustomerFactory(owner=outsider_rep, name="杭州云帆信息科技有限公司")
     page = page_for(locale="zh-CN")
-    log_in(page, "rep", TEST_PASSWORD)
+    sign_in(page, "rep")
     page.get_by_role("link", name="客户").first.click()
     page.get_by_role("button", name="新建客户").click()
 

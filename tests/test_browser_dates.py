@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from tests.browser import launch, log_in
-from tests.factories import TEST_PASSWORD, CustomerFactory, ProjectFactory
+from tests.browser import launch, sign_in
+from tests.factories import CustomerFactory, ProjectFactory
 from tests.test_browser_layout import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,8 +58,7 @@ def test_date_picker_follows_the_ui_language_on_any_browser(playwright, live_ser
             )
             context.add_cookies([{"name": "django_language", "value": ui_lang, "url": live_server.url}])
             page = context.new_page()
-            log_in(page, "rep", TEST_PASSWORD)
-            page.goto(f"/projects/{project.pk}/edit/")
+            sign_in(page, "rep", f"/projects/{project.pk}/edit/", base_url=live_server.url)
             assert page.locator("html").get_attribute("lang") == ui_lang
 
             start = page.locator("#id_start_on")  # the label's box is the picker's
@@ -98,8 +97,7 @@ def test_date_picker_follows_the_ui_language_on_any_browser(playwright, live_ser
 
 def test_typed_dates_are_read_in_either_format(page_for, project):
     page = page_for(locale="zh-CN", viewport={"width": 1280, "height": 800})
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto(f"/projects/{project.pk}/edit/")
+    sign_in(page, "rep", f"/projects/{project.pk}/edit/")
     assert page.locator("#id_end_on").input_value() == "2027年3月31日"
     assert type_date(page, "end_on", "2027-04-30") == ("2027年4月30日", "2027-04-30")
     save(page)
@@ -111,8 +109,7 @@ def test_date_and_time_picker_sends_iso_and_the_project_is_back_dated(page_for, 
     """An English browser, the Chinese UI: the picker still writes Chinese, the server gets ISO."""
     page = page_for(locale="en-US", viewport={"width": 390, "height": 844})
     page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto(f"/projects/new/?customer={project.customer_id}")
+    sign_in(page, "rep", f"/projects/new/?customer={project.customer_id}")
     page.locator("#id_name").fill("云帆二期")
     assert type_date(page, "opened_at", "2026-11-30 09:30") == ("2026年11月30日 09:30", "2026-11-30T09:30")
     next_on = timezone.localdate() + datetime.timedelta(days=2)

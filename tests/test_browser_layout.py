@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import assert_no_sideways_scroll, log_in
-from tests.factories import TEST_PASSWORD, CustomerFactory, ProjectFactory
+from tests.browser import assert_no_sideways_scroll, sign_in
+from tests.factories import CustomerFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,8 +44,7 @@ def rep_data(rep):
 @pytest.mark.parametrize("path", ["/customers/", "/projects/"])
 def test_phone_lists_show_cards_and_fit_the_screen(page_for, rep_data, path, locale):
     page = page_for(locale=locale, viewport=PHONE)
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto(path)
+    sign_in(page, "rep", path)
     assert_no_sideways_scroll(page)
     # One markup for both widths: each row is laid out as a card, the table head hidden.
     assert page.locator(".list-table").is_visible() and not page.locator(".list-table thead").is_visible()
@@ -67,8 +66,7 @@ def test_phone_lists_show_cards_and_fit_the_screen(page_for, rep_data, path, loc
 @pytest.mark.parametrize("path", ["/customers/", "/projects/"])
 def test_desktop_lists_show_a_table(page_for, rep_data, path):
     page = page_for(locale="zh-CN", viewport=DESKTOP)
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto(path)
+    sign_in(page, "rep", path)
     assert_no_sideways_scroll(page)
     assert page.locator(".list-table thead").is_visible()
     assert page.locator("tr.list-card").first.evaluate("row => getComputedStyle(row).display") == "table-row"
@@ -88,8 +86,7 @@ def test_desktop_lists_show_a_table(page_for, rep_data, path):
 
 def test_phone_header_stays_on_one_row_with_the_menu_open(page_for, rep_data):
     page = page_for(locale="zh-CN", viewport=PHONE)
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto("/customers/")
+    sign_in(page, "rep", "/customers/")
     brand = page.locator(".site-header .brand")
     before = brand.bounding_box()
     user_menu = page.locator(".site-header .dropdown > summary")
@@ -104,8 +101,7 @@ def test_phone_header_stays_on_one_row_with_the_menu_open(page_for, rep_data):
 
 def test_phone_customer_form_fits_and_marks_required_fields(page_for, rep):
     page = page_for(locale="zh-CN", viewport=PHONE)
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto("/customers/new/")
+    sign_in(page, "rep", "/customers/new/")
     assert_no_sideways_scroll(page)
     name_label = page.locator("label[for=id_name]")
     assert "：" in name_label.inner_text()

@@ -9,8 +9,8 @@ import pytest
 from pipeline import defaults
 from pipeline.models import ExitCheck, LostReason, Pipeline, Stage
 from teams.notifications.models import Platform, TeamWebhook
-from tests.browser import assert_no_sideways_scroll, log_in
-from tests.factories import TEST_PASSWORD, CustomerFactory, ProjectFactory
+from tests.browser import assert_no_sideways_scroll, sign_in
+from tests.factories import CustomerFactory, ProjectFactory
 from tests.test_browser_layout import COMPANIES, DESKTOP, PHONE, SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,7 +53,7 @@ def test_every_list_is_one_row_per_record_a_card_on_the_phone(page_for, lists_wo
         pages.setdefault(username, []).append((name, path))
     for username, paths in pages.items():
         page = page_for(locale="zh-CN", viewport=PHONE if viewport == "phone" else DESKTOP)
-        log_in(page, username, TEST_PASSWORD)
+        sign_in(page, username, None)
         for name, path in paths:
             page.goto(path)
             if name == "customer-import":  # the template's columns fold under a summary

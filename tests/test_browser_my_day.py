@@ -15,8 +15,8 @@ from accounts.choices import BuyingRole
 from pipeline import services
 from pipeline.models import Activity, ProjectState, StageChange
 from projects.models import Project, Stakeholder
-from tests.browser import assert_no_sideways_scroll, log_in
-from tests.factories import TEST_PASSWORD, ContactFactory, CustomerFactory, ProjectFactory
+from tests.browser import assert_no_sideways_scroll, sign_in
+from tests.factories import ContactFactory, CustomerFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,8 +58,7 @@ def rep_day(rep, other_rep):
 
 def test_rep_logs_a_contact_from_my_day_on_a_phone(page_for, rep_day):
     page = page_for(locale="zh-CN", viewport=PHONE)
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto("/")  # the rep's start page is My day
+    sign_in(page, "rep", "/")  # the rep's start page is My day
     assert_no_sideways_scroll(page)
     actions = page.locator(".quick-actions [role=button]")
     assert actions.count() == 3
@@ -125,8 +124,7 @@ def test_rep_logs_a_contact_from_my_day_on_a_phone(page_for, rep_day):
 
 def test_my_day_on_a_desktop_is_a_table_and_logs_from_a_row(page_for, rep_day):
     page = page_for(locale="zh-CN", viewport=DESKTOP)
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto("/my-day/")
+    sign_in(page, "rep", "/my-day/")
     assert_no_sideways_scroll(page)
     overdue = page.locator("#my-day-overdue")
     assert overdue.locator(".list-table thead").is_visible()

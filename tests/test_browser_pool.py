@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from accounts.models import Customer
 from pipeline.pools import services as pools
-from tests.browser import assert_no_sideways_scroll, log_in
+from tests.browser import assert_no_sideways_scroll, sign_in
 from tests.factories import (
-    TEST_PASSWORD,
     AdminFactory,
     ContactFactory,
     CustomerFactory,
@@ -57,8 +56,7 @@ def test_release_claim_and_the_leads_view(page_for, viewport):
 
     # The rep's book: the countdown, red under 3 days, sorted by days left.
     page = page_for(locale="en-US", viewport=viewport)
-    log_in(page, "rep1", TEST_PASSWORD)
-    page.goto("/customers/?ordering=days_left")
+    sign_in(page, "rep1", "/customers/?ordering=days_left")
     first_row = page.locator("tr.list-card").first
     assert "宁波久未联系贸易有限公司" in first_row.inner_text()
     assert "2 days left" in first_row.locator(".days-left.soon").inner_text()
@@ -75,8 +73,7 @@ def test_release_claim_and_the_leads_view(page_for, viewport):
 
     # Another rep of the team claims it from the pool page (phones hidden before).
     other = page_for(locale="en-US", viewport=viewport)
-    log_in(other, "rep2", TEST_PASSWORD)
-    other.goto("/pools/")
+    sign_in(other, "rep2", "/pools/")
     other.get_by_role("link", name="华东公海").click()
     assert "Claimed today: 0 of 10" in other.locator("#pool-limits").inner_text()
     _check(other, viewport, "pool-list")
@@ -90,8 +87,7 @@ def test_release_claim_and_the_leads_view(page_for, viewport):
 
     # The lead sees the release on the coaching dashboard.
     lead = page_for(locale="en-US", viewport=viewport)
-    log_in(lead, "lead", TEST_PASSWORD)
-    lead.goto("/coaching/")
+    sign_in(lead, "lead", "/coaching/")
     section = lead.locator("#pool")
     row = section.locator("tr", has_text="张伟")
     assert row.locator("[data-pool=released]").inner_text().strip() == "1"

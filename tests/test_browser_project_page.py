@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from pipeline import services
 from pipeline.models import Activity, StageChange
 from projects import services as project_services
-from tests.browser import log_in
-from tests.factories import TEST_PASSWORD, ContactFactory, CustomerFactory
+from tests.browser import sign_in
+from tests.factories import ContactFactory, CustomerFactory
 from tests.test_browser_accessibility import blocking_violations
 from tests.test_browser_layout import UNLABELLED_CONTROLS
 
@@ -118,8 +118,7 @@ def _open_section_forms(page):
 
 def test_a_competitor_is_edited_in_the_form_loaded_when_opened(page_for, deal):
     page = page_for(locale="zh-CN", viewport=PHONE)
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto(deal.get_absolute_url())
+    sign_in(page, "rep", deal.get_absolute_url())
     competitor = deal.competitors.order_by("pk").first()
     item = page.locator(f"#competitor-{competitor.pk}")
     item.locator("details.section-form > summary").click()
@@ -137,8 +136,7 @@ def test_a_competitor_is_edited_in_the_form_loaded_when_opened(page_for, deal):
 @pytest.mark.parametrize(("viewport", "name"), [(PHONE, "phone"), (DESKTOP, "desktop")])
 def test_the_project_page_fits_labels_every_control_and_passes_axe(page_for, deal, viewport, name):
     page = page_for(locale="zh-CN", viewport=viewport)
-    log_in(page, "rep", TEST_PASSWORD)
-    assert page.goto(deal.get_absolute_url()).status == 200
+    assert sign_in(page, "rep", deal.get_absolute_url()).status == 200
     for section in ("stage", "budget", "competitors", "key-dates", "activities", "timeline"):
         assert page.locator(f"#pipeline-{section}").is_visible(), section
     _no_sideways_scroll(page)
@@ -155,8 +153,7 @@ def test_the_project_page_fits_labels_every_control_and_passes_axe(page_for, dea
 
 def test_a_move_a_refused_budget_and_a_contact_swap_in_without_a_reload(page_for, deal):
     page = page_for(locale="zh-CN", viewport=PHONE)
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto(deal.get_absolute_url())
+    sign_in(page, "rep", deal.get_absolute_url())
     page.evaluate("window.notReloaded = true")
 
     stage = page.locator("#pipeline-stage")

@@ -2,8 +2,8 @@ import pytest
 
 from projects import services
 from projects.models import Conflict, Project, Resolution
-from tests.browser import log_in
-from tests.factories import TEST_PASSWORD, CustomerFactory
+from tests.browser import sign_in
+from tests.factories import CustomerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +15,7 @@ def test_lead_resolves_a_conflict_by_giving_both_projects_to_one_rep(page_for, r
         user=other_rep, customer=customer, data={"name": "续费：年度维保", "kind": "renewal"}
     )
     page = page_for(locale="en-US")
-    log_in(page, "lead", TEST_PASSWORD)
+    sign_in(page, "lead")
     page.get_by_role("link", name="Conflicts").click()
 
     card = page.locator(f"#conflict-{Conflict.objects.get().pk}")

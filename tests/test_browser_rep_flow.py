@@ -14,8 +14,8 @@ from pipeline import services
 from pipeline.models import Activity, ProjectState, StageChange
 from projects import services as project_services
 from projects.models import Project
-from tests.browser import assert_no_sideways_scroll, log_in
-from tests.factories import TEST_PASSWORD, ContactFactory, CustomerFactory
+from tests.browser import assert_no_sideways_scroll, sign_in
+from tests.factories import ContactFactory, CustomerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +55,7 @@ def test_a_blocked_drag_fixed_moved_then_logged_from_my_day(page_for, rep, stuck
     project = stuck_project
     before = _stored(project)
     page = page_for(locale="en-US", viewport=DESKTOP)
-    log_in(page, "rep", TEST_PASSWORD)
+    sign_in(page, "rep", None)
 
     # 1. The drag is refused with the reason; the card goes back and nothing is stored.
     page.goto("/board/")

@@ -21,8 +21,8 @@ from pipeline.importing import PROJECT_COLUMNS, PROJECTS
 from pipeline.models import ProjectImport
 from projects import services
 from projects.models import Milestone, ProcurementItem, Stakeholder
-from tests.browser import log_in
-from tests.factories import TEST_PASSWORD, ContactFactory, CustomerFactory, DepartmentFactory, ProjectFactory
+from tests.browser import sign_in
+from tests.factories import ContactFactory, CustomerFactory, DepartmentFactory, ProjectFactory
 from tests.sheets import template_csv
 from tests.test_browser_accessibility import blocking_violations
 from tests.test_browser_layout import COMPANIES, DESKTOP, PHONE, SCREENSHOTS, UNLABELLED_CONTROLS
@@ -183,7 +183,7 @@ def _visit(page_for, world, role, language, names, open_details=None):
     """Open each page as ``role`` at both sizes (with the ``open_details`` folds opened), screenshot it,
     and say what is wrong with it."""
     page = page_for(locale=LANGUAGES[language], viewport=PHONE)
-    log_in(page, role, TEST_PASSWORD)
+    sign_in(page, role, None)
     problems = []
     for size, viewport in VIEWPORTS.items():
         page.set_viewport_size(viewport)

@@ -11,8 +11,8 @@ from django.utils import timezone
 from pipeline import defaults, services
 from pipeline.models import ExitCheck, LostReason, Pipeline, Stage
 from projects import services as project_services
-from tests.browser import WIDEST, log_in
-from tests.factories import TEST_PASSWORD, AdminFactory, CustomerFactory, UserFactory
+from tests.browser import WIDEST, sign_in
+from tests.factories import AdminFactory, CustomerFactory, UserFactory
 from tests.test_browser_accessibility import blocking_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -74,8 +74,7 @@ def _wait_for_stage(page, position, name):
 
 def test_admin_moves_a_stage_up_with_the_arrow_and_the_keyboard(page_for, settings_data):
     page = page_for(locale="zh-CN", viewport=DESKTOP)
-    log_in(page, "admin", TEST_PASSWORD)
-    page.goto(f"/settings/pipelines/{settings_data.pk}/")
+    sign_in(page, "admin", f"/settings/pipelines/{settings_data.pk}/")
     assert page.locator(".list-table").is_visible()
     assert _stage_names(page)[2:5] == ["方案正式通过", "合同/法务", "付款流程"]
     payment = Stage.objects.get(key="payment")
@@ -100,7 +99,7 @@ def test_admin_moves_a_stage_up_with_the_arrow_and_the_keyboard(page_for, settin
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_every_settings_page_fits_a_phone(page_for, settings_data, locale):
     page = page_for(locale=locale, viewport=PHONE)
-    log_in(page, "admin", TEST_PASSWORD)
+    sign_in(page, "admin", None)
     for path in _settings_paths(settings_data):
         page.goto(path)
         _no_sideways_scroll(page)
@@ -121,7 +120,7 @@ def test_every_settings_page_fits_a_phone(page_for, settings_data, locale):
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_settings_pages_have_no_serious_accessibility_violations(page_for, settings_data, viewport):
     page = page_for(locale="zh-CN", viewport=viewport)
-    log_in(page, "admin", TEST_PASSWORD)
+    sign_in(page, "admin", None)
     found = {}
     for path in _settings_paths(settings_data):
         assert page.goto(path).status == 200, path

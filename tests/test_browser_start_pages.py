@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from projects import services
-from tests.browser import assert_no_sideways_scroll, log_in
-from tests.factories import TEST_PASSWORD, CustomerFactory
+from tests.browser import assert_no_sideways_scroll, sign_in
+from tests.factories import CustomerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,8 +37,7 @@ def colliding(rep, other_rep):
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_rep_start_page_on_a_phone(page_for, colliding, locale):
     page = page_for(locale=locale, viewport=PHONE)
-    log_in(page, "rep", TEST_PASSWORD)
-    page.goto("/")
+    sign_in(page, "rep", "/")
     assert_no_sideways_scroll(page)
     actions = page.locator(".quick-actions [role=button]")
     assert actions.count() == 3  # new customer, new project, log contact (pipeline's My day)
@@ -56,8 +55,7 @@ def test_rep_start_page_on_a_phone(page_for, colliding, locale):
 
 def test_conflict_queue_on_a_phone_is_compact(page_for, colliding):
     page = page_for(locale="zh-CN", viewport=PHONE)
-    log_in(page, "lead", TEST_PASSWORD)
-    page.goto("/conflicts/")
+    sign_in(page, "lead", "/conflicts/")
     assert_no_sideways_scroll(page)
     cards = page.locator(".conflict-card")
     assert cards.count() == len(COMPANIES)

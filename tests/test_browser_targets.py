@@ -10,8 +10,8 @@ from django.utils import timezone
 from coaching.tests.translations import zh_messages  # noqa: F401  (a fixture)
 from pipeline import services
 from projects import services as project_services
-from tests.browser import assert_no_sideways_scroll, log_in
-from tests.factories import TEST_PASSWORD, CustomerFactory
+from tests.browser import assert_no_sideways_scroll, sign_in
+from tests.factories import CustomerFactory
 from tests.test_browser_layout import DESKTOP, PHONE, SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,8 +33,7 @@ def won_this_month(rep, other_rep):
 def test_lead_sets_a_target_and_sees_the_share_reached(page_for, lead, rep, team, won_this_month):
     month = timezone.localdate().strftime("%Y-%m")
     page = page_for("zh-CN", viewport=DESKTOP)
-    log_in(page, "lead", TEST_PASSWORD)
-    page.goto("/coaching/targets/")
+    sign_in(page, "lead", "/coaching/targets/")
     cell = page.locator(f"#target-{rep.pk} ~ td[data-month='{month}']")
     cell.get_by_role("link", name=f"设定 {rep.display_name}").click()
     page.get_by_label("赢单金额目标（元）").fill("1,000,000")
@@ -55,7 +54,7 @@ def test_lead_sets_a_target_and_sees_the_share_reached(page_for, lead, rep, team
 
     # The rep's start page shows their own target block.
     rep_page = page_for("zh-CN", viewport=PHONE)
-    log_in(rep_page, "rep", TEST_PASSWORD)
+    sign_in(rep_page, "rep")
     block = rep_page.locator("#targets-summary")
     assert "我的业绩目标" in block.inner_text() and "40%" in block.inner_text()
     assert_no_sideways_scroll(rep_page)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Customer
-from tests.browser import assert_no_sideways_scroll, log_in
-from tests.factories import TEST_PASSWORD, AdminFactory, CustomerFactory, TeamFactory, UserFactory
+from tests.browser import assert_no_sideways_scroll, sign_in
+from tests.factories import AdminFactory, CustomerFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,8 +37,7 @@ def test_admin_moves_a_leaving_reps_150_customers_to_two_colleagues(page_for, ea
     CustomerFactory.create_batch(150, owner=leaving)
 
     page = page_for(locale="en-US", viewport=viewport)
-    log_in(page, "admin", TEST_PASSWORD)
-    page.goto("/transfers/new/")
+    sign_in(page, "admin", "/transfers/new/")
     page.select_option("select[name=from_user]", str(leaving.pk))
     page.check(f"input[name=to_users][value='{first.pk}']")
     page.check(f"input[name=to_users][value='{second.pk}']")

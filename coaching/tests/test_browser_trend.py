@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from coaching.tests.trend_data import at, monday, open_project, write_note
 from projects.models import Project
-from tests.browser import assert_no_sideways_scroll, log_in
-from tests.factories import TEST_PASSWORD
+from tests.browser import assert_no_sideways_scroll, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,8 +31,7 @@ def coached_team(history, lead, rep, other_rep, team):
 @pytest.mark.parametrize(("name", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
 def test_trend_page_fits_and_draws_the_lines(page_for, coached_team, lead, rep, name, viewport):
     page = page_for(locale="zh-CN", viewport=viewport)
-    log_in(page, lead.username, TEST_PASSWORD)
-    page.goto("/coaching/trend/")
+    sign_in(page, lead.username, "/coaching/trend/")
     assert page.locator("svg.sparkline").count() == 3 + 2 * 3
     assert page.locator(f"#rep-{rep.pk} .spark-mark").count() == 3 * 2
     assert_no_sideways_scroll(page)
@@ -43,7 +41,7 @@ def test_trend_page_fits_and_draws_the_lines(page_for, coached_team, lead, rep, 
 @pytest.mark.parametrize(("name", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
 def test_review_page_fits_and_prints_a_page_per_rep(page_for, coached_team, lead, history, name, viewport):
     page = page_for(locale="zh-CN", viewport=viewport)
-    log_in(page, lead.username, TEST_PASSWORD)
+    sign_in(page, lead.username, None)
     end = history + datetime.timedelta(days=6)
     page.goto(f"/coaching/review/?start={history.isoformat()}&end={end.isoformat()}")
     assert page.locator(".review-rep").count() == 2
@@ -61,8 +59,7 @@ def test_review_page_fits_and_prints_a_page_per_rep(page_for, coached_team, lead
 
 def test_rep_sees_their_own_trend_on_a_phone(page_for, coached_team, rep, other_rep):
     page = page_for(locale="zh-CN", viewport=PHONE)
-    log_in(page, rep.username, TEST_PASSWORD)
-    page.goto("/coaching/trend/")
+    sign_in(page, rep.username, "/coaching/trend/")
     assert page.locator(".trend-rep").count() == 1
     assert page.locator(f"#rep-{other_rep.pk}").count() == 0
     assert_no_sideways_scroll(page)
