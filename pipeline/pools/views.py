@@ -15,7 +15,7 @@ from django.views import View
 
 from accounts import regions
 from accounts.models import Contact, Customer, Pool, PoolEvent
-from pipeline.pools import services
+from pipeline.pools import capacity, services
 from pipeline.pools.api import PoolCustomerFilter
 from pipeline.pools.forms import PoolSettingsForm, ReleaseForm
 from pipeline.pools.selectors import pool_customers, with_history_summary
@@ -83,7 +83,7 @@ class PoolDetailView(LoginRequiredMixin, View):
             "object_list": page.object_list,
             "query_string": _query_string(request),
             "may_claim": may_claim,
-            "limits": services.limits_for(pool=pool, user=request.user) if may_claim else None,
+            "limits": capacity.limits_for(pool=pool, user=request.user) if may_claim else None,
         }
         return render(request, "pools/pool_detail.html", context)
 
