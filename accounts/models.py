@@ -593,6 +593,8 @@ class PoolCapacity(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
     )
     capacity = models.PositiveIntegerField(_("capacity (customers)"))
+    # Optimistic locking of the override (0 stands for "no override" when there is no row).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("personal capacity")

@@ -92,3 +92,46 @@ def test_release_claim_and_the_leads_view(page_for, viewport):
     row = section.locator("tr", has_text="张伟")
     assert row.locator("[data-pool=released]").inner_text().strip() == "1"
     _check(lead, viewport, "pool-coaching")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_leads_capacity_and_lock_pages(page_for, viewport):
+    admin = AdminFactory(username="admin", display_name="管理员")
+    team = TeamFactory(name="华东一组")
+    make_lead(team=team, username="lead", display_name="王主管")
+    rep = UserFactory(username="rep1", display_name="张伟", team=team)
+    UserFactory(username="rep2", display_name="李娜", team=team)
+    pools.pool_save(user=admin, data={"name": "华东公海", "lock_limit": 2}, teams=[team])
+    soon = CustomerFactory(owner=rep, name="宁波即将回收贸易有限公司")
+    CustomerFactory(owner=rep, name="杭州第二家科技有限公司")
+    Customer.objects.filter(pk=soon.pk).update(returns_on=timezone.localdate() + timedelta(days=2))
+
+    page = page_for(locale="en-US", viewport=viewport)
+    log_in(page, "lead", TEST_PASSWORD)
+    page.goto("/pools/")
+    # The count on the pool's card says what it counts (the table's head on wide screens).
+    waiting = page.locator("tr.list-card td[data-label]").first
+    if viewport == PHONE:
+        label = waiting.evaluate("cell => getComputedStyle(cell, '::before').content")
+        assert "Waiting to be claimed" in label
+    else:
+        assert page.locator("th", has_text="Waiting to be claimed").is_visible()
+    _check(page, viewport, "pool-pools")
+    page.get_by_role("link", name="Capacity").first.click()
+    row = page.locator("tr.list-card", has_text="张伟")
+    assert "2 of 300" in row.inner_text()
+    row.locator("input[name=capacity]").fill("120")
+    row.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert "2 of 120" in page.locator("tr.list-card", has_text="张伟").inner_text()
+    _check(page, viewport, "pool-capacity")
+
+    page.goto("/pools/")
+    page.get_by_role("button", name="Locked customers").click()
+    card = page.locator(f"#lock-person-{rep.pk}")
+    assert "0 of 2 locked" in card.inner_text()
+    card.get_by_role("button", name="Lock 宁波即将回收贸易有限公司").click()
+    page.wait_for_url("**/pools/locks/")
+    assert "1 of 2 locked" in page.locator(f"#lock-person-{rep.pk}").inner_text()
+    assert Customer.objects.get(pk=soon.pk).locked
+    _check(page, viewport, "pool-locks")

@@ -1,13 +1,16 @@
 """Pool API: ``/api/v1/pools/`` (admins write), ``GET /api/v1/pools/{id}/customers/`` (what the
-requester may claim), ``POST /api/v1/customers/{id}/release/``, ``.../claim/`` and ``.../lock/``."""
+requester may claim), ``.../capacities/`` (admins and leads),
+``POST /api/v1/customers/{id}/release/``, ``.../claim/`` and ``.../lock/``."""
 
 import django_filters
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -15,11 +18,13 @@ from accounts import regions
 from accounts.choices import CustomerLevel, Industry
 from accounts.models import Customer, Pool, PoolEvent
 from accounts.serializers import CustomerSerializer
+from pipeline.pools import capacity as capacities
 from pipeline.pools import services
 from pipeline.pools.selectors import pool_customers, with_history_summary
 from teams.api import IsAdminOrReadOnly, ScopedViewSet
 from teams.models import Team
 
+FORBIDDEN = OpenApiResponse(description=_("Your role may not do this."))
 ERRORS = {
     400: OpenApiResponse(description=_("A field is missing or wrong, or a limit refuses it; the message names it.")),
     404: OpenApiResponse(description=_("No such record in your scope.")),
@@ -85,6 +90,43 @@ class PoolCustomerSerializer(serializers.ModelSerializer):
 
     def get_region(self, customer) -> str:
         return regions.full_name(customer.province, customer.city, None)
+
+
+class CapacityInputSerializer(serializers.Serializer):
+    user = serializers.IntegerField(help_text=_("The person (a rep or lead of a team the pool serves)."))
+    capacity = serializers.IntegerField(allow_null=True, help_text=_("Their own capacity; null: back to the role's."))
+    version = serializers.IntegerField(
+        required=False, help_text=_("The override's version when read (0: none); a stale one answers 409.")
+    )
+
+
+class CapacitySerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+    team = serializers.IntegerField()
+    held = serializers.IntegerField(help_text=_("Customers held, as the capacity counts them."))
+    claimed_today = serializers.IntegerField()
+    capacity = serializers.IntegerField(help_text=_("What counts: the own capacity, else the role's."))
+    role_capacity = serializers.IntegerField()
+    override = serializers.IntegerField(allow_null=True)
+    version = serializers.IntegerField()
+
+
+def capacity_row(person) -> dict:
+    numbers = person.figures
+    return {
+        "user": person.pk,
+        "name": person.name,
+        "role": person.role,
+        "team": person.team_id,
+        "held": numbers["held"],
+        "claimed_today": numbers["claimed_today"],
+        "capacity": numbers["capacity"],
+        "role_capacity": numbers["default"],
+        "override": numbers["override"],
+        "version": numbers["override_version"],
+    }
 
 
 class PoolCustomerFilter(django_filters.FilterSet):
@@ -155,6 +197,41 @@ class PoolViewSet(
                 for e in page
             ]
         )
+
+    @extend_schema(methods=["GET"], responses={200: CapacitySerializer(many=True), 403: FORBIDDEN, 404: ERRORS[404]})
+    @extend_schema(
+        methods=["POST"],
+        request=CapacityInputSerializer,
+        responses={200: CapacitySerializer, 403: FORBIDDEN, **ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], permission_classes=[IsAuthenticated])
+    def capacities(self, request, pk=None):
+        """Admins and leads: each person's customers held against their capacity (a lead sees the own
+        team). POST sets or (``capacity`` null) clears a person's own capacity: admins anyone's, a lead
+        the own reps' up to the role's (``capacity.may_set_capacity``)."""
+        # The pool is found among those the requester sees (the service decides who may write), not
+        # through ``editable_by``: pool settings are the admins', a lead's tightening of a rep is not.
+        pool = get_object_or_404(Pool.objects.visible_to(request.user), pk=_pk(pk))
+        if not (request.user.is_admin or request.user.is_lead):
+            raise PermissionDenied(_("Capacities are for admins and leads."))
+        people = capacities.capacity_people(pool=pool, viewer=request.user)
+        if request.method == "GET":
+            page = self.paginate_queryset(people)
+            return self.get_paginated_response([capacity_row(p) for p in capacities.with_capacity(page, pool)])
+        data = CapacityInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = people.filter(pk=data.validated_data["user"]).first()
+        if person is None:
+            raise Http404
+        capacities.pool_capacity_set(
+            user=request.user,
+            pool=pool,
+            person=person,
+            capacity=data.validated_data["capacity"],
+            version=data.validated_data.get("version"),
+            request=request,
+        )
+        return Response(capacity_row(capacities.with_capacity([people.get(pk=person.pk)], pool)[0]))
 
 
 @extend_schema_field(OpenApiTypes.INT)

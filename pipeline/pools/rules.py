@@ -58,28 +58,29 @@ def last_activity_at():
     )
 
 
-def _annotated(customers):
+def countdown_facts() -> dict:
+    """What ``returns_on_for`` needs of the outer customer, as expressions for ``annotate``."""
     projects = Project.objects.filter(customer=OuterRef("pk"))
     open_projects = projects.filter(closed_at__isnull=True)
-    return customers.annotate(
-        last_activity=last_activity_at(),
-        last_progress=Subquery(
+    return {
+        "last_activity": last_activity_at(),
+        "last_progress": Subquery(
             ProjectState.objects.filter(project__customer=OuterRef("pk"), project__closed_at__isnull=True)
             .order_by()
             .values("project__customer")
             .annotate(latest=Max("entered_at"))
             .values("latest")[:1]
         ),
-        last_closed=Subquery(
+        "last_closed": Subquery(
             projects.order_by().values("customer").annotate(latest=Max("closed_at")).values("latest")[:1]
         ),
-        has_open=row_exists(open_projects),
-        has_won=won_exists(),
-    )
+        "has_open": row_exists(open_projects),
+        "has_won": won_exists(),
+    }
 
 
 def returns_on_for(customer, pool: Pool | None) -> datetime.date | None:
-    """The day ``customer`` (annotated by ``_annotated``) returns to ``pool`` under its rules."""
+    """The day ``customer`` (annotated with ``countdown_facts``) returns to ``pool`` under its rules."""
     if pool is None or pool.archived or customer.owner_id is None or customer.locked or customer.has_won:
         return None
     base = customer.taken_at or customer.created_at
@@ -112,7 +113,7 @@ def returns_on_refresh(*, customers) -> int:
     for start in range(0, len(ids), CHUNK):
         rows = []
         owned = Customer.objects.filter(pk__in=ids[start : start + CHUNK], owner__isnull=False)
-        batch = _annotated(owned).only(
+        batch = owned.annotate(**countdown_facts()).only(
             "pk", "owner_id", "team_id", "pool_id", "level", "locked", "taken_at", "created_at", "returns_on"
         )
         for customer in batch:
@@ -135,19 +136,6 @@ def row_exists(queryset):
         Value(False),
         output_field=BooleanField(),
     )
-
-
-def returns_on_refresh_one(customer, pool: Pool | None) -> None:
-    """``returns_on_refresh`` for one customer already locked and loaded, its pool known: two
-    queries (the facts, the update) instead of five, for the claim's few milliseconds."""
-    facts = _annotated(Customer.objects.filter(pk=customer.pk)).values(
-        "last_activity", "last_progress", "last_closed", "has_open", "has_won"
-    )[0]
-    for name, value in facts.items():
-        setattr(customer, name, value)
-    customer.returns_on = returns_on_for(customer, pool)
-    customer.pool_id = pool.pk if pool is not None else customer.pool_id
-    Customer.objects.filter(pk=customer.pk).update(returns_on=customer.returns_on, pool_id=customer.pool_id)
 
 
 def high_intent_exists():

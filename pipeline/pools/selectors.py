@@ -9,7 +9,8 @@ from pipeline.pools.rules import last_activity_at, won_exists
 from projects.models import Project
 
 
-def _count(queryset, field="customer"):
+def count_of(queryset, field="customer"):
+    """How many rows of ``queryset`` (correlated to the outer row by ``field``), 0 for none."""
     return Coalesce(
         Subquery(queryset.order_by().values(field).annotate(n=Count("pk")).values("n")[:1]),
         Value(0),
@@ -20,10 +21,10 @@ def _count(queryset, field="customer"):
 def with_history_summary(customers):
     """Annotate ``projects_count``, ``won``, ``last_contact_at`` and ``times_released``."""
     return customers.annotate(
-        projects_count=_count(Project.objects.filter(customer=OuterRef("pk"))),
+        projects_count=count_of(Project.objects.filter(customer=OuterRef("pk"))),
         won=won_exists(),
         last_contact_at=last_activity_at(),
-        times_released=_count(
+        times_released=count_of(
             PoolEvent.objects.filter(customer=OuterRef("pk"), kind__in=[PoolEventKind.RELEASED, PoolEventKind.RETURNED])
         ),
     )

@@ -5,21 +5,23 @@ and the numbers; every change is in the audit log and in ``PoolEvent``."""
 import datetime
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Customer, Pool, PoolCapacity, PoolEvent, PoolEventKind
-from pipeline.models import ProjectState, Tier
+from accounts.models import Customer, Pool, PoolEvent, PoolEventKind
+from pipeline.pools.capacity import figures, limit_annotations, start_of_today
 from pipeline.pools.rules import (
+    countdown_facts,
     has_high_intent,
     high_intent_exists,
     pool_of,
+    returns_on_for,
     returns_on_refresh,
-    returns_on_refresh_one,
 )
 from projects.models import Project
 from teams.audit import AuditAction, AuditEntry, audit_record
+from teams.compiled import CompiledQuery
 from teams.errors import ConflictError, DomainError, validated
 from teams.models import Role, User
 from teams.notifications.models import NotificationKind
@@ -32,48 +34,10 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _start_of_today() -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(_today(), datetime.time.min))
-
-
 def _event(*, customer, pool, kind, rep, team_id, by, reason="", at=None) -> PoolEvent:
     return PoolEvent(
         customer=customer, pool=pool, kind=kind, rep=rep, team_id=team_id, by=by, reason=reason, at=at or timezone.now()
     )
-
-
-# --- Limits ------------------------------------------------------------------
-
-
-def capacity_of(*, pool: Pool, user: User) -> int:
-    override = PoolCapacity.objects.filter(pool=pool, user=user).values_list("capacity", flat=True).first()
-    if override is not None:
-        return override
-    return pool.capacity_lead if user.role == Role.LEAD else pool.capacity_rep
-
-
-def held_count(*, pool: Pool, user: User) -> int:
-    """Customers ``user`` holds, as the capacity counts them (won ones only if the pool says so)."""
-    held = Customer.objects.filter(owner=user)
-    if not pool.count_won:
-        held = held.exclude(
-            pk__in=ProjectState.objects.filter(project__owner=user, tier=Tier.WON).values("project__customer_id")
-        )
-    return held.count()
-
-
-def claims_today(*, user: User) -> int:
-    return PoolEvent.objects.filter(rep=user, kind=PoolEventKind.CLAIMED, at__gte=_start_of_today()).count()
-
-
-def limits_for(*, pool: Pool, user: User) -> dict:
-    """What the pool page shows beside the claim button: the numbers the checks use."""
-    return {
-        "claimed_today": claims_today(user=user),
-        "daily_limit": pool.daily_claim_limit,
-        "held": held_count(pool=pool, user=user),
-        "capacity": capacity_of(pool=pool, user=user),
-    }
 
 
 # --- Release ------------------------------------------------------------------
@@ -153,15 +117,40 @@ def _put_in_pool(customer: Customer, *, pool: Pool, now, by, reason) -> None:
 # --- Claim --------------------------------------------------------------------
 
 
-def _claim_target(*, user: User, customer_id: int) -> Customer:
-    """The customer, locked. Waits for a concurrent claim to commit, so the loser sees the winner."""
-    locked = Customer.objects.select_for_update(of=("self",)).select_related("pool").filter(pk=customer_id).first()
-    served = (
-        locked is not None
-        and locked.pool_id is not None
-        and Pool.objects.visible_to(user).filter(pk=locked.pool_id).exists()
+def _claim_rows(*, user_id, team_id, customer_id, since):
+    """The customer locked (``FOR UPDATE`` of its row), annotated in the same statement with whether
+    a pool serving the claimer (an active rep or lead of a team: the claim refuses anyone else
+    first) holds it (``served``), the claimer's limits in that pool and the facts of its new countdown."""
+    user = User(pk=user_id, team_id=team_id, role=Role.REP, is_active=True)
+    return (
+        Customer.objects.select_for_update(of=("self",))
+        .annotate(
+            served=Exists(Pool.objects.visible_to(user).filter(pk=OuterRef("pool_id"))),
+            **limit_annotations(pool=OuterRef("pool_id"), person=user_id, since=since),
+            **countdown_facts(),
+        )
+        .filter(pk=customer_id)
+        .order_by()
     )
-    if not served:
+
+
+# Compiled once per process: building and compiling those subqueries cost more CPU than the rest of
+# the claim together (≈ 10 ms of the 22 measured in benchmarks/pool_bench.py).
+CLAIM_QUERY = CompiledQuery(_claim_rows, Customer, user_id=int, team_id=int, customer_id=int, since=datetime.datetime)
+
+
+def _claim_target(*, user: User, customer_id: int) -> Customer:
+    """The customer, locked, with what the claim checks (``_claim_rows``). Waits for a concurrent
+    claim to commit, so the loser sees the winner (PostgreSQL re-reads the locked row)."""
+    found = CLAIM_QUERY.rows(
+        "member",
+        user_id=user.pk,
+        team_id=user.team_id,
+        customer_id=customer_id,
+        since=start_of_today(),
+    )
+    locked = found[0] if found else None
+    if locked is None or locked.pool_id is None or not locked.served:
         raise Customer.DoesNotExist
     if locked.owner_id is not None:
         owner = locked.owner
@@ -175,21 +164,26 @@ def _claim_target(*, user: User, customer_id: int) -> Customer:
     return locked
 
 
+# What a claim changes on the customer (``team`` follows the owner in ``Customer.normalize``).
+CLAIM_FIELDS = ["owner", "team", "taken_at", "released_at", "locked", "version", "returns_on", "updated_at"]
+
+
 @transaction.atomic
 def customer_claim(*, user: User, customer_id: int, request=None) -> Customer:
     """A rep (or lead) of a team the pool serves takes a customer from it. Exactly one of
     two simultaneous claims wins: the row lock makes the second wait and then see the
     owner (409 naming them). The daily limit, the reclaim waiting period and the capacity
-    are checked with the claimer's own row locked, so two claims by one person cannot
+    are checked with the claimer's own row locked first, so two claims by one person cannot
     both slip under a limit. Raises ``Customer.DoesNotExist`` for anything outside the
-    user's pools (404)."""
+    user's pools (404). Six queries when the customer has no open project."""
     if user.role not in (Role.REP, Role.LEAD) or user.team_id is None:
         raise DomainError(_("Only reps and leads of a team the pool serves can claim customers."))
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
     locked = _claim_target(user=user, customer_id=customer_id)
     pool = locked.pool
     now = timezone.now()
-    done, limit = claims_today(user=user), pool.daily_claim_limit
+    limits = figures(locked, pool=pool, role=user.role)
+    done, limit = limits["claimed_today"], limits["daily_limit"]
     if done >= limit:
         raise DomainError(
             _("You have claimed %(done)s customers today; the daily limit is %(limit)s. Try again tomorrow.")
@@ -202,7 +196,7 @@ def customer_claim(*, user: User, customer_id: int, request=None) -> Customer:
                 _("You released this customer on %(released)s; you may claim it again from %(free)s.")
                 % {"released": timezone.localdate(locked.released_at).isoformat(), "free": free_on.isoformat()}
             )
-    held, capacity = held_count(pool=pool, user=user), capacity_of(pool=pool, user=user)
+    held, capacity = limits["held"], limits["capacity"]
     if held >= capacity:
         raise DomainError(
             _("You hold %(held)s customers and your capacity is %(capacity)s: release one before claiming.")
@@ -215,17 +209,16 @@ def customer_claim(*, user: User, customer_id: int, request=None) -> Customer:
     locked.version += 1  # the row is locked: no one else counts it up meanwhile
     locked._history_user = user
     locked._change_reason = _("Claimed from %(pool)s") % {"pool": pool.name}
-    locked.save()
+    locked.returns_on = returns_on_for(locked, pool)  # its facts came with the row
+    locked.save(update_fields=CLAIM_FIELDS)
     # Its open projects follow the customer to the claimer (kept in each project's history).
-    for project in (
-        Project.objects.select_for_update().filter(customer=locked, closed_at__isnull=True).exclude(owner=user)
-    ):
+    open_projects = Project.objects.select_for_update().filter(customer=locked, closed_at__isnull=True)
+    for project in open_projects.exclude(owner=user) if locked.has_open else ():
         project.owner = user
         project.version = F("version") + 1
         project._history_user = user
         project._change_reason = locked._change_reason
         project.save()
-    returns_on_refresh_one(locked, pool)
     _event(customer=locked, pool=pool, kind=PoolEventKind.CLAIMED, rep=user, team_id=user.team_id, by=user).save()
     audit_record(
         actor=user,
@@ -484,27 +477,6 @@ def pool_save(
         )
     )
     return pool
-
-
-@transaction.atomic
-def pool_capacity_set(*, user: User, pool: Pool, person: User, capacity: int | None, request=None) -> None:
-    """A person's own capacity in the pool (None: back to the role's)."""
-    if not user.is_admin:
-        raise DomainError(_("Only admins can change pools."))
-    if capacity is None:
-        PoolCapacity.objects.filter(pool=pool, user=person).delete()
-    else:
-        if capacity < 1:
-            raise DomainError({"capacity": _("Enter a number of 1 or more.")})
-        PoolCapacity.objects.update_or_create(pool=pool, user=person, defaults={"capacity": capacity})
-    audit_record(
-        actor=user,
-        action=AuditAction.SETTINGS_CHANGED,
-        target=pool,
-        summary=_("Capacity of %(person)s: %(capacity)s") % {"person": person.name, "capacity": capacity or "—"},
-        detail={"user": person.pk, "capacity": capacity},
-        request=request,
-    )
 
 
 def pool_counts(pools) -> dict[int, int]:

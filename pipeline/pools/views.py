@@ -10,12 +10,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts import regions
+from accounts.choices import CustomerLevel, Industry
 from accounts.models import Contact, Customer, Pool, PoolEvent
-from pipeline.pools import services
+from pipeline.pools import capacity, services
 from pipeline.pools.api import PoolCustomerFilter
 from pipeline.pools.forms import PoolSettingsForm, ReleaseForm
 from pipeline.pools.selectors import pool_customers, with_history_summary
@@ -72,8 +74,13 @@ class PoolDetailView(LoginRequiredMixin, View):
         rows = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
         paginator = CappedPaginator(with_history_summary(rows), PAGE_SIZE, count_from=rows)
         page = paginator.get_page(request.GET.get("page"))
+        # Labels looked up once: ``get_FOO_display`` rebuilds the choices' dict on every call (a fifth of
+        # the page's CPU for 50 rows, benchmarks/pool_bench.py).
+        industries, levels = dict(Industry.choices), dict(CustomerLevel.choices)
         for customer in page.object_list:
             customer.region_display = regions.full_name(customer.province, customer.city, None)
+            customer.industry_display = industries.get(customer.industry, "")
+            customer.level_display = levels.get(customer.level, customer.level)
         may_claim = request.user.role in ("rep", "lead") and request.user.team_id is not None
         context = {
             "pool": pool,
@@ -83,7 +90,7 @@ class PoolDetailView(LoginRequiredMixin, View):
             "object_list": page.object_list,
             "query_string": _query_string(request),
             "may_claim": may_claim,
-            "limits": services.limits_for(pool=pool, user=request.user) if may_claim else None,
+            "limits": capacity.limits_for(pool=pool, user=request.user) if may_claim else None,
         }
         return render(request, "pools/pool_detail.html", context)
 
@@ -178,6 +185,9 @@ class LockView(LoginRequiredMixin, View):
             messages.error(request, _error_text(error))
         else:
             messages.success(request, _("Saved."))
+        back = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            return redirect(back)
         return redirect(customer.get_absolute_url())
 
 

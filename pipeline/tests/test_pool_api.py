@@ -240,9 +240,9 @@ def test_claim_page_flow_and_limits_shown(client_for, world, personas):
 # --- query budgets -------------------------------------------------------------------------------
 
 # session, user, the pool, the count, one page of customers (history summary annotated in the
-# same query), the limits (claims today, customers held, a personal capacity) and the nav's
-# team: constant however many wait.
-POOL_PAGE = 9
+# same query), the limits (claims today, customers held, a personal capacity: one query):
+# constant however many wait.
+POOL_PAGE = 6
 # the pool, the count, one page of customers with their summary, the limits' none (API): 4 in all.
 POOL_API = 4
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import Customer, Pool, PoolEvent, PoolEventKind
 from pipeline import services
+from pipeline.pools import capacity
 from pipeline.pools import services as pools
 from pipeline.pools.rules import returns_on_refresh
 from pipeline.tests.project_helpers import create_project
@@ -197,7 +198,7 @@ def test_won_customers_do_not_count_unless_the_pool_says_so(pool, rep, other_rep
     customer = CustomerFactory(owner=rep)
     _in_pool(customer, pool, rep)
     pools.customer_claim(user=other_rep, customer_id=customer.pk)  # the won one is not counted
-    assert pools.held_count(pool=Pool.objects.get(pk=pool.pk), user=other_rep) == 1
+    assert capacity.held_count(pool=Pool.objects.get(pk=pool.pk), user=other_rep) == 1
 
 
 @pytest.mark.django_db(transaction=True)
