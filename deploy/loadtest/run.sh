@@ -40,11 +40,13 @@ for _ in $(seq 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && b
 web_cpu() { ps -o cputimes= -p "$WEB,$(pgrep -d, -P "$WEB")" | awk '{s+=$1} END {print s+0}'; }
 CPU0=$(web_cpu)
 
-# Every 5 s: %CPU by command (top) and the number of active queries on the database.
+# Every 5 s: %CPU by command (top), the 1-minute load average and the number of active queries
+# on the database.
 (
   while true; do
     echo SAMPLE
     top -b -n 1 -w 200 | awk 'NR>7 && $9>0 {cpu[$12]+=$9} END {for (c in cpu) print cpu[c], c}'
+    echo "LOAD $(cut -d' ' -f1 /proc/loadavg)"
     echo "ACTIVE $(psql "${DATABASE_URL%/*}/postgres" -Atc "select count(*) from pg_stat_activity where datname='$DBNAME' and state='active'" 2>/dev/null || echo 0)"
     sleep 5
   done
