@@ -38,7 +38,10 @@ for _ in $(seq 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && b
 # CPU seconds used by gunicorn (master and workers) and by this database's PostgreSQL
 # backends, read before and after: CPU per request, whatever else runs on the machine.
 web_cpu() { ps -o cputimes= -p "$WEB,$(pgrep -d, -P "$WEB")" | awk '{s+=$1} END {print s+0}'; }
+# The backends' (the gunicorn workers keep their connections for the whole run: CONN_MAX_AGE).
+db_cpu() { ps -eo cputimes=,args= | awk -v db=" $DBNAME " 'index($0, db) && /postgres:/ {s+=$1} END {print s+0}'; }
 CPU0=$(web_cpu)
+DBCPU0=$(db_cpu)
 
 # Every 5 s: %CPU by command (top), the 1-minute load average and the number of active queries
 # on the database.
@@ -60,9 +63,10 @@ RESET=$([ "${RESET_STATS:-1}" = 1 ] && echo --reset-stats || true)
   -u "$USERS" -r "${SPAWN_RATE:-$(( USERS / 30 > 0 ? USERS / 30 : 1 ))}" -t "$DURATION" $RESET \
   --csv "$OUT/$NAME" --only-summary --stop-timeout 10 >"$OUT/$NAME-locust.log" 2>&1 || true
 CPU1=$(web_cpu)
+DBCPU1=$(db_cpu)
 echo "== $USERS users for $DURATION (figures after the ramp: ${RESET:-none}), $(nproc) cores, ${WEB_WORKERS:-4} gunicorn workers, database $DBNAME ($(date -u +%FT%TZ)) =="
 "$PY" "$HERE/summarise.py" "$OUT/${NAME}_stats.csv" "$OUT/$NAME-samples.txt"
-"$PY" - "$OUT/${NAME}_stats_history.csv" "$CPU0" "$CPU1" <<'PYEOF'
+"$PY" - "$OUT/${NAME}_stats_history.csv" "$CPU0" "$CPU1" "$DBCPU0" "$DBCPU1" <<'PYEOF'
 import csv, sys
 total = last = 0  # every request, the ramp's too (the counts start again at --reset-stats)
 for row in csv.DictReader(open(sys.argv[1])):
@@ -73,4 +77,6 @@ total += last
 cpu = float(sys.argv[3]) - float(sys.argv[2])
 if total:
     print(f"gunicorn CPU: {cpu:.0f} s for {total} requests (ramp included) = {1000 * cpu / total:.0f} ms of CPU per request")
+    db = float(sys.argv[5]) - float(sys.argv[4])
+    print(f"PostgreSQL backends of {total} requests: {db:.0f} s of CPU = {1000 * db / total:.0f} ms per request")
 PYEOF
