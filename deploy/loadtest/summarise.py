@@ -31,6 +31,8 @@ def main(stats_path, samples_path=None):
                     active.append(int(line.split()[1]))
                 elif line.startswith("LOAD"):
                     load.append(float(line.split()[1]))
+                elif line.startswith("DBCPU"):
+                    continue  # per backend, read by run.sh
                 elif line.strip():
                     parts = line.split()
                     if len(parts) >= 2:
