@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts import exporting, importing
 from accounts.filters import CustomerFilter
 from accounts.models import Customer, SpreadsheetImport
+from funnel_crm.db_router import ReplicaReadAPIMixin
 from teams.errors import DomainError
 
 
@@ -200,9 +201,10 @@ class _IgnoreFormatParameter(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class CustomerExportAPIView(APIView):
+class CustomerExportAPIView(ReplicaReadAPIMixin, APIView):
     """The customers in the caller's scope, filtered like ``/api/v1/customers/``, as CSV or XLSX
-    in the import template's columns (one row per contact)."""
+    in the import template's columns (one row per contact; read from the replica when one is
+    configured, the audit entry written to default)."""
 
     renderer_classes = [JSONRenderer]
     content_negotiation_class = _IgnoreFormatParameter

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coaching.funnel import DEFAULT_PERIOD, Period, coachable_teams, named_period, team_funnel
+from funnel_crm.db_router import ReplicaReadAPIMixin
 
 MAX_PERIOD_DAYS = 366
 
@@ -44,11 +45,12 @@ def period_checked(start: datetime.date, end: datetime.date) -> Period:
     return Period(start, end)
 
 
-class FunnelView(APIView):
+class FunnelView(ReplicaReadAPIMixin, APIView):
     """A team's funnel for a period: the team's figures and each rep's — tiers at the end
     of the period, the three transitions (entered, advanced, rate, median days), the
     bottleneck with the action for it and the test that found it, and the same figures
-    for the previous period of equal length (``change``)."""
+    for the previous period of equal length (``change``). Read from the replica when one
+    is configured."""
 
     @extend_schema(
         parameters=[FunnelQuerySerializer],

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from coaching.funnel import TRANSITION_KEYS, TRANSITION_LABELS, TRANSITIONS, team_reps
 from coaching.templatetags.coaching_charts import week_labels
 from coaching.trend import MAX_WEEKS, WEEKS, team_trend, trend_as_dict
+from funnel_crm.db_router import ReplicaReadAPIMixin, ReplicaReadMixin
 from teams.models import Team
 
 
@@ -129,7 +130,7 @@ def team_table(trend) -> list[dict]:
     ]
 
 
-class TrendView(LoginRequiredMixin, View):
+class TrendView(LoginRequiredMixin, ReplicaReadMixin, View):
     template_name = "coaching/trend.html"
 
     def get(self, request):
@@ -166,7 +167,7 @@ def _weeks(value) -> int:
     return int(text)
 
 
-class TrendAPIView(APIView):
+class TrendAPIView(ReplicaReadAPIMixin, APIView):
     """The weekly rates of the last ``weeks`` weeks (Monday to Sunday, Asia/Shanghai, the
     current week last) for the team and each rep, per transition, with the weeks in which a
     coaching note was written on each rep. A rep gets their own line and the team's."""

@@ -4,8 +4,9 @@ With DATABASE_REPLICA_URL set, settings add a ``replica`` database alias; code r
 inside ``use_replica()`` (a context manager and a decorator) reads from it, every
 write still goes to ``default`` — also the write of an object read from the replica.
 Without the alias (the default) ``use_replica()`` changes nothing. Pages mark
-themselves with ``ReplicaReadMixin`` (coaching dashboards, weekly review and its
-export, the customer export). A replica lags its primary by a moment: mark only
+themselves with ``ReplicaReadMixin`` (coaching dashboards, trend, weekly review and
+its export, the customer export), API views with ``ReplicaReadAPIMixin`` (the
+coaching funnel and trend, the customer export). A replica lags its primary by a moment: mark only
 pages that show figures, never a page that reads what the same user just wrote.
 """
 
@@ -21,13 +22,22 @@ _reading_from_replica = contextvars.ContextVar("reading_from_replica", default=F
 
 
 @contextlib.contextmanager
-def use_replica():
-    """Reads inside go to the replica (when one is configured); writes do not."""
-    token = _reading_from_replica.set(True)
+def _reading_from(replica: bool):
+    token = _reading_from_replica.set(replica)
     try:
         yield
     finally:
         _reading_from_replica.reset(token)
+
+
+def use_replica():
+    """Reads inside go to the replica (when one is configured); writes do not."""
+    return _reading_from(True)
+
+
+def use_primary():
+    """Reads inside go to ``default`` again, inside a ``use_replica()`` block."""
+    return _reading_from(False)
 
 
 def replica_configured() -> bool:
@@ -71,3 +81,13 @@ class ReplicaReadMixin:
             if getattr(response, "streaming", False):
                 response.streaming_content = _replica_iterator(response.streaming_content)
             return response
+
+
+class ReplicaReadAPIMixin(ReplicaReadMixin):
+    """ReplicaReadMixin for a DRF view: authentication (the API token or the session),
+    permissions and throttles are checked on ``default`` (a token issued a moment ago may
+    not be on the replica yet); the handler and the rendering of its answer read the replica."""
+
+    def initial(self, request, *args, **kwargs):
+        with use_primary():
+            super().initial(request, *args, **kwargs)

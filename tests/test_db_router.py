@@ -1,8 +1,9 @@
 """The read-replica router (funnel_crm/db_router.py, issue 15 point 4): with a
 ``replica`` alias — here a second connection to the same test database — the pages
-marked read-only (coaching dashboard, weekly review and its export, the customer
-export) read there, while their writes (the audit entry of an export) and every
-unmarked page stay on ``default``; without the alias nothing changes."""
+marked read-only (coaching dashboard and trend, weekly review and its export, the
+customer export) and the API views (coaching funnel and trend, customer export) read
+there, while their writes (the audit entry of an export), the API's token check and
+every unmarked page stay on ``default``; without the alias nothing changes."""
 
 import datetime
 
@@ -11,11 +12,13 @@ from django.db import connections
 from django.db.utils import load_backend
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import Customer
 from funnel_crm.db_router import REPLICA, use_replica
 from projects import services as project_services
 from teams.audit_models import AuditEntry
+from teams.tokens import token_obtain
 from tests.factories import CustomerFactory
 
 pytestmark = [
@@ -91,15 +94,54 @@ def test_weekly_review_and_its_export_read_from_the_replica(team_history, lead_c
         assert _writes(on_replica) == [], url
 
 
-def test_customer_export_streams_rows_from_the_replica_and_audits_on_default(team_history, rep_client, replica):
+def test_trend_page_reads_from_the_replica(team_history, lead_client, replica):
+    _content, on_default, on_replica = _get(lead_client, "/coaching/trend/", replica)
+    assert any('"pipeline_' in sql for sql in on_replica), [sql[:300] for sql in on_replica]
+    assert not any('"pipeline_' in sql or '"projects_project"' in sql for sql in on_default), on_default
+    assert _writes(on_replica) == []
+
+
+@pytest.fixture
+def token_api():
+    """An API client signed in with a token, as an integration calls the API."""
+
+    def signed_in(user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_obtain(user=user).key}")
+        return client
+
+    return signed_in
+
+
+@pytest.mark.parametrize("url", ["/api/v1/coaching/funnel/", "/api/v1/coaching/trend/"])
+def test_coaching_api_reads_from_the_replica_and_checks_the_token_on_default(
+    team_history, lead, token_api, replica, url
+):
+    content, on_default, on_replica = _get(token_api(lead), url, replica)
+    assert b"prospect" in content or b"weeks" in content
+    assert any('"pipeline_stagechange"' in sql or '"projects_project"' in sql for sql in on_replica), url
+    assert not any('"pipeline_' in sql or '"projects_project"' in sql for sql in on_default), on_default
+    assert _writes(on_replica) == []
+    # A token issued a moment ago may not have replicated: it is checked on default.
+    assert any('"authtoken_token"' in sql for sql in on_default)
+    assert not any('"authtoken_token"' in sql for sql in on_replica)
+
+
+@pytest.mark.parametrize("url", ["/customers/export/", "/api/v1/customers/export/"])
+def test_customer_export_streams_rows_from_the_replica_and_audits_on_default(
+    team_history, rep, rep_client, token_api, replica, url
+):
+    client = token_api(rep) if url.startswith("/api/") else rep_client
     audits = AuditEntry.objects.count()
-    content, on_default, on_replica = _get(rep_client, "/customers/export/", replica, format="csv")
+    content, on_default, on_replica = _get(client, url, replica, format="csv")
     assert "宁波rep3有限公司" in content.decode("utf-8-sig")
     assert any('"accounts_customer"' in sql for sql in on_replica)
     assert not any('FROM "accounts_customer"' in sql for sql in on_default), on_default
     assert _writes(on_replica) == []
     assert any(sql.startswith('INSERT INTO "teams_auditentry"') for sql in on_default)
     assert AuditEntry.objects.count() == audits + 1
+    if url.startswith("/api/"):
+        assert any('"authtoken_token"' in sql for sql in on_default)
 
 
 def test_unmarked_pages_never_touch_the_replica(team_history, rep_client, replica):

@@ -40,11 +40,17 @@ for _ in $(seq 60); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && b
 web_cpu() { ps -o cputimes= -p "$WEB,$(pgrep -d, -P "$WEB")" | awk '{s+=$1} END {print s+0}'; }
 CPU0=$(web_cpu)
 
-# Every 5 s: %CPU by command (top) and the number of active queries on the database.
+# Every 5 s: %CPU by command (top), the 1-minute load average and the number of active queries
+# on the database.
 (
   while true; do
     echo SAMPLE
     top -b -n 1 -w 200 | awk 'NR>7 && $9>0 {cpu[$12]+=$9} END {for (c in cpu) print cpu[c], c}'
+    echo "LOAD $(cut -d' ' -f1 /proc/loadavg)"
+    # CPU seconds of each PostgreSQL backend serving this database (connections come and go).
+    for pid in $(pgrep -f "^postgres: .* $DBNAME "); do
+      awk -v pid="$pid" -v hz="$(getconf CLK_TCK)" '{print "DBCPU", pid, ($14 + $15) / hz}' "/proc/$pid/stat" 2>/dev/null || true
+    done
     echo "ACTIVE $(psql "${DATABASE_URL%/*}/postgres" -Atc "select count(*) from pg_stat_activity where datname='$DBNAME' and state='active'" 2>/dev/null || echo 0)"
     sleep 5
   done
@@ -60,7 +66,7 @@ RESET=$([ "${RESET_STATS:-1}" = 1 ] && echo --reset-stats || true)
 CPU1=$(web_cpu)
 echo "== $USERS users for $DURATION (figures after the ramp: ${RESET:-none}), $(nproc) cores, ${WEB_WORKERS:-4} gunicorn workers, database $DBNAME ($(date -u +%FT%TZ)) =="
 "$PY" "$HERE/summarise.py" "$OUT/${NAME}_stats.csv" "$OUT/$NAME-samples.txt"
-"$PY" - "$OUT/${NAME}_stats_history.csv" "$CPU0" "$CPU1" <<'PYEOF'
+"$PY" - "$OUT/${NAME}_stats_history.csv" "$CPU0" "$CPU1" "$OUT/$NAME-samples.txt" <<'PYEOF'
 import csv, sys
 total = last = 0  # every request, the ramp's too (the counts start again at --reset-stats)
 for row in csv.DictReader(open(sys.argv[1])):
@@ -71,4 +77,17 @@ total += last
 cpu = float(sys.argv[3]) - float(sys.argv[2])
 if total:
     print(f"gunicorn CPU: {cpu:.0f} s for {total} requests (ramp included) = {1000 * cpu / total:.0f} ms of CPU per request")
+    first, last, sample = {}, {}, 0
+    for line in open(sys.argv[4]):
+        sample += line.startswith("SAMPLE")
+        if line.startswith("DBCPU"):
+            _, pid, seconds = line.split()
+            first.setdefault(pid, (sample, float(seconds)))
+            last[pid] = float(seconds)
+    # Backends already there at the first sample count from then; later ones from their start.
+    db = sum(last[pid] - (start if seen == 1 else 0) for pid, (seen, start) in first.items())
+    print(
+        f"PostgreSQL backends of this database: {db:.0f} s of CPU = {1000 * db / total:.0f} ms per request"
+        " (sampled every 5 s: a lower bound)"
+    )
 PYEOF

@@ -22,13 +22,17 @@ def main(stats_path, samples_path=None):
         )
     if samples_path:
         cpu, count = defaultdict(float), 0
-        active = []
+        active, load = [], []
         with open(samples_path) as handle:
             for line in handle:
                 if line.startswith("SAMPLE"):
                     count += 1
                 elif line.startswith("ACTIVE"):
                     active.append(int(line.split()[1]))
+                elif line.startswith("LOAD"):
+                    load.append(float(line.split()[1]))
+                elif line.startswith("DBCPU"):
+                    continue  # per backend, read by run.sh
                 elif line.strip():
                     parts = line.split()
                     if len(parts) >= 2:
@@ -37,6 +41,11 @@ def main(stats_path, samples_path=None):
             busiest = sorted(cpu.items(), key=lambda item: -item[1])[:6]
             share = ", ".join(f"{name} {total / count:.0f}%" for name, total in busiest)
             print(f"CPU during the run (mean of {count} samples, 100% = one core): {share}")
+        if load:
+            print(
+                f"Load average (1 min, the whole shared machine) during the run: mean {sum(load) / len(load):.1f},"
+                f" min {min(load):.1f}, max {max(load):.1f}"
+            )
         if active:
             print(f"PostgreSQL active queries: mean {sum(active) / len(active):.1f}, max {max(active)}")
 
