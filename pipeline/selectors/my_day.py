@@ -35,6 +35,9 @@ from teams.models import User
 SECTIONS = ("overdue", "today", "stale", "unplanned")
 # Rows shown per section; the rest are one "show all" link away (a paginated list).
 CAP = 50
+# Rows per section on a lead's whole-team day: the per-rep counts above say where the work is,
+# each section shows its worst rows and links to all of them; a rep picked in the filter gets CAP.
+TEAM_CAP = 20
 
 ORDERING = {
     "overdue": ("next_contact_on", "id"),  # the oldest promise first
@@ -72,11 +75,34 @@ def _count(projects: QuerySet) -> Subquery:
     )
 
 
+# What a row shows (and ``with_days`` reads): a lead's day builds 200 rows of five models
+# each, so the rest of their columns (the project's ~40, the customer's and the user's) stay unread.
+ROW_FIELDS = (
+    "id",
+    "name",
+    "next_contact_on",
+    "last_contact_at",
+    "customer__name",
+    "customer__owner_id",
+    "customer__returns_on",
+    "customer__locked",
+    "owner__username",
+    "owner__display_name",
+    "owner__first_name",
+    "owner__last_name",
+    "state__entered_at",
+    "state__stage__name_zh",
+    "state__stage__name_en",
+    "state__stage__expected_days",
+)
+
+
 def section_queryset(projects: QuerySet, key: str, *, today: datetime.date, now: datetime.datetime) -> QuerySet:
     """A section's projects in display order, with what a row shows."""
     return (
         projects.filter(section_q(key, today=today, now=now))
         .select_related("customer", "owner", "state__stage")
+        .only(*ROW_FIELDS)
         .order_by(*ORDERING[key])
     )
 

@@ -167,6 +167,39 @@ def test_a_capped_section_links_to_the_full_paginated_list(rep_client, rep, monk
     assert "1 day overdue" in second.content.decode()
 
 
+def test_a_leads_whole_team_day_shows_fewer_rows_a_section_than_one_reps(lead_client, rep, other_rep, monkeypatch):
+    monkeypatch.setattr(my_day, "CAP", 3)
+    monkeypatch.setattr(my_day, "TEAM_CAP", 2)
+    for days in (1, 2, 3):
+        _project(rep, f"逾期{days}天", next_in=-days)
+    _project(other_rep, "同事逾期9天", next_in=-9)
+    team = lead_client.get(reverse("pipeline:my_day"), **EN)
+    assert _section_names(team, "overdue") == ["同事逾期9天", "逾期3天"]
+    assert 'href="/my-day/overdue/">Show all 4 →' in team.content.decode()
+    one_rep = lead_client.get(reverse("pipeline:my_day"), {"owner": rep.pk}, **EN)
+    assert _section_names(one_rep, "overdue") == ["逾期3天", "逾期2天", "逾期1天"]
+
+
+@pytest.mark.parametrize(
+    "returns_in, locked", [(None, False), (-1, False), (0, False), (2, False), (9, False), (5, True)]
+)
+def test_the_rows_pool_countdown_reads_as_on_the_customer_list(rep_client, rep, returns_in, locked):
+    """My day builds the countdown badge in the view; it says what accounts/includes/days_left.html says."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    customer = CustomerFactory(owner=rep)
+    returns_on = None if returns_in is None else _today() + timedelta(days=returns_in)
+    type(customer).objects.filter(pk=customer.pk).update(returns_on=returns_on, locked=locked)
+    _project(rep, "倒计时项目", next_in=-1, customer=customer)
+    html = _section_html(rep_client.get(reverse("pipeline:my_day"), **EN).content.decode(), "overdue")
+    with translation.override("en"):
+        days = None if returns_on is None else (returns_on - timezone.localdate()).days
+        badge = render_to_string("accounts/includes/days_left.html", {"days": days, "locked": locked}).strip()
+    assert badge in html
+    assert ("days-left" in html) == (returns_in is not None or locked)
+
+
 def test_an_unknown_section_is_404(rep_client):
     assert rep_client.get("/my-day/someday/").status_code == 404
 
