@@ -18,7 +18,9 @@ many there are.
 import datetime
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import (
+    CharField,
     F,
     Func,
     IntegerField,
@@ -26,6 +28,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.utils import timezone
 
@@ -129,23 +132,43 @@ def with_days(rows, *, today: datetime.date, now: datetime.datetime):
     return rows
 
 
+def _section_rows(
+    projects: QuerySet, key: str, *, today: datetime.date, now: datetime.datetime, limit: int | None
+) -> QuerySet:
+    """A section's first ``limit`` rows (``CAP``), each with the section's total and key."""
+    # The total as an uncorrelated scalar subquery (PostgreSQL runs it once, on the index)
+    # rather than COUNT(*) OVER (), which would join every row of the section before the LIMIT.
+    total = _count(projects.filter(section_q(key, today=today, now=now)))
+    rows = section_queryset(projects, key, today=today, now=now)
+    return rows.annotate(section_total=total, section_key=Value(key, output_field=CharField()))[: limit or CAP]
+
+
+def _as_section(key: str, rows: list, *, today: datetime.date, now: datetime.datetime) -> Section:
+    return Section(key=key, rows=with_days(rows, today=today, now=now), total=rows[0].section_total if rows else 0)
+
+
 def section(
     projects: QuerySet, key: str, *, today: datetime.date, now: datetime.datetime, limit: int | None = None
 ) -> Section:
     """One section: its first ``limit`` rows (``CAP``) and its total, in one query."""
-    limit = limit or CAP
-    # The total as an uncorrelated scalar subquery (PostgreSQL runs it once, on the index)
-    # rather than COUNT(*) OVER (), which would join every row of the section before the LIMIT.
-    total = _count(projects.filter(section_q(key, today=today, now=now)))
-    rows = list(section_queryset(projects, key, today=today, now=now).annotate(section_total=total)[:limit])
-    return Section(key=key, rows=with_days(rows, today=today, now=now), total=rows[0].section_total if rows else 0)
+    rows = list(_section_rows(projects, key, today=today, now=now, limit=limit))
+    return _as_section(key, rows, today=today, now=now)
 
 
 def my_day(
     projects: QuerySet, *, today: datetime.date, now: datetime.datetime, limit: int | None = None
 ) -> list[Section]:
-    """All four sections for the open projects of a scope (``open_projects``, maybe narrowed)."""
-    return [section(projects, key, today=today, now=now, limit=limit) for key in SECTIONS]
+    """All four sections for the open projects of a scope (``open_projects``, maybe narrowed):
+    one query, the sections' own (each still a range scan of its index, in order, limited)
+    joined by ``UNION ALL``; a section without rows has a total of 0. SQLite (the embedded
+    default) cannot limit the parts of a compound query: one query per section there."""
+    parts = [_section_rows(projects, key, today=today, now=now, limit=limit) for key in SECTIONS]
+    if not connections[projects.db].features.supports_slicing_ordering_in_compound:
+        return [_as_section(key, list(part), today=today, now=now) for key, part in zip(SECTIONS, parts, strict=True)]
+    by_key = {key: [] for key in SECTIONS}
+    for project in parts[0].union(*parts[1:], all=True):
+        by_key[project.section_key].append(project)
+    return [_as_section(key, rows, today=today, now=now) for key, rows in by_key.items()]
 
 
 def member_counts(*, team, today: datetime.date, now: datetime.datetime) -> QuerySet:

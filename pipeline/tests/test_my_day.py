@@ -550,9 +550,9 @@ def _bulk(owner, count):
 def test_rep_my_day_query_count_is_constant(client_for, rep, count, django_assert_max_num_queries):
     _bulk(rep, count)
     client = client_for("rep")
-    # session, user, the user's team (page header), then one query per section (overdue, today,
-    # stale, unplanned: its rows and COUNT(*) OVER () for its total).
-    with django_assert_max_num_queries(7):
+    # session, user, the user's team (page header), then the four sections in one query (overdue,
+    # today, stale, unplanned: each its rows and its total, joined by UNION ALL).
+    with django_assert_max_num_queries(4):
         response = client.get(reverse("pipeline:my_day"))
     assert response.status_code == 200
     assert sum(part["total"] for part in response.context["day"].sections) == count
@@ -564,13 +564,27 @@ def test_lead_my_day_query_count_is_constant(client_for, rep, other_rep, count, 
     _bulk(other_rep, count)
     client = client_for("lead")
     # session, user, the lead's team (page header and title), the rep filter's options, the count per
-    # rep (one grouped query), one query per section (4).
-    with django_assert_max_num_queries(9):
+    # rep (one grouped query), the four sections (one query).
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("pipeline:my_day"), **EN)
     assert response.status_code == 200
     # Filtered by rep: + the chosen rep's validation.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(7):
         client.get(reverse("pipeline:my_day"), {"owner": rep.pk}, **EN)
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_rep_start_page_query_count_is_constant(client_for, rep, other_rep, count, django_assert_max_num_queries):
+    _bulk(rep, count)
+    _bulk(other_rep, count)
+    client = client_for("rep")
+    # session, user; My day's four sections (one query); the customers' figures and the ones to
+    # complete; the conflicts' count, the projects' figures, those in a conflict and those to complete;
+    # the targets block (the rep's target, won, paid, forecast: each read only the rep's); the rep's
+    # funnel (the team's reps and three grouped queries for the team's median); the team's lead.
+    with django_assert_max_num_queries(18):
+        response = client.get(reverse("home"), **EN)
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("count", [5, 60])
@@ -589,8 +603,8 @@ def test_logging_query_count_is_constant(client_for, rep, count, django_assert_m
     client = client_for("rep")
     # session, user, the project (404 scope), the people offered, the stages offered; the service:
     # savepoint, lock, insert, project update, the customer's countdown to the pool (pools, home
-    # pools, the customer's facts, its update when it changed); then the four sections again
-    # (and savepoint release).
-    with django_assert_max_num_queries(20):
+    # pools, the customer's facts, its update when it changed); then the four sections again (one
+    # query; and savepoint release).
+    with django_assert_max_num_queries(17):
         response = client.post(_log_url(project), _log_data(), **HTMX)
     assert json.loads(response["HX-Trigger"]) == {"contact-logged": {}}
