@@ -25,13 +25,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, FilteredRelation, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coaching.models import Target
-from pipeline.models import OPEN_TIERS, Tier
+from pipeline.models import Tier
 from projects.models import MAX_BUDGET, Milestone, MilestoneKind, Project
 from teams.errors import ConflictError, DomainError, validated
 from teams.models import Role, Team, User
@@ -199,12 +199,21 @@ def _monthly(rows, key) -> dict:
     return {(row["owner"], timezone.localtime(row["month"], ZONE).date()): row[key] or ZERO for row in rows}
 
 
-def won_by_month(*, team: Team, start: datetime.date, end: datetime.date) -> dict:
+def _of_owner(owner: User | None, field: str = "owner") -> Q:
+    """Narrowed to one rep's rows (a rep's own figures), or the whole team's."""
+    return Q() if owner is None else Q(**{field: owner})
+
+
+def won_by_month(*, team: Team, start: datetime.date, end: datetime.date, owner: User | None = None) -> dict:
     """{(owner id, month): budget won}: projects of the team now won that first reached
     the won tier in [start, end) — one grouped query."""
     rows = (
         Project.objects.filter(
-            team=team, state__tier=Tier.WON, state__won_at__gte=_moment(start), state__won_at__lt=_moment(end)
+            _of_owner(owner),
+            team=team,
+            state__tier=Tier.WON,
+            state__won_at__gte=_moment(start),
+            state__won_at__lt=_moment(end),
         )
         .annotate(month=TruncMonth("state__won_at", tzinfo=ZONE))
         .values("owner", "month")
@@ -214,10 +223,16 @@ def won_by_month(*, team: Team, start: datetime.date, end: datetime.date) -> dic
     return _monthly(rows, "amount")
 
 
-def paid_by_month(*, team: Team, start: datetime.date, end: datetime.date) -> dict:
+def paid_by_month(*, team: Team, start: datetime.date, end: datetime.date, owner: User | None = None) -> dict:
     """{(owner id, month): budget of the projects whose payment was done in the month}."""
     rows = (
-        Milestone.objects.filter(kind=MilestoneKind.PAYMENT, project__team=team, done_on__gte=start, done_on__lt=end)
+        Milestone.objects.filter(
+            _of_owner(owner, "project__owner"),
+            kind=MilestoneKind.PAYMENT,
+            project__team=team,
+            done_on__gte=start,
+            done_on__lt=end,
+        )
         .annotate(month=TruncMonth("done_on"), owner=F("project__owner"))
         .values("owner", "month")
         .annotate(amount=Sum("project__budget"))
@@ -232,22 +247,28 @@ _WEIGHTED = ExpressionWrapper(
 )
 
 
-def forecasts_by_owner(*, team: Team, periods: dict[str, tuple[datetime.date, datetime.date]]) -> dict:
+def forecasts_by_owner(
+    *, team: Team, periods: dict[str, tuple[datetime.date, datetime.date]], owner: User | None = None
+) -> dict:
     """{owner id: {"now": open budget × stage probability, name: the same narrowed to
     the projects whose payment is planned (and not done) in [start, end) of each named
     period}} for the team's open projects — one grouped query whatever the number of
-    periods."""
+    periods. A project has at most one payment milestone (``milestone_key_date_once``), so
+    it is joined by that unique index rather than tested per period by an EXISTS, which
+    PostgreSQL ran as a scan of every payment milestone of the company per period; open
+    is ``closed_at IS NULL`` (pipeline sets it exactly when a move leaves the open tiers),
+    the predicate of the team's and the owner's partial indexes."""
     sums = {"now": Sum(_WEIGHTED)}
     for name, (start, end) in periods.items():
-        planned = Milestone.objects.filter(
-            project=OuterRef("pk"),
-            kind=MilestoneKind.PAYMENT,
-            done_on__isnull=True,
-            due_on__gte=start,
-            due_on__lt=end,
-        )
-        sums[name] = Sum(_WEIGHTED, filter=Q(Exists(planned)))
-    rows = Project.objects.filter(team=team, state__tier__in=OPEN_TIERS).values("owner").annotate(**sums).order_by()
+        planned = Q(payment__done_on__isnull=True, payment__due_on__gte=start, payment__due_on__lt=end)
+        sums[name] = Sum(_WEIGHTED, filter=planned)
+    rows = (
+        Project.objects.filter(_of_owner(owner), team=team, closed_at__isnull=True)
+        .annotate(payment=FilteredRelation("milestones", condition=Q(milestones__kind=MilestoneKind.PAYMENT)))
+        .values("owner")
+        .annotate(**sums)
+        .order_by()
+    )
     return {row["owner"]: {name: (row[name] or ZERO).quantize(Decimal("0.01")) for name in sums} for row in rows}
 
 
@@ -352,13 +373,21 @@ class Row:
 
 
 def team_figures(
-    *, team: Team, start: datetime.date, end: datetime.date, reps=None, with_forecast=False, forecast_periods=None
+    *,
+    team: Team,
+    start: datetime.date,
+    end: datetime.date,
+    reps=None,
+    with_forecast=False,
+    forecast_periods=None,
+    owner: User | None = None,
 ) -> list[Row]:
     """One row per rep of ``reps`` (default: the team's active reps) and the team's last,
     each with its months from ``start`` to ``end`` (exclusive). Queries: the reps, the
     targets, won, paid (and one for the forecast, now and in the period — and in each of
     ``forecast_periods``, returned in ``row.forecasts``): the same whatever the number of
-    reps, projects or months."""
+    reps, projects or months. With ``owner`` (a rep's own figures) every query reads only
+    that rep's projects and targets, and the team row sums theirs alone."""
     reps = list(team_reps(team) if reps is None else reps)
     months = []
     month = start
@@ -367,10 +396,10 @@ def team_figures(
         month = add_months(month, 1)
     targets = {
         (target.user_id, target.month): target
-        for target in Target.objects.filter(team=team, month__gte=start, month__lt=end)
+        for target in Target.objects.filter(_of_owner(owner, "user"), team=team, month__gte=start, month__lt=end)
     }
-    won = won_by_month(team=team, start=start, end=end)
-    paid = paid_by_month(team=team, start=start, end=end)
+    won = won_by_month(team=team, start=start, end=end, owner=owner)
+    paid = paid_by_month(team=team, start=start, end=end, owner=owner)
     team_won, team_paid = {}, {}
     for (_owner, month), amount in won.items():
         team_won[month] = team_won.get(month, ZERO) + amount
@@ -404,7 +433,8 @@ def team_figures(
     ]
     rows.append(Row(rep=None, months=cells(None, lambda m: team_won.get(m, ZERO), lambda m: team_paid.get(m, ZERO))))
     if with_forecast:
-        forecasts = forecasts_by_owner(team=team, periods={"period": (start, end), **(forecast_periods or {})})
+        periods = {"period": (start, end), **(forecast_periods or {})}
+        forecasts = forecasts_by_owner(team=team, periods=periods, owner=owner)
         for row in rows:
             owner_id = None if row.rep is None else row.rep.pk
             row.forecast = forecast_of(forecasts, "now", owner_id)
@@ -424,7 +454,9 @@ def period_summary(*, user: User, team: Team, period: str, on: datetime.date) ->
     team. A rep gets their own row only (the team's figures sum colleagues' projects)."""
     start, end = period_bounds(period, on)
     reps = [user] if user.is_rep else None
-    rows = team_figures(team=team, start=start, end=end, reps=reps, with_forecast=True)
+    rows = team_figures(
+        team=team, start=start, end=end, reps=reps, with_forecast=True, owner=user if user.is_rep else None
+    )
     if user.is_rep:
         rows = rows[:1]
     return {
@@ -456,6 +488,7 @@ def targets_summary(user: User, *, team: Team | None = None, today: datetime.dat
         end=quarter_end,
         reps=[user] if user.is_rep else [],
         with_forecast=True,
+        owner=user if user.is_rep else None,
         forecast_periods={"month": (month, month_end)},
     )
     row = rows[0]

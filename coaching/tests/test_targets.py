@@ -140,6 +140,19 @@ def test_targets_summary_reads_the_forecast_now_in_the_month_and_the_quarter_in_
     assert quarter["forecast_in_period"] == Decimal("83000.00")
 
 
+def test_a_reps_summary_reads_only_the_reps_own_projects(world, rep):
+    """The rep's start page: the forecast, won and paid queries are narrowed to the rep (not the team's)."""
+    Milestone.objects.create(project=world["reopen"], kind=MilestoneKind.PAYMENT, due_on=datetime.date(2025, 3, 20))
+    Milestone.objects.filter(project=world["feb"]).update(done_on=None, due_on=datetime.date(2025, 3, 25))
+    with CaptureQueriesContext(connection) as queries:
+        summary = targets.targets_summary(rep, today=datetime.date(2025, 3, 12))
+    month, quarter = summary["periods"]
+    assert summary["forecast"] == Decimal("75000.00")  # "feb" is other_rep's
+    assert month["forecast_in_period"] == quarter["forecast_in_period"] == Decimal("75000.00")
+    figures = [q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"]]
+    assert len(figures) == 3 and all(f'"owner_id" = {rep.pk}' in sql for sql in figures)
+
+
 def test_targets_summary_is_a_reps_own_and_a_leads_teams(world, team, lead, rep, admin):
     targets.target_set(user=lead, team=team, rep=rep, month="2025-03", won_amount=500_000, payment_amount=0)
     targets.target_set(user=lead, team=team, month="2025-03", won_amount=4_000_000, payment_amount=0)

@@ -18,7 +18,9 @@ many there are.
 import datetime
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import (
+    CharField,
     F,
     Func,
     IntegerField,
@@ -26,6 +28,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.utils import timezone
 
@@ -35,6 +38,9 @@ from teams.models import User
 SECTIONS = ("overdue", "today", "stale", "unplanned")
 # Rows shown per section; the rest are one "show all" link away (a paginated list).
 CAP = 50
+# Rows per section on a lead's whole-team day: the per-rep counts above say where the work is,
+# each section shows its worst rows and links to all of them; a rep picked in the filter gets CAP.
+TEAM_CAP = 20
 
 ORDERING = {
     "overdue": ("next_contact_on", "id"),  # the oldest promise first
@@ -72,11 +78,34 @@ def _count(projects: QuerySet) -> Subquery:
     )
 
 
+# What a row shows (and ``with_days`` reads): a lead's day builds 200 rows of five models
+# each, so the rest of their columns (the project's ~40, the customer's and the user's) stay unread.
+ROW_FIELDS = (
+    "id",
+    "name",
+    "next_contact_on",
+    "last_contact_at",
+    "customer__name",
+    "customer__owner_id",
+    "customer__returns_on",
+    "customer__locked",
+    "owner__username",
+    "owner__display_name",
+    "owner__first_name",
+    "owner__last_name",
+    "state__entered_at",
+    "state__stage__name_zh",
+    "state__stage__name_en",
+    "state__stage__expected_days",
+)
+
+
 def section_queryset(projects: QuerySet, key: str, *, today: datetime.date, now: datetime.datetime) -> QuerySet:
     """A section's projects in display order, with what a row shows."""
     return (
         projects.filter(section_q(key, today=today, now=now))
         .select_related("customer", "owner", "state__stage")
+        .only(*ROW_FIELDS)
         .order_by(*ORDERING[key])
     )
 
@@ -103,23 +132,43 @@ def with_days(rows, *, today: datetime.date, now: datetime.datetime):
     return rows
 
 
+def _section_rows(
+    projects: QuerySet, key: str, *, today: datetime.date, now: datetime.datetime, limit: int | None
+) -> QuerySet:
+    """A section's first ``limit`` rows (``CAP``), each with the section's total and key."""
+    # The total as an uncorrelated scalar subquery (PostgreSQL runs it once, on the index)
+    # rather than COUNT(*) OVER (), which would join every row of the section before the LIMIT.
+    total = _count(projects.filter(section_q(key, today=today, now=now)))
+    rows = section_queryset(projects, key, today=today, now=now)
+    return rows.annotate(section_total=total, section_key=Value(key, output_field=CharField()))[: limit or CAP]
+
+
+def _as_section(key: str, rows: list, *, today: datetime.date, now: datetime.datetime) -> Section:
+    return Section(key=key, rows=with_days(rows, today=today, now=now), total=rows[0].section_total if rows else 0)
+
+
 def section(
     projects: QuerySet, key: str, *, today: datetime.date, now: datetime.datetime, limit: int | None = None
 ) -> Section:
     """One section: its first ``limit`` rows (``CAP``) and its total, in one query."""
-    limit = limit or CAP
-    # The total as an uncorrelated scalar subquery (PostgreSQL runs it once, on the index)
-    # rather than COUNT(*) OVER (), which would join every row of the section before the LIMIT.
-    total = _count(projects.filter(section_q(key, today=today, now=now)))
-    rows = list(section_queryset(projects, key, today=today, now=now).annotate(section_total=total)[:limit])
-    return Section(key=key, rows=with_days(rows, today=today, now=now), total=rows[0].section_total if rows else 0)
+    rows = list(_section_rows(projects, key, today=today, now=now, limit=limit))
+    return _as_section(key, rows, today=today, now=now)
 
 
 def my_day(
     projects: QuerySet, *, today: datetime.date, now: datetime.datetime, limit: int | None = None
 ) -> list[Section]:
-    """All four sections for the open projects of a scope (``open_projects``, maybe narrowed)."""
-    return [section(projects, key, today=today, now=now, limit=limit) for key in SECTIONS]
+    """All four sections for the open projects of a scope (``open_projects``, maybe narrowed):
+    one query, the sections' own (each still a range scan of its index, in order, limited)
+    joined by ``UNION ALL``; a section without rows has a total of 0. SQLite (the embedded
+    default) cannot limit the parts of a compound query: one query per section there."""
+    parts = [_section_rows(projects, key, today=today, now=now, limit=limit) for key in SECTIONS]
+    if not connections[projects.db].features.supports_slicing_ordering_in_compound:
+        return [_as_section(key, list(part), today=today, now=now) for key, part in zip(SECTIONS, parts, strict=True)]
+    by_key = {key: [] for key in SECTIONS}
+    for project in parts[0].union(*parts[1:], all=True):
+        by_key[project.section_key].append(project)
+    return [_as_section(key, rows, today=today, now=now) for key, rows in by_key.items()]
 
 
 def member_counts(*, team, today: datetime.date, now: datetime.datetime) -> QuerySet:

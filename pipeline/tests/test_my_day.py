@@ -167,6 +167,39 @@ def test_a_capped_section_links_to_the_full_paginated_list(rep_client, rep, monk
     assert "1 day overdue" in second.content.decode()
 
 
+def test_a_leads_whole_team_day_shows_fewer_rows_a_section_than_one_reps(lead_client, rep, other_rep, monkeypatch):
+    monkeypatch.setattr(my_day, "CAP", 3)
+    monkeypatch.setattr(my_day, "TEAM_CAP", 2)
+    for days in (1, 2, 3):
+        _project(rep, f"逾期{days}天", next_in=-days)
+    _project(other_rep, "同事逾期9天", next_in=-9)
+    team = lead_client.get(reverse("pipeline:my_day"), **EN)
+    assert _section_names(team, "overdue") == ["同事逾期9天", "逾期3天"]
+    assert 'href="/my-day/overdue/">Show all 4 →' in team.content.decode()
+    one_rep = lead_client.get(reverse("pipeline:my_day"), {"owner": rep.pk}, **EN)
+    assert _section_names(one_rep, "overdue") == ["逾期3天", "逾期2天", "逾期1天"]
+
+
+@pytest.mark.parametrize(
+    "returns_in, locked", [(None, False), (-1, False), (0, False), (2, False), (9, False), (5, True)]
+)
+def test_the_rows_pool_countdown_reads_as_on_the_customer_list(rep_client, rep, returns_in, locked):
+    """My day builds the countdown badge in the view; it says what accounts/includes/days_left.html says."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    customer = CustomerFactory(owner=rep)
+    returns_on = None if returns_in is None else _today() + timedelta(days=returns_in)
+    type(customer).objects.filter(pk=customer.pk).update(returns_on=returns_on, locked=locked)
+    _project(rep, "倒计时项目", next_in=-1, customer=customer)
+    html = _section_html(rep_client.get(reverse("pipeline:my_day"), **EN).content.decode(), "overdue")
+    with translation.override("en"):
+        days = None if returns_on is None else (returns_on - timezone.localdate()).days
+        badge = render_to_string("accounts/includes/days_left.html", {"days": days, "locked": locked}).strip()
+    assert badge in html
+    assert ("days-left" in html) == (returns_in is not None or locked)
+
+
 def test_an_unknown_section_is_404(rep_client):
     assert rep_client.get("/my-day/someday/").status_code == 404
 
@@ -517,9 +550,9 @@ def _bulk(owner, count):
 def test_rep_my_day_query_count_is_constant(client_for, rep, count, django_assert_max_num_queries):
     _bulk(rep, count)
     client = client_for("rep")
-    # session, user, the user's team (page header), then one query per section (overdue, today,
-    # stale, unplanned: its rows and COUNT(*) OVER () for its total).
-    with django_assert_max_num_queries(7):
+    # session, user, the user's team (page header), then the four sections in one query (overdue,
+    # today, stale, unplanned: each its rows and its total, joined by UNION ALL).
+    with django_assert_max_num_queries(4):
         response = client.get(reverse("pipeline:my_day"))
     assert response.status_code == 200
     assert sum(part["total"] for part in response.context["day"].sections) == count
@@ -531,13 +564,27 @@ def test_lead_my_day_query_count_is_constant(client_for, rep, other_rep, count, 
     _bulk(other_rep, count)
     client = client_for("lead")
     # session, user, the lead's team (page header and title), the rep filter's options, the count per
-    # rep (one grouped query), one query per section (4).
-    with django_assert_max_num_queries(9):
+    # rep (one grouped query), the four sections (one query).
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("pipeline:my_day"), **EN)
     assert response.status_code == 200
     # Filtered by rep: + the chosen rep's validation.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(7):
         client.get(reverse("pipeline:my_day"), {"owner": rep.pk}, **EN)
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_rep_start_page_query_count_is_constant(client_for, rep, other_rep, count, django_assert_max_num_queries):
+    _bulk(rep, count)
+    _bulk(other_rep, count)
+    client = client_for("rep")
+    # session, user; My day's four sections (one query); the customers' figures and the ones to
+    # complete; the conflicts' count, the projects' figures, those in a conflict and those to complete;
+    # the targets block (the rep's target, won, paid, forecast: each read only the rep's); the rep's
+    # funnel (the team's reps and three grouped queries for the team's median); the team's lead.
+    with django_assert_max_num_queries(18):
+        response = client.get(reverse("home"), **EN)
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("count", [5, 60])
@@ -556,8 +603,8 @@ def test_logging_query_count_is_constant(client_for, rep, count, django_assert_m
     client = client_for("rep")
     # session, user, the project (404 scope), the people offered, the stages offered; the service:
     # savepoint, lock, insert, project update, the customer's countdown to the pool (pools, home
-    # pools, the customer's facts, its update when it changed); then the four sections again
-    # (and savepoint release).
-    with django_assert_max_num_queries(20):
+    # pools, the customer's facts, its update when it changed); then the four sections again (one
+    # query; and savepoint release).
+    with django_assert_max_num_queries(17):
         response = client.post(_log_url(project), _log_data(), **HTMX)
     assert json.loads(response["HX-Trigger"]) == {"contact-logged": {}}
