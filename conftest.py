@@ -43,6 +43,20 @@ def _english_outside_requests():
 
 
 @pytest.fixture(autouse=True)
+def _no_kept_configuration():
+    """Each test's rows are rolled back after it: what the process kept of them must go too;
+    and a version of its own per test process (other workers' saves share the cache)."""
+    import os
+
+    from teams import config_cache
+
+    config_cache.VERSION_KEY = f"config-cache:version:test-{os.getpid()}"
+    config_cache.config_forget()
+    yield
+    config_cache.config_forget()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -14,6 +14,13 @@ class PipelineConfig(AppConfig):
         from projects.services import PROJECT_BULK_HOOKS, PROJECT_CREATE_HOOKS, PROJECT_MERGE_HOOKS
 
         rules.register()
+        # The stages and exit checks every project page shows, kept per process until changed.
+        from pipeline.models import ExitCheck, Pipeline, Stage
+        from pipeline.selectors.project import load_stages
+        from projects.models import ChecklistItem
+        from teams.config_cache import config_register
+
+        config_register(name="pipeline_stages", load=load_stages, models=(Pipeline, Stage, ExitCheck, ChecklistItem))
         from pipeline.views.importing import PROJECT_IMPORT_PAGES, project_import_job
         from teams.jobs import job_kind_register
 

@@ -59,11 +59,13 @@ class Result:
     blocks: bool
 
 
-def evaluate(project, stage) -> list[Result]:
-    """The exit checks of ``stage`` that ``project`` does not meet."""
+def evaluate(project, stage, *, checks=None, items=None) -> list[Result]:
+    """The exit checks of ``stage`` that ``project`` does not meet. ``checks`` (the stage's,
+    their checklist items joined) and ``items`` (the active checklist items): rows the
+    caller has, else read."""
     from pipeline.models import Severity
 
-    checks = list(stage.exit_checks.select_related("checklist_item"))
+    checks = list(checks if checks is not None else stage.exit_checks.select_related("checklist_item"))
     if not checks:
         return []
     lines = None
@@ -71,7 +73,7 @@ def evaluate(project, stage) -> list[Result]:
     for check in checks:
         if check.checklist_item_id:
             if lines is None:
-                lines = {line.item.pk: line.done for line in checklist.evaluate(project)}
+                lines = {line.item.pk: line.done for line in checklist.evaluate(project, items)}
             done = lines.get(check.checklist_item_id, False)
             label = check.checklist_item.label
         else:

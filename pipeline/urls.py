@@ -49,6 +49,11 @@ urlpatterns = [
         name="project_activities",
     ),
     path("projects/<int:pk>/pipeline/changes/", project_writes.TimelinePageView.as_view(), name="project_changes"),
+    path(
+        "projects/<int:pk>/pipeline/budget-changes/",
+        project_writes.BudgetChangePageView.as_view(),
+        name="project_budget_changes",
+    ),
     # Import of existing deals.
     *PROJECT_IMPORT_PAGES.urlpatterns("projects/import/"),
 ]

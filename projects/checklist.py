@@ -124,6 +124,20 @@ def evaluate(project, items=None) -> list[Line]:
     return lines
 
 
+def active_items() -> list:
+    """The active checklist items, in order, as this process keeps them (``teams.config_cache``):
+    the project page reads them on every view, admins change them rarely."""
+    from teams.config_cache import config
+
+    return config("checklist_items")
+
+
+def load_active_items() -> list:
+    from projects.models import ChecklistItem
+
+    return list(ChecklistItem.objects.filter(is_active=True))
+
+
 def score(lines) -> int:
     if not lines:
         return 100

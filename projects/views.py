@@ -171,10 +171,10 @@ PROJECT_SECTIONS = []
 # Related rows those sections read, joined to the page's query of the project (the pipeline:
 # its stage standing), registered the same way.
 PROJECT_PAGE_RELATED = []
-# The page shows the newest 20 owner changes and reads as many as the first page of the
-# pipeline's timeline shows (50, and one to tell whether there are more), so the timeline
+# The page shows the newest 20 owner changes and reads as many as the project page's part of
+# the pipeline's timeline shows (20, and one to tell whether there are more), so the timeline
 # does not read them again.
-OWNER_CHANGES_READ = 51
+OWNER_CHANGES_READ = 21
 
 
 class ProjectDetailView(VisibleObjectsMixin, DetailView):
@@ -222,7 +222,7 @@ def project_context(request, project, **forms):
         people = [s for s in stakeholders if s.role == role]
         if people:
             chain.append({"role": role, "label": label, "people": people})
-    lines = checklist.evaluate(project)
+    lines = checklist.evaluate(project, checklist.active_items())
     conflicts = selectors.project_conflicts(project=project, user=user)
     owner_changes = list(
         project.owner_changes.select_related("from_user", "to_user", "changed_by")[:OWNER_CHANGES_READ]

@@ -18,18 +18,19 @@ from tests.factories import ContactFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-# The project page with every pipeline section (21; the issue's budget is 12, not met yet):
+# The project page with every pipeline section (18; the issue's budget is 12, not met yet):
 # session, the user (with the header's team), the project (customer, owner, team, lead
 # contact, its stage with the pipeline and lost reason joined), the committee with its people,
 # the procurement list, the milestones with their slips (the key dates read them), the
 # competitors (one prefetch each: the checklist, exit checks and sections read these rows),
-# checklist items, ticks, conflicts, owner changes (the newest 51: the timeline's too), field
-# history, the pipeline's stages, the stage's exit checks, budget changes (the timeline's
-# too), the contact log (the newest 51: the timeline's too; their people), the timeline's own
-# (stage changes, competitor history, key-date changes, coaching notes). No form: each is
-# loaded when opened (tests/test_project_forms_on_demand.py), so neither the customer's people
-# nor the lost reasons are read.
-PROJECT_PAGE = 21
+# ticks, conflicts, owner changes (the newest 51: the timeline's too), field history, budget
+# changes (the timeline's too), the contact log (the newest 51: the timeline's too; their
+# people), the timeline's own (stage changes, competitor history, key-date changes, coaching
+# notes). The checklist items, the pipeline's stages and their exit checks are kept by the
+# process (teams.config_cache). No form: each is loaded when opened
+# (tests/test_project_forms_on_demand.py), so neither the customer's people nor the lost
+# reasons are read.
+PROJECT_PAGE = 18
 # Session, the user (with the header's team), the customer (owner, team joined), its projects,
 # other owners' count, the departments (the parent picker shows them too), the people, the
 # history of the customer, its departments and its people (names from the rows already read).
@@ -77,6 +78,9 @@ def _grow(project, user, *, people, events, seats, items):
 
 
 def _queries(client, url, django_assert_max_num_queries, bound):
+    # A process keeps the configuration (checklist items, stages, exit checks) between
+    # requests (teams.config_cache): count a warm process's page, as a server's.
+    client.get(url, **EN)
     with django_assert_max_num_queries(bound) as captured:
         response = client.get(url, **EN)
     assert response.status_code == 200
@@ -147,7 +151,10 @@ def test_the_page_shows_the_timeline_a_fresh_read_shows(client_for, rep, lead, o
     changes, conflicts, owner changes, the contact log's newest): the same events, in the
     same order, as the timeline read on its own, with few activities and with more than
     the page reads."""
-    from django.urls import reverse
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from pipeline.selectors.project import TIMELINE_FIRST, project_timeline
 
     project = create_project(rep, name="时间线项目", budget="100000")
     rival = create_project(other_rep, project.customer, name="时间线项目")  # another owner: a conflict
@@ -159,8 +166,10 @@ def test_the_page_shows_the_timeline_a_fresh_read_shows(client_for, rep, lead, o
     assert Conflict.objects.filter(project_a__in=[project, rival], project_b__in=[project, rival]).exists()
     client = client_for("lead")
     page = client.get(project.get_absolute_url(), **EN).content.decode()
-    alone = client.get(reverse("pipeline:project_changes", args=[project.pk]), HTTP_HX_REQUEST="true", **EN)
-    assert _timeline_html(page) == " ".join(alone.content.decode().split())
+    alone = project_timeline(project=Project.objects.get(pk=project.pk), limit=TIMELINE_FIRST)
+    with translation.override("en"):
+        html = render_to_string("pipeline/sections/timeline_items.html", {"timeline": alone, "project": project})
+    assert _timeline_html(page) == " ".join(html.split())
     assert "调整分工" in page and "砍了一部分" in page
 
 
@@ -233,3 +242,34 @@ def test_the_project_forms_cost_the_same_queries_however_big(
         )
         counts.append((new, edit))
     assert counts[0] == counts[1]
+
+
+def test_the_page_shows_configuration_changes_at_once(client_for, rep, admin):
+    """The checklist items and stages the process keeps are read again after a change made
+    through the settings (a save, a delete, a reorder), as well as a bulk update."""
+    from pipeline.models import ExitCheck, Stage
+    from pipeline.settings_services.common import renumber
+    from projects import checklist_settings
+    from projects.models import ChecklistItem
+    from teams.config_cache import config_changed
+
+    client = client_for("rep")
+    project = create_project(rep, name="配置项目")
+    url = project.get_absolute_url()
+    assert "实地走访" not in client.get(url, **EN).content.decode()
+    item, _job = checklist_settings.checklist_item_create(actor=admin, label="实地走访")
+    assert "实地走访" in client.get(url, **EN).content.decode()
+    ChecklistItem.objects.filter(pk=item.pk).delete()
+    assert "实地走访" not in client.get(url, **EN).content.decode()
+
+    stage = project.state.stage
+    ExitCheck.objects.create(stage=stage, requirement="competitors", severity="block")
+    assert "Competitors are recorded" in client.get(url, **EN).content.decode()
+    following = Stage.objects.filter(pipeline_id=stage.pipeline_id, order__gt=stage.order).order_by("order").first()
+    Stage.objects.filter(pk=following.pk).update(name_en="Renamed by hand")
+    config_changed()  # what a bulk write calls (renumber, below, does)
+    assert "Renamed by hand" in client.get(url, **EN).content.decode()
+    rows = list(Stage.objects.filter(pipeline_id=stage.pipeline_id).order_by("order", "id"))
+    Stage.objects.filter(pk=following.pk).update(name_en="Renamed again")
+    renumber(Stage, rows)
+    assert "Renamed again" in client.get(url, **EN).content.decode()

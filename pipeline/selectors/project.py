@@ -10,14 +10,24 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Case, Count, F, Q, When, Window, prefetch_related_objects
+from django.db.models import Case, Count, F, Prefetch, Q, When, Window, prefetch_related_objects
 from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
 
 from pipeline import exit_checks
-from pipeline.models import Activity, BudgetChange, Competitor, CompetitorKind, ProjectState, Stage, StageChange
-from projects.checklist import related_rows
+from pipeline.models import (
+    Activity,
+    BudgetChange,
+    Competitor,
+    CompetitorKind,
+    ExitCheck,
+    ProjectState,
+    Stage,
+    StageChange,
+)
+from projects.checklist import active_items, related_rows
 from projects.models import Conflict, Milestone, MilestoneChange, MilestoneKind, OwnerChange, Project
+from teams.config_cache import config
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -25,6 +35,10 @@ MICROSECOND = datetime.timedelta(microseconds=1)
 KEY_DATE_ORDER = [MilestoneKind.PROPOSAL_ACCEPTED, MilestoneKind.CONTRACT_REVIEW, MilestoneKind.PAYMENT]
 ACTIVITY_PAGE = 20
 TIMELINE_PAGE = 50
+# The project page shows the newest events of the timeline, the rest on "Load more" (pages of
+# ``TIMELINE_PAGE``): most visits look at what changed lately, and each event's rendering was
+# a good part of the page's time.
+TIMELINE_FIRST = 20
 
 
 def _micros(moment: datetime.datetime) -> int:
@@ -51,19 +65,36 @@ class StageStanding:
         return any(result.blocks for result in self.failing)
 
 
+def load_stages() -> dict[int, list[Stage]]:
+    """Every pipeline's stages in order (archived ones too), each with its exit checks
+    (``stage.exit_checks.all()``, their checklist items joined): two queries."""
+    checks = Prefetch("exit_checks", ExitCheck.objects.select_related("checklist_item"))
+    stages = {}
+    for stage in Stage.objects.prefetch_related(checks).order_by("pipeline_id", "order", "id"):
+        stages.setdefault(stage.pipeline_id, []).append(stage)
+    return stages
+
+
+def pipeline_stages() -> dict[int, list[Stage]]:
+    """``load_stages()`` as this process keeps it (``teams.config_cache``: read again when a
+    pipeline, stage, exit check or checklist item is saved). Shared: do not change the rows."""
+    return config("pipeline_stages")
+
+
 def project_stage_standing(*, project: Project, now: datetime.datetime | None = None) -> StageStanding:
-    """The project's stage, tier and days in it, the pipeline's stages, and the
-    exit checks of the current stage that fail (two queries and one per exit check; one fewer
-    when the project was read with its ``state__stage__pipeline`` and ``state__lost_reason``)."""
+    """The project's stage, tier and days in it, the pipeline's stages, and the exit checks of
+    the current stage that fail: no query when the project was read with its
+    ``state__stage__pipeline`` and ``state__lost_reason`` and this process keeps the stages
+    (``pipeline_stages``), else one each."""
     state = getattr(project, "state", None) if Project.state.is_cached(project) else None
     if state is None:
         state = ProjectState.objects.select_related("stage__pipeline", "lost_reason").get(pk=project.pk)
-    stages = list(
-        Stage.objects.filter(pipeline_id=state.stage.pipeline_id)
-        .filter(Q(is_archived=False) | Q(pk=state.stage_id))
-        .order_by("order", "id")
+    pipeline = pipeline_stages().get(state.stage.pipeline_id, [])
+    stages = [stage for stage in pipeline if not stage.is_archived or stage.pk == state.stage_id]
+    checks = next((list(stage.exit_checks.all()) for stage in pipeline if stage.pk == state.stage_id), [])
+    failing = (
+        [] if state.stage.is_closed else exit_checks.evaluate(project, state.stage, checks=checks, items=active_items())
     )
-    failing = [] if state.stage.is_closed else exit_checks.evaluate(project, state.stage)
     return StageStanding(
         state=state, stages=stages, days=state.days_in_stage(now), stale=state.is_stale(now), failing=failing
     )

@@ -10,6 +10,7 @@ from pipeline.models import (
     SettingsChange,
 )
 from teams.audit import AuditAction, audit_record
+from teams.config_cache import config_changed
 from teams.errors import DomainError
 from teams.models import User
 
@@ -96,6 +97,7 @@ def renumber(model, rows: list) -> None:
     for position, row in enumerate(rows, 1):
         row.order = position * ORDER_STEP
     model.objects.bulk_update(rows, ["order"])
+    config_changed()  # bulk_update sends no signal: the kept stages are stale
 
 
 def reorder(*, user: User, model, kind: str, rows: list, ids: list, stale: str, subject=None, after=()) -> bool:

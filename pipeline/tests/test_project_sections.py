@@ -606,3 +606,24 @@ def test_the_competitor_history_is_read_through_its_indexes(rep, project):
         cursor.execute("RESET enable_seqscan")
     assert "BitmapOr" in plan, plan
     assert "Seq Scan on pipeline_historicalcompetitor" not in plan
+
+
+def test_the_budget_section_shows_the_newest_changes_and_the_older_on_demand(rep_client, rep, client_for):
+    project = _create(rep, budget="100000")
+    for i in range(12):
+        services.budget_change(user=rep, project=project, amount=str(100000 + 1000 * (i + 1)), reason=f"第{i}次")
+    newest = list(BudgetChange.objects.filter(project=project).order_by("-effective_on", "-recorded_at", "-id"))
+    assert len(newest) > 10
+    html = rep_client.get(project.get_absolute_url(), **EN).content.decode()
+    section = html[html.index('id="pipeline-budget"') : html.index('id="pipeline-competitors"')]
+    assert section.count("第") == 10 and "第11次" in section and "第1次" not in section
+    url = reverse("pipeline:project_budget_changes", args=[project.pk])
+    assert f"{url}?before={newest[9].pk}" in section
+    assert f"Show {len(newest) - 10} older changes" in section
+    more = rep_client.get(url, {"before": newest[9].pk}, HTTP_HX_REQUEST="true", **EN).content.decode()
+    assert "第1次" in more and "第0次" in more and "第2次" not in more
+    assert more.count("<li>") == len(newest) - 10
+    page = rep_client.get(url, **EN).content.decode()  # without JavaScript: a page with every change
+    assert "Budget history" in page and page.count("第") == 12
+    assert rep_client.get(url, {"before": "x"}).status_code == 400
+    assert client_for("outsider_rep").get(url).status_code == 404

@@ -179,13 +179,19 @@ def test_a_cursor_survives_the_link_and_a_bad_one_is_refused(rep_client, rep):
         assert rep_client.get(url, {"before": bad}).status_code == 400
 
 
-def test_the_page_shows_fifty_events_and_loads_more(rep_client, rep):
+def test_the_page_shows_the_newest_twenty_events_and_loads_more(rep_client, rep):
+    """The project page shows the newest 20 events; "Load more" continues with pages of 50."""
     project = _create(rep)
     log_contacts(project, rep, [timezone.now() - timedelta(hours=60 - i) for i in range(60)])
     html = rep_client.get(project.get_absolute_url(), **EN).content.decode()
     timeline = html[html.index('id="pipeline-timeline"') : html.index('id="history"')]
-    assert timeline.count('<li class="event ') == 50
-    assert reverse("pipeline:project_changes", args=[project.pk]) + "?before=" in timeline
+    assert timeline.count('<li class="event ') == 20
+    url = reverse("pipeline:project_changes", args=[project.pk])
+    before = timeline.split(url + "?before=", 1)[1].split('"', 1)[0]
+    assert before == str(project_timeline(project=project, limit=20).next_before)
+    more = rep_client.get(url, {"before": before}, HTTP_HX_REQUEST="true", **EN).content.decode()
+    everything = len(project_timeline(project=project, limit=1000).events)
+    assert everything > 20 and more.count('<li class="event ') == min(50, everything - 20)
 
 
 # --- cost --------------------------------------------------------------------------------------

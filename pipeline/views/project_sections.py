@@ -22,7 +22,7 @@ from pipeline.forms import ActivityForm, lost_reason_choices
 from pipeline.project_forms import BudgetForm, CompetitorForm, KeyDateForm, MoveForm
 from pipeline.selectors.activities import committee_first, contacts_to_log
 from pipeline.selectors.project import (
-    TIMELINE_PAGE,
+    TIMELINE_FIRST,
     project_activities,
     project_budget_changes,
     project_competitors,
@@ -128,9 +128,13 @@ def budget_section(request, project):
     project.page_rows = {**getattr(project, "page_rows", {}), "budget_changes": changes}  # the timeline's too
     procurement_total = project.procurement_total
     editable = can_edit(request, project)
+    newest = changes[::-1]
     return {
         "template": "pipeline/sections/budget.html",
-        "changes": changes[::-1],
+        # The newest; the older ones on demand (a project re-budgeted a hundred times showed
+        # them all: the page's slowest section).
+        "changes": newest[:BUDGET_CHANGES_SHOWN],
+        "older": older_budget_changes(newest, BUDGET_CHANGES_SHOWN),
         "chart": budget_chart(changes=changes, procurement_total=procurement_total, today=timezone.localdate()),
         "procurement_total": procurement_total,
         "can_edit": editable,
@@ -139,6 +143,17 @@ def budget_section(request, project):
         "notice": state.get("notice"),
         **_version_context(state, project.version),
     }
+
+
+BUDGET_CHANGES_SHOWN = 10
+
+
+def older_budget_changes(newest, shown):
+    """What "Show older changes" needs after the first ``shown`` of ``newest`` (newest first):
+    the last one shown (the cursor: a change recorded meanwhile does not shift the rest) and
+    how many more there are; None when there are none."""
+    rest = len(newest) - shown
+    return {"before": newest[shown - 1].pk, "count": rest} if rest > 0 and shown > 0 else None
 
 
 def competitors_section(request, project):
@@ -228,7 +243,7 @@ def activity_form(request, project, data=None) -> ActivityForm:
 def activities_section(request, project):
     state = _state(request, "activities")
     # With the newest the timeline's first page shows, which it then does not read again.
-    activities, next_before = project_activities(project=project, read=TIMELINE_PAGE + 1)
+    activities, next_before = project_activities(project=project, read=TIMELINE_FIRST + 1)
     editable = can_edit(request, project)
     return {
         "template": "pipeline/sections/activities.html",
@@ -242,7 +257,7 @@ def activities_section(request, project):
 
 
 def timeline_section(request, project):
-    timeline = project_timeline(project=project)
+    timeline = project_timeline(project=project, limit=TIMELINE_FIRST)  # the newest; the rest on "Load more"
     return {"template": "pipeline/sections/timeline.html", "timeline": timeline}
 
 

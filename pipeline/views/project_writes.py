@@ -31,6 +31,7 @@ from pipeline.selectors.project import (
     ActivityCursor,
     TimelineCursor,
     project_activities,
+    project_budget_changes,
     project_key_dates,
     project_timeline,
 )
@@ -358,3 +359,19 @@ class TimelinePageView(ProjectListPageView):
 
     def page(self, project, before):
         return {"timeline": project_timeline(project=project, before=TimelineCursor.parse(before) if before else None)}
+
+
+class BudgetChangePageView(ProjectListPageView):
+    """The budget changes after ``before`` (the last the budget section shows), newest first;
+    all of them without it."""
+
+    items_template = "pipeline/sections/budget_items.html"
+    list_class = "change-list"
+    title = gettext_lazy("Budget history")
+
+    def page(self, project, before):
+        newest = project_budget_changes(project=project)[::-1]
+        if before is not None:
+            ids = [change.pk for change in newest]
+            newest = newest[ids.index(int(before)) + 1 :]  # ValueError (not a number, not its change): 400
+        return {"changes": newest, "older": None}

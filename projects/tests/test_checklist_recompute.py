@@ -28,6 +28,11 @@ def _new_item(admin_client):
     return admin_client.post(ADD_URL, data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
 
 
+def _jobs(callbacks):
+    """The callbacks run on commit but the configuration cache's new version (teams.config_cache)."""
+    return [callback for callback in callbacks if callback.__module__ != "teams.config_cache"]
+
+
 def test_saving_an_item_queues_the_recompute_instead_of_doing_it(
     admin_client, scoped, django_capture_on_commit_callbacks
 ):
@@ -36,7 +41,7 @@ def test_saving_an_item_queues_the_recompute_instead_of_doing_it(
     assert response.status_code == 200
     assert "being recomputed in the background" in response.content.decode()
     assert ChecklistItem.objects.filter(key="visit").exists()
-    assert len(callbacks) == 1
+    assert len(_jobs(callbacks)) == 1
     # Nothing ran in the request: the stored score still counts one item of one.
     scoped.refresh_from_db()
     assert scoped.checklist_score == 100
@@ -59,7 +64,7 @@ def test_deleting_an_item_queues_the_recompute(admin_client, scoped, eager_celer
     assert scoped.checklist_score == 50
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         admin_client.post(f"/admin/projects/checklistitem/{visit.pk}/delete/", {"post": "yes"})
-    assert len(callbacks) == 1
+    assert len(_jobs(callbacks)) == 1
     scoped.refresh_from_db()
     assert scoped.checklist_score == 100
 
