@@ -1,6 +1,6 @@
 """The data gaps read the team's projects and look each one's rows up by index: the
 EXISTS of the decision makers, competitors and slipped key dates carry ``OFFSET 0``
-(``coaching.gaps.PerRowExists``). Without it PostgreSQL ran them as hashed sets built
+(``coaching.stats.PerRowExists``). Without it PostgreSQL ran them as hashed sets built
 from sequential scans of the whole stakeholder and milestone tables (0.6 s at 1M
 projects, growing with the database; benchmarks/README.md)."""
 
