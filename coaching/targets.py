@@ -20,6 +20,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -28,7 +29,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateField, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from coaching.models import Target
 from coaching.stats import PerRowExists
@@ -36,6 +39,7 @@ from pipeline.models import OPEN_TIERS, Tier
 from projects.models import MAX_BUDGET, Milestone, MilestoneKind, Project
 from teams.errors import ConflictError, DomainError, validated
 from teams.models import Role, Team, User
+from teams.templatetags.ui import money
 from teams.versioning import check_version
 
 ZONE = ZoneInfo(settings.TIME_ZONE)
@@ -305,6 +309,17 @@ class Figures:
     def has_target(self):
         return self.won_target is not None or self.payment_target is not None
 
+    @cached_property
+    def html(self) -> str:
+        """``{{ f.html }}``: the cell — actual against target and the share reached, for won
+        and for payment. Built here, not by an included template: the grid shows ~300
+        (row and phone card), which was most of its CPU time."""
+        return format_html(
+            '<dl class="target-figures">{}{}</dl>',
+            _figure_line(pgettext("target figure", "Won"), self.won, self.won_target, self.won_percent),
+            _figure_line(pgettext("target figure", "Paid"), self.payment, self.payment_target, self.payment_percent),
+        )
+
     def add(self, other: "Figures") -> "Figures":
         def plus(a, b):
             return b if a is None else a if b is None else a + b
@@ -315,6 +330,17 @@ class Figures:
             won=self.won + other.won,
             payment=self.payment + other.payment,
         )
+
+
+def _figure_line(label, actual, target, share) -> str:
+    return format_html(
+        '<div class="{}"><dt>{}</dt><dd><span class="actual">{}</span> / <span class="target">{}</span>{}</dd></div>',
+        "reached" if share is not None and share >= 100 else "",
+        label,
+        money(actual),
+        "—" if target is None else money(target),
+        "" if share is None else format_html(' <span class="pct">{}%</span>', share),
+    )
 
 
 def _sum(figures) -> Figures:
