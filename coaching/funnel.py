@@ -20,6 +20,7 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -239,7 +240,15 @@ def _fill_medians(figures: Figures, row: dict, prefix: str) -> None:
 def _tiers_at_end(team, periods: list[Period]):
     """Rows of (owner, the tier at the end of each period, projects): where a project
     stood is its last own stage change by then; won and lost only when that change
-    falls within the period (else nothing). One query for all the periods."""
+    falls within the period (else nothing). One query for all the periods.
+
+    The last own stage change is also what ``ProjectState`` holds (``stage``/``tier``/
+    ``entered_at`` are written with every change, at its ``at``; merged-in history is not
+    the project's own and leaves the state alone): when the state was entered before
+    the period's end, nothing moved the project after that, so its tier is the state's.
+    Only the projects moved since (the previous period: those moved in this one; a
+    period ending today: none) look their history up, through ``stage_change_project``;
+    CASE evaluates that subquery for those rows only."""
     annotations = {}
     for index, period in enumerate(periods):
         start, end = period.bounds()
@@ -250,7 +259,16 @@ def _tiers_at_end(team, periods: list[Period]):
             .annotate(counted=Case(When(closed_before, then=Value("")), default=F("to_tier")))
             .values("counted")[:1]
         )
-        annotations[f"tier_{index}"] = Subquery(last)
+        annotations[f"tier_{index}"] = Case(
+            When(
+                state__entered_at__lt=end,
+                then=Case(
+                    When(state__tier__in=[Tier.WON, Tier.LOST], state__entered_at__lt=start, then=Value("")),
+                    default=F("state__tier"),
+                ),
+            ),
+            default=Subquery(last),
+        )
     names = list(annotations)
     return (
         _team_projects(team)
@@ -261,21 +279,47 @@ def _tiers_at_end(team, periods: list[Period]):
     )
 
 
+# How Django groups ``.values("owner_id")`` on PostgreSQL: by the first column.
+_OWNER_GROUP = " GROUP BY 1"
+
+
+def _by_owner_and_team(projects, aggregates: dict, team_aggregates: dict) -> tuple[list[dict], dict]:
+    """``aggregates`` per owner of ``projects`` and ``team_aggregates`` (the medians, which
+    do not add up) over all of them. On PostgreSQL one pass over the team's projects:
+    ``GROUP BY ROLLUP (owner)`` adds the team's row (owner NULL; also on no rows at all)
+    to the owners'. Elsewhere (SQLite) a second query for the team."""
+    grouped = projects.values("owner_id").annotate(**aggregates).order_by()
+    connection = connections[grouped.db]
+    if connection.vendor != "postgresql":
+        return list(grouped), projects.aggregate(**team_aggregates)
+    sql, params = grouped.query.get_compiler(using=grouped.db).as_sql()
+    if not sql.endswith(_OWNER_GROUP):
+        raise ValueError(f"The funnel's query is not grouped by owner alone: …{sql[-80:]}")
+    sql = sql.removesuffix(_OWNER_GROUP) + " GROUP BY ROLLUP (1)"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    owners = [row for row in rows if row["owner_id"] is not None]
+    team = next((row for row in rows if row["owner_id"] is None), dict.fromkeys(team_aggregates))
+    return owners, team
+
+
 def figures_for(team, periods: list[Period]) -> list[tuple[Figures, dict]]:
-    """For each period, the team's figures and each owner's: three queries whatever the
-    number of periods, projects or stage changes."""
+    """For each period, the team's figures and each owner's: two queries on PostgreSQL
+    (three elsewhere) whatever the number of periods, projects or stage changes."""
     counts, medians = {}, {}
     for index, period in enumerate(periods):
         counts.update(_reach_aggregates(period, f"p{index}_", medians=True, counts=True))
         medians.update(_reach_aggregates(period, f"p{index}_", medians=True, counts=False))
     results = [(Figures(), {}) for _period in periods]
-    for row in _team_projects(team).values("owner_id").annotate(**counts).order_by():
+    owner_rows, team_row = _by_owner_and_team(_team_projects(team), counts, medians)
+    for row in owner_rows:
         for index, (team_figures, by_owner) in enumerate(results):
             figures = by_owner[row["owner_id"]] = Figures()
             _fill_counts(figures, row, f"p{index}_")
             _fill_medians(figures, row, f"p{index}_")
             _fill_counts(team_figures, row, f"p{index}_")
-    team_row = _team_projects(team).aggregate(**medians)
     for row in _tiers_at_end(team, periods):
         for index, (team_figures, by_owner) in enumerate(results):
             tier = row[f"tier_{index}"]

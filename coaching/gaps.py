@@ -14,11 +14,12 @@ index on the project (``PerRowExists``), so the cost follows the team's projects
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import BuyingRole
 from coaching.funnel import Period
+from coaching.stats import PerRowExists
 from pipeline.models import Competitor
 from pipeline.selectors.my_day import section_q
 from projects.models import MilestoneChange, Project, Stakeholder
@@ -42,18 +43,6 @@ GAP_HELP = {
     "stale": _("Open projects longer in their stage than its expected days."),
     "slipped": _("Projects with a key date moved later within the period."),
 }
-
-
-class PerRowExists(Exists):
-    """``EXISTS`` that PostgreSQL checks for each of the outer rows through an index.
-    Given a plain EXISTS inside ``COUNT(...) FILTER``, it may instead build one hashed set
-    of the whole other table first: at 1M projects the data gaps' decision makers and
-    slipped key dates were parallel sequential scans of 825,000 stakeholders and 775,000
-    milestones (0.6 s, growing with the database). ``OFFSET 0`` keeps it from turning the
-    subquery into that set (PostgreSQL's ``simplify_EXISTS_query`` leaves a query with an
-    OFFSET alone); SQLite reads it as written."""
-
-    template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
 def gap_q(kind: str, *, period: Period, today: datetime.date, now: datetime.datetime) -> Q:

@@ -107,8 +107,7 @@ def test_the_leads_capacity_and_lock_pages(page_for, viewport):
     Customer.objects.filter(pk=soon.pk).update(returns_on=timezone.localdate() + timedelta(days=2))
 
     page = page_for(locale="en-US", viewport=viewport)
-    log_in(page, "lead", TEST_PASSWORD)
-    page.goto("/pools/")
+    sign_in(page, "lead", "/pools/")
     # The count on the pool's card says what it counts (the table's head on wide screens).
     waiting = page.locator("tr.list-card td[data-label]").first
     if viewport == PHONE:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from coaching.funnel import Period, named_period, team_funnel
@@ -315,13 +316,14 @@ def _grow(rep, other_rep):
 def test_dashboard_queries_stay_flat_as_history_doubles(
     lead_client, bottleneck_team, rep, other_rep, period, django_assert_max_num_queries
 ):
-    # session, user, team, the funnel's 4 (reps; per-rep figures, team medians, tiers at end; both periods),
+    # session, user, team, the funnel's 3 on PostgreSQL (reps; per-rep figures with the team's medians
+    # by GROUP BY ROLLUP — a 4th query elsewhere —; tiers at end; both periods),
     # the targets block (targets, won, paid, and one query for the forecast now, in the quarter
     # and in the month: 4),
     # the data gaps (1), the stalest projects of each distinct bottleneck transition (≤ 3), the user's
     # team (base layout; a lead's team is the team shown, loaded apart), releases and returns to the pool (1).
     for _round in range(2):
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(13 if connection.vendor == "postgresql" else 14):
             response = lead_client.get("/coaching/", _range(period))
         assert response.context["dashboard"].bottleneck_rows
         _grow(rep, other_rep)
