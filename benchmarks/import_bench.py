@@ -28,6 +28,7 @@ waiting for PostgreSQL), peak resident memory of the process during the phase
 """
 
 import argparse
+import contextlib
 import csv
 import io
 import os
@@ -69,6 +70,9 @@ def parse_args():
         "--repeat", type=int, default=1, help="Commits per mode, each rolled back (default 1; use 9 for medians)."
     )
     parser.add_argument("--formats", default="xlsx,csv", help="File formats to run (default xlsx,csv).")
+    parser.add_argument(
+        "--profile", action="store_true", help="Profile the (single) commit with cProfile: the top functions."
+    )
     parser.add_argument(
         "--bad-every", type=int, default=50, help="Valid-rows-only file: every N-th row fails (default 50)."
     )
@@ -414,16 +418,18 @@ def run(args):
             for mode, mode_content, valid_only in (("all", content, False), ("valid", bad_content, True)):
                 timed_commits(
                     args,
-                    lead,
                     f"{fmt} {mode}",
-                    filename,
-                    mode_content,
-                    valid_only=valid_only,
-                    CustomerImport=CustomerImport,
+                    lambda content=mode_content, filename=filename: CustomerImport.objects.create(
+                        user=lead, filename=filename, content=content
+                    ),
+                    lambda stored, valid_only=valid_only: importing.commit(
+                        user=lead, customer_import=stored, confirm_duplicates=True, valid_only=valid_only
+                    ),
+                    records="customers",
                 )
             continue
         customer_import = CustomerImport.objects.create(user=lead, filename=filename, content=content, report=report)
-        with Phase(f"{fmt} commit", trace=args.tracemalloc) as phase:
+        with Phase(f"{fmt} commit", trace=args.tracemalloc) as phase, profiled(args.profile):
             report = importing.commit(user=lead, customer_import=customer_import, confirm_duplicates=True)
         print(phase.line(f"committed={report['committed']}, {len(report['created']):,} customers created"))
         if args.vacuum_between:
@@ -437,6 +443,25 @@ def run(args):
 def with_bad_rows(rows, *, every):
     """The rows with every ``every``-th one's mobile made invalid: its customer is left out by valid-only."""
     return [{**row, "mobile": "123"} if index % every == every - 1 else row for index, row in enumerate(rows)]
+
+
+@contextlib.contextmanager
+def profiled(enabled, *, top=35):
+    """cProfile around the block when ``enabled``: the top functions by own time and by cumulative time."""
+    if not enabled:
+        yield
+        return
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        for order in ("tottime", "cumulative"):
+            pstats.Stats(profile, stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(top)
 
 
 class _Rollback(Exception):
