@@ -58,6 +58,9 @@ def parse_args():
     )
     parser.add_argument("--db", default="funnel_crm_bench_import", help="Database (default funnel_crm_bench_import).")
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards (default: drop it).")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Use the database --keep left (migrated, not seeded again); keeps it."
+    )
     parser.add_argument("--tracemalloc", action="store_true", help="Also trace Python allocations (slower).")
     parser.add_argument(
         "--vacuum-between",
@@ -335,8 +338,12 @@ def round_trip_ms():
 def in_fresh_database(args, run):
     """``run(args)`` in the database ``args.db``, created fresh and dropped afterwards unless ``args.keep``."""
     url, server_url = database_urls(args.db)
-    print(f"Database {args.db}: creating, migrating, seeding {args.existing_teams} benchmark teams.")
-    recreate_database(server_url, args.db)
+    if getattr(args, "reuse", False):
+        print(f"Database {args.db}: reused as it is (migrated, not seeded again).")
+        args.keep = True
+    else:
+        print(f"Database {args.db}: creating, migrating, seeding {args.existing_teams} benchmark teams.")
+        recreate_database(server_url, args.db)
     setup_django(url)
     try:
         run(args)
@@ -362,7 +369,8 @@ def run(args):
 
     started = time.monotonic()
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", teams=args.existing_teams, stdout=io.StringIO())
+    if not args.reuse:
+        call_command("seed_demo", teams=args.existing_teams, stdout=io.StringIO())
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute("SHOW server_version")

@@ -62,6 +62,7 @@ class Group:
     sources: dict[str, tuple[CustomerRow, str]] = field(default_factory=dict)
     owner: object = None
     contacts: list[tuple[CustomerRow, dict]] = field(default_factory=list)
+    customer: Customer | None = None  # the unsaved customer the check validated; the write saves it
 
 
 class Check(SheetCheck):
@@ -315,6 +316,7 @@ class Check(SheetCheck):
         first = group.rows[0]
         customer = Customer(owner=group.owner, **{k: v for k, v in group.data.items() if k in services.CUSTOMER_FIELDS})
         customer.normalize()
+        group.customer = customer
         group.core_name = customer.core_name
         try:
             # As services.customer_create: uniqueness is the duplicate check's job.

@@ -51,6 +51,32 @@ def test_bulk_commit_leaves_history_departments_and_completeness_as_the_service(
         history = model.history.all()
         assert history.count() == count
         assert {(row.history_type, row.history_user_id) for row in history} == {("+", rep.pk)}
+        # Each history row holds the record as stored (copied set-wise), as a save() would leave it.
+        for row in history:
+            record = model.objects.get(pk=row.id)
+            for field in model.history.model.tracked_fields:
+                assert getattr(row, field.attname) == getattr(record, field.attname), (model, field.name)
+            assert row.history_change_reason is None
+
+
+def test_commit_queries_do_not_grow_with_the_file(rep, django_assert_max_num_queries):
+    """A few statements per batch whatever the number of customers: the check's look-ups set-wise, the
+    records and their history rows one insert per table."""
+
+    def queries(count):
+        rows = [good_row(n, mobile=f"139{n:08d}") for n in range(1, count + 1)]
+        stored = upload(rep, csv_file(rows))
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            report = importing.commit(user=rep, customer_import=stored, confirm_duplicates=True)
+        assert report["committed"] and len(report["created"]) == count
+        return len(captured)
+
+    small = queries(2)
+    Customer.objects.all().delete()
+    assert queries(40) == small
 
 
 def test_valid_rows_only_imports_whole_customers_and_files_the_rest(rep, rep_client):
