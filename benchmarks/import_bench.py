@@ -424,11 +424,17 @@ def run(args):
             bad = with_bad_rows(files_rows[fmt], every=args.bad_every)
             bad_content = (as_xlsx if fmt == "xlsx" else as_gbk_csv)(bad)
             for mode, mode_content, valid_only in (("all", content, False), ("valid", bad_content, True)):
+                # As on the page: the commit's stored import carries its dry run's report.
+                mode_report = report
+                if mode_content is not content:
+                    with Phase(f"{fmt} {mode} dry run", trace=False) as phase:
+                        mode_report = importing.dry_run(user=lead, content=mode_content, filename=filename)
+                    print(phase.line("the stored report of the commits below"))
                 timed_commits(
                     args,
                     f"{fmt} {mode}",
-                    lambda content=mode_content, filename=filename: CustomerImport.objects.create(
-                        user=lead, filename=filename, content=content
+                    lambda content=mode_content, filename=filename, report=mode_report: CustomerImport.objects.create(
+                        user=lead, filename=filename, content=content, report=report
                     ),
                     lambda stored, valid_only=valid_only: importing.commit(
                         user=lead, customer_import=stored, confirm_duplicates=True, valid_only=valid_only

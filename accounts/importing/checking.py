@@ -70,11 +70,35 @@ class Check(SheetCheck):
 
     columns = CUSTOMER_COLUMNS
 
-    def __init__(self, *, user, table: Table, filename: str, decisions: dict[int, str] | None = None):
+    def __init__(
+        self,
+        *,
+        user,
+        table: Table,
+        filename: str,
+        decisions: dict[int, str] | None = None,
+        dry_run_report: dict | None = None,
+    ):
         super().__init__(user=user, table=table, filename=filename)
         # row number -> MERGE or SEPARATE, for rows offered as the same company as an earlier row
         self.decisions = decisions or {}
         self.groups: list[Group] = []
+        # A commit whose possible duplicates the user confirmed (they block nothing then) skips the similar-name
+        # search, the slowest look-up, and reports the dry run's similar-name matches (row number -> entries);
+        # the exact rules (credit code, name, contacts' mobile and e-mail) are checked again all the same.
+        self.similar_from: dict[int, list[dict]] | None = None
+        rows = (dry_run_report or {}).get("rows") or []
+        decided = {entry["row"]: entry.get("decision") for entry in rows if entry.get("decision")}
+        if rows and decided == {int(number): choice for number, choice in self.decisions.items() if choice}:
+            self.similar_from = {
+                entry["row"]: [item for item in entry["duplicates"] if item.get("reason") == "similar_name"]
+                for entry in rows
+            }
+
+    @classmethod
+    def commit_check_options(cls, *, dry_run_report: dict | None, options: dict) -> dict:
+        # Confirmed possible duplicates block nothing: the commit then reuses the dry run's similar-name matches.
+        return {"dry_run_report": dry_run_report} if options.get("confirm_duplicates") else {}
 
     # -- parsing ---------------------------------------------------------------------------------------------------
 

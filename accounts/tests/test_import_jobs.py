@@ -179,3 +179,38 @@ def test_only_the_uploader_may_start_the_commit_and_a_refusal_changes_nothing(le
     assert not Job.objects.exists() and not Customer.objects.exists()
     customer_import.refresh_from_db()
     assert customer_import.status == CustomerImport.Status.CHECKED and "job_id" not in customer_import.report
+
+
+def _similar_search(captured) -> bool:
+    return any(
+        "similarity(" in query["sql"] or '."core_name" IN' in query["sql"] for query in captured.captured_queries
+    )
+
+
+def test_a_commit_with_confirmed_duplicates_reports_the_dry_runs_similar_names_without_searching(rep, other_rep):
+    """The similar-name search is the slowest look-up and, once the user confirmed the possible duplicates,
+    decides nothing: the commit reports the dry run's matches. Without the confirmation it searches again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    CustomerFactory(owner=other_rep, name="杭州海康威视数字技术股份有限公司")
+    content = csv_file([good_row(1, name="杭州海康威视数字科技有限公司", credit_code="")])
+    expected = [{"reason": "similar_name", "label": "very similar name", "owner": "李娜", "visible": False}]
+
+    stored = upload(rep, content)
+    with CaptureQueriesContext(connection) as captured:
+        report = importing.commit(user=rep, customer_import=stored, confirm_duplicates=False)
+    assert _similar_search(captured) and not report["committed"]
+    assert report["rows"][0]["duplicates"] == expected
+
+    stored = upload(rep, content)
+    with CaptureQueriesContext(connection) as captured:
+        report = importing.commit(user=rep, customer_import=stored, confirm_duplicates=True)
+    assert not _similar_search(captured)
+    assert report["committed"] and report["rows"][0]["duplicates"] == expected
+    # An exact rule is still checked again: a credit code saved since the dry run refuses the row.
+    content = csv_file([good_row(2)])
+    stored = upload(rep, content)
+    CustomerFactory(owner=other_rep, name="别家", credit_code=credit_code(2))
+    report = importing.commit(user=rep, customer_import=stored, confirm_duplicates=True)
+    assert not report["committed"] and report["rows"][0]["errors"]
