@@ -39,17 +39,6 @@ class TransferReportSerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.DictField())
 
 
-class TransferJobSerializer(JobSerializer):
-    url = serializers.SerializerMethodField(help_text=_("The job: GET it until its status is done or failed."))
-
-    class Meta(JobSerializer.Meta):
-        fields = [*JobSerializer.Meta.fields, "url"]
-        read_only_fields = fields
-
-    def get_url(self, job) -> str:
-        return self.context["request"].build_absolute_uri(reverse("job-detail", args=[job.pk]))
-
-
 class CanTransfer(permissions.BasePermission):
     def has_permission(self, request, view):
         return request.user.is_authenticated and transfer_may(actor=request.user)
@@ -80,7 +69,11 @@ class TransferView(APIView):
         request=TransferRequestSerializer,
         responses={
             200: TransferReportSerializer,
-            202: TransferJobSerializer,
+            202: OpenApiResponse(
+                response=JobSerializer,
+                description="More than 1,000 customers: the move runs as a background job; this is the job, "
+                "with its API address in `url` (and the Location header).",
+            ),
             400: OpenApiResponse(description="A field is wrong; nothing moved."),
             404: OpenApiResponse(description="A user or customer id unknown or not visible."),
         },
@@ -121,8 +114,9 @@ class TransferView(APIView):
             assignments=data.get("assignments"),
             client=request_client(request),
         )
-        body = TransferJobSerializer(job, context={"request": request}).data
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+        url = request.build_absolute_uri(reverse("job-detail", args=[job.pk]))
+        body = {**JobSerializer(job, context={"request": request}).data, "url": url}
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
 
     @staticmethod
     def _big(kwargs) -> bool:
