@@ -40,6 +40,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from teams.phones import normalize_mobile
+
 __all__ = [
     "normalize_company_name",
     "normalize_credit_code",
@@ -327,6 +329,7 @@ def _strip_legal_forms(words: list[str]) -> list[str]:
     return words
 
 
+@lru_cache(maxsize=65536)  # a pure function of the text; an import asks it several times per row
 def normalize_company_name(name) -> str:
     """Return the duplicate-matching key of a company name.
 
@@ -361,21 +364,6 @@ def normalize_company_name(name) -> str:
 
 
 # --------------------------------------------------------------------------- phone, e-mail, credit code
-
-_COUNTRY_PREFIXES = ("0086", "86")
-
-
-def normalize_mobile(value) -> str:
-    """Digits only; a +86 / 0086 / 86 prefix is removed when 11 digits remain.
-
-    Integral floats (how Excel hands over a number cell) are accepted:
-    ``13812345678.0`` → ``"13812345678"``.  The result is not validated.
-    """
-    digits = "".join(char for char in _clean(value) if char.isascii() and char.isdigit())
-    for prefix in _COUNTRY_PREFIXES:
-        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
-            return digits[len(prefix) :]
-    return digits
 
 
 def normalize_email(value) -> str:
@@ -508,6 +496,7 @@ def _region_prefixes() -> list[str]:
     return regions.short_names()
 
 
+@lru_cache(maxsize=65536)
 def company_core(name) -> str:
     """The 字号 (brand core) of a company name, for "same company, other spelling" matching:
     the normalised name without leading region names and trailing generic business words.

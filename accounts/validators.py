@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc
 
 from accounts.normalize import normalize_credit_code
+from teams.phones import mobile_digits as _mobile_digits
+from teams.phones import validate_mobile
 
 __all__ = [
     "validate_credit_code",
@@ -93,56 +95,6 @@ def validate_credit_code(value):
 # --------------------------------------------------------------------------- phone numbers
 
 _PHONE_SEPARATORS_RE = re.compile(r"[\s\-.()]")
-_MOBILE_RE = re.compile(r"^(?:\+86|0086|86)?(1[3-9]\d{9})$")
-_MOBILE_ALLOWED_RE = re.compile(r"^\+?\d*$")
-
-MOBILE_MESSAGE = _("Enter a mainland China mobile number: 11 digits starting with 13–19, optionally with +86.")
-
-
-def _mobile_digits(value) -> str | None:
-    """The 11-digit mobile number if ``value`` is one, else ``None``. Spaces and hyphens are tolerated."""
-    text = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", _as_text(value)).strip())
-    match = _MOBILE_RE.match(text)
-    return match.group(1) if match else None
-
-
-def validate_mobile(value):
-    """Validate a mainland China mobile number (1[3-9] + 9 digits, optional +86/0086/86, spaces and hyphens OK)."""
-    if _mobile_digits(value) is not None:
-        return
-    text = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", _as_text(value)).strip())
-    if not _MOBILE_ALLOWED_RE.match(text):
-        raise ValidationError(
-            _(
-                "A mobile number may only contain digits, spaces, hyphens and a leading +86. %(hint)s",
-            ),
-            code="mobile_invalid_chars",
-            params={"hint": MOBILE_MESSAGE},
-        )
-    national = re.sub(r"^(?:\+86|0086)", "", text)
-    if len(national) == 13 and national.startswith("86"):
-        national = national[2:]
-    if national.startswith("0"):
-        raise ValidationError(
-            _(
-                "This looks like a landline number (it starts with 0); a mainland China mobile number starts "
-                "with 13–19. Enter landlines in the landline field."
-            ),
-            code="mobile_is_landline",
-        )
-    if len(national) != 11:
-        raise ValidationError(
-            _("A mainland China mobile number has 11 digits; this one has %(count)d. %(hint)s"),
-            code="mobile_length",
-            params={"count": len(national), "hint": MOBILE_MESSAGE},
-        )
-    raise ValidationError(
-        _("A mainland China mobile number starts with 13–19; this one starts with %(prefix)s. %(hint)s"),
-        code="mobile_prefix",
-        params={"prefix": national[:2], "hint": MOBILE_MESSAGE},
-    )
-
-
 # Extension: 转 / 分机 / ext / x / # / - followed by digits at the very end (1–6 digits are valid).
 _EXTENSION_RE = re.compile(r"^(?P<number>.*?)\s*(?:转|分机|ext\.?|x|#|-)\s*(?P<ext>\d+)$", re.IGNORECASE)
 EXTENSION_MAX_DIGITS = 6

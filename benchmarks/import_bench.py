@@ -28,6 +28,7 @@ waiting for PostgreSQL), peak resident memory of the process during the phase
 """
 
 import argparse
+import contextlib
 import csv
 import io
 import os
@@ -57,6 +58,9 @@ def parse_args():
     )
     parser.add_argument("--db", default="funnel_crm_bench_import", help="Database (default funnel_crm_bench_import).")
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards (default: drop it).")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Use the database --keep left (migrated, not seeded again); keeps it."
+    )
     parser.add_argument("--tracemalloc", action="store_true", help="Also trace Python allocations (slower).")
     parser.add_argument(
         "--vacuum-between",
@@ -69,6 +73,9 @@ def parse_args():
         "--repeat", type=int, default=1, help="Commits per mode, each rolled back (default 1; use 9 for medians)."
     )
     parser.add_argument("--formats", default="xlsx,csv", help="File formats to run (default xlsx,csv).")
+    parser.add_argument(
+        "--profile", action="store_true", help="Profile the (single) commit with cProfile: the top functions."
+    )
     parser.add_argument(
         "--bad-every", type=int, default=50, help="Valid-rows-only file: every N-th row fails (default 50)."
     )
@@ -331,8 +338,12 @@ def round_trip_ms():
 def in_fresh_database(args, run):
     """``run(args)`` in the database ``args.db``, created fresh and dropped afterwards unless ``args.keep``."""
     url, server_url = database_urls(args.db)
-    print(f"Database {args.db}: creating, migrating, seeding {args.existing_teams} benchmark teams.")
-    recreate_database(server_url, args.db)
+    if getattr(args, "reuse", False):
+        print(f"Database {args.db}: reused as it is (migrated, not seeded again).")
+        args.keep = True
+    else:
+        print(f"Database {args.db}: creating, migrating, seeding {args.existing_teams} benchmark teams.")
+        recreate_database(server_url, args.db)
     setup_django(url)
     try:
         run(args)
@@ -358,7 +369,8 @@ def run(args):
 
     started = time.monotonic()
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", teams=args.existing_teams, stdout=io.StringIO())
+    if not args.reuse:
+        call_command("seed_demo", teams=args.existing_teams, stdout=io.StringIO())
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute("SHOW server_version")
@@ -412,18 +424,26 @@ def run(args):
             bad = with_bad_rows(files_rows[fmt], every=args.bad_every)
             bad_content = (as_xlsx if fmt == "xlsx" else as_gbk_csv)(bad)
             for mode, mode_content, valid_only in (("all", content, False), ("valid", bad_content, True)):
+                # As on the page: the commit's stored import carries its dry run's report.
+                mode_report = report
+                if mode_content is not content:
+                    with Phase(f"{fmt} {mode} dry run", trace=False) as phase:
+                        mode_report = importing.dry_run(user=lead, content=mode_content, filename=filename)
+                    print(phase.line("the stored report of the commits below"))
                 timed_commits(
                     args,
-                    lead,
                     f"{fmt} {mode}",
-                    filename,
-                    mode_content,
-                    valid_only=valid_only,
-                    CustomerImport=CustomerImport,
+                    lambda content=mode_content, filename=filename, report=mode_report: CustomerImport.objects.create(
+                        user=lead, filename=filename, content=content, report=report
+                    ),
+                    lambda stored, valid_only=valid_only: importing.commit(
+                        user=lead, customer_import=stored, confirm_duplicates=True, valid_only=valid_only
+                    ),
+                    records="customers",
                 )
             continue
         customer_import = CustomerImport.objects.create(user=lead, filename=filename, content=content, report=report)
-        with Phase(f"{fmt} commit", trace=args.tracemalloc) as phase:
+        with Phase(f"{fmt} commit", trace=args.tracemalloc) as phase, profiled(args.profile):
             report = importing.commit(user=lead, customer_import=customer_import, confirm_duplicates=True)
         print(phase.line(f"committed={report['committed']}, {len(report['created']):,} customers created"))
         if args.vacuum_between:
@@ -437,6 +457,25 @@ def run(args):
 def with_bad_rows(rows, *, every):
     """The rows with every ``every``-th one's mobile made invalid: its customer is left out by valid-only."""
     return [{**row, "mobile": "123"} if index % every == every - 1 else row for index, row in enumerate(rows)]
+
+
+@contextlib.contextmanager
+def profiled(enabled, *, top=35):
+    """cProfile around the block when ``enabled``: the top functions by own time and by cumulative time."""
+    if not enabled:
+        yield
+        return
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        for order in ("tottime", "cumulative"):
+            pstats.Stats(profile, stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(top)
 
 
 class _Rollback(Exception):

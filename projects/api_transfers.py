@@ -1,15 +1,19 @@
 """``POST /api/v1/transfers/``: move a rep's book (see projects.transfers)."""
 
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers
+from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Customer
-from projects.transfers import FILTERS, MODES, book_transfer, transfer_may
+from projects import transfers
+from projects.transfers import FILTERS, MODES, book_transfer, book_transfer_start, transfer_may, transfer_selection
+from teams.audit import request_client
 from teams.models import User
+from teams.serializers import JobSerializer
 
 
 class TransferRequestSerializer(serializers.Serializer):
@@ -55,7 +59,9 @@ class TransferView(APIView):
     open projects owned by ``from_user`` to ``to_users``: round robin, by region or
     by hand (``assignments``: customer id → user id). All or nothing; ``dry_run``
     answers what would move and the conflicts it would create. Admins, or a lead
-    within the own team."""
+    within the own team. A move of more than 1,000 customers runs as a background
+    job: the answer is 202 with the job (``url``, also the ``Location`` header) once
+    the request has been checked; GET the job for its progress and result."""
 
     permission_classes = [CanTransfer]
 
@@ -63,6 +69,11 @@ class TransferView(APIView):
         request=TransferRequestSerializer,
         responses={
             200: TransferReportSerializer,
+            202: OpenApiResponse(
+                response=JobSerializer,
+                description="More than 1,000 customers: the move runs as a background job; this is the job, "
+                "with its API address in `url` (and the Location header).",
+            ),
             400: OpenApiResponse(description="A field is wrong; nothing moved."),
             404: OpenApiResponse(description="A user or customer id unknown or not visible."),
         },
@@ -81,16 +92,38 @@ class TransferView(APIView):
             )
             if set(customers) - visible:
                 raise Http404
-        report = book_transfer(
+        kwargs = {
+            "actor": request.user,
+            "from_user": from_user,
+            "to_users": to_users,
+            "customers": customers,
+            "filters": data.get("filters"),
+            "mode": data["mode"],
+            "assignments": data.get("assignments"),
+            "reason": data["reason"],
+        }
+        if data["dry_run"] or not self._big(kwargs):
+            return Response(book_transfer(**kwargs, dry_run=data["dry_run"], request=request))
+        # A big book: checked now (a bad request still answers 400), moved by the page's background job.
+        preview = book_transfer(**kwargs, dry_run=True)
+        job = book_transfer_start(
             actor=request.user,
-            from_user=from_user,
+            preview=preview,
             to_users=to_users,
-            customers=customers,
-            filters=data.get("filters"),
-            mode=data["mode"],
-            assignments=data.get("assignments"),
             reason=data["reason"],
-            dry_run=data["dry_run"],
-            request=request,
+            assignments=data.get("assignments"),
+            client=request_client(request),
         )
-        return Response(report)
+        url = request.build_absolute_uri(reverse("job-detail", args=[job.pk]))
+        body = {**JobSerializer(job, context={"request": request}).data, "url": url}
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
+
+    @staticmethod
+    def _big(kwargs) -> bool:
+        selection = transfer_selection(
+            actor=kwargs["actor"],
+            from_user=kwargs["from_user"],
+            customers=kwargs["customers"],
+            filters=kwargs["filters"],
+        )
+        return selection.count() > transfers.JOB_THRESHOLD

@@ -25,6 +25,8 @@ from teams.notifications.services import notify
 MODES = ("round_robin", "by_region", "by_hand")
 FILTERS = ("level", "region", "industry", "stage")
 BATCH = 500
+# Through the API a transfer of more customers than this runs as the background job the page starts (202).
+JOB_THRESHOLD = 1000
 
 
 def transfer_may(*, actor: User) -> bool:
@@ -259,6 +261,29 @@ def book_transfer(
                     data={"record": f"{record} ({from_user.name})", "by": actor.name, "reason": reason},
                 )
     return report
+
+
+def book_transfer_start(
+    *, actor: User, preview: dict, to_users: list[User], reason: str, assignments=None, client=None
+):
+    """Queue the move ``preview`` (``book_transfer``'s dry run) describes as the ``projects.book_transfer``
+    job: the customers it listed, their open projects moving with them. Returns the job."""
+    from teams.jobs import job_create
+
+    return job_create(
+        kind="projects.book_transfer",
+        created_by=actor,
+        params={
+            "from_user": preview["from_user"],
+            "to_users": [u.pk for u in to_users],
+            "customers": [c["id"] for c in preview["customers"]],
+            "mode": preview["mode"],
+            "assignments": {str(k): v for k, v in (assignments or {}).items()},
+            "reason": reason,
+            "client": client or {},  # the audit entry names the IP and browser of who started it
+        },
+        total=len(preview["customers"]) + len(preview["projects"]),
+    )
 
 
 def book_transfer_job(run) -> dict:

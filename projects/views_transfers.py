@@ -10,10 +10,9 @@ from django.views import View
 
 from accounts import regions
 from accounts.choices import CustomerLevel, Industry
-from projects.transfers import book_transfer
+from projects.transfers import book_transfer, book_transfer_start
 from teams.audit import request_client
 from teams.errors import DomainError
-from teams.jobs import job_create
 from teams.mixins import RoleRequiredMixin, add_domain_error
 from teams.models import Role, User
 
@@ -91,19 +90,13 @@ class BookTransferView(RoleRequiredMixin, View):
                 add_domain_error(form, error)
                 return render(request, self.template_name, context, status=400)
             if "confirm" in request.POST:
-                job = job_create(
-                    kind="projects.book_transfer",
-                    created_by=request.user,
-                    params={
-                        "from_user": kwargs["from_user"].pk,
-                        "to_users": [u.pk for u in kwargs["to_users"]],
-                        "customers": [c["id"] for c in report["customers"]],
-                        "mode": kwargs["mode"],
-                        "assignments": assignments,
-                        "reason": kwargs["reason"],
-                        "client": request_client(request),  # the audit entry names the admin's IP and browser
-                    },
-                    total=len(report["customers"]) + len(report["projects"]),
+                job = book_transfer_start(
+                    actor=request.user,
+                    preview=report,
+                    to_users=kwargs["to_users"],
+                    reason=kwargs["reason"],
+                    assignments=assignments,
+                    client=request_client(request),
                 )
                 return redirect(job)
             names = {u.pk: u.name for u in kwargs["to_users"]}

@@ -49,7 +49,8 @@ class UserForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "display_name", "email", "role", "team", "is_active"]
+        fields = ["username", "display_name", "email", "mobile", "role", "team", "is_active"]
+        widgets = {"mobile": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from teams.phones import mobile_digits, normalize_mobile, validate_mobile
 from teams.visibility import VisibleQuerySet
 
 
@@ -96,8 +97,8 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="members",
     )
-    # Validated and normalised by whoever writes it (the user import: accounts' mobile rules).
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    # Stored as 11 digits (normalize()); the user import checks the typed text with the same rules.
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True, validators=[validate_mobile])
     must_change_password = models.BooleanField(
         _("must change password"),
         default=False,
@@ -143,6 +144,11 @@ class User(AbstractUser):
         # it, gets Django's admin site (staff + superuser flags follow it).
         self.is_staff = self.is_superuser = self.role == Role.ADMIN
         super().save(*args, **kwargs)
+
+    def normalize(self):
+        """A valid mobile as its 11 digits; anything else stays as typed, for the validator to name."""
+        if mobile_digits(self.mobile):
+            self.mobile = normalize_mobile(self.mobile)
 
     def clean(self):
         super().clean()

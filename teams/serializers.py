@@ -54,7 +54,7 @@ class UserSerializer(ActorMixin, ChoiceNamesMixin, serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "display_name", "email", "role", "team", "is_active", "password"]
+        fields = ["id", "username", "display_name", "email", "mobile", "role", "team", "is_active", "password"]
 
     def create(self, validated_data):
         if not validated_data.get("password"):

@@ -12,7 +12,17 @@ from teams.errors import DomainError, validated
 from teams.models import Role, Team, User
 from teams.team_moves import user_records_rescope
 
-USER_FIELDS = ("username", "display_name", "email", "role", "team", "is_active", "first_name", "last_name")
+USER_FIELDS = (
+    "username",
+    "display_name",
+    "email",
+    "mobile",
+    "role",
+    "team",
+    "is_active",
+    "first_name",
+    "last_name",
+)
 
 
 def sync_leadership(user):
@@ -41,6 +51,7 @@ def user_create(
     team: Team | None = None,
     display_name: str = "",
     email: str = "",
+    mobile: str = "",
     is_active: bool = True,
     first_name: str = "",
     last_name: str = "",
@@ -53,6 +64,7 @@ def user_create(
         team=team,
         display_name=display_name,
         email=email,
+        mobile=mobile,
         is_active=is_active,
         first_name=first_name,
         last_name=last_name,

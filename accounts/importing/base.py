@@ -150,6 +150,12 @@ class SheetCheck:
             "warnings": sum(1 for row in self.rows if row.warnings),
         }
 
+    @classmethod
+    def commit_check_options(cls, *, dry_run_report: dict | None, options: dict) -> dict:
+        """Keyword arguments the commit's check takes from the stored dry run's report, given the commit's
+        ``options`` (none by default: the commit checks everything again)."""
+        return {}
+
     def blocked(self, **options) -> bool:
         """Whether the commit must write nothing (with the commit's options)."""
         raise NotImplementedError

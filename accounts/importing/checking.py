@@ -62,6 +62,7 @@ class Group:
     sources: dict[str, tuple[CustomerRow, str]] = field(default_factory=dict)
     owner: object = None
     contacts: list[tuple[CustomerRow, dict]] = field(default_factory=list)
+    customer: Customer | None = None  # the unsaved customer the check validated; the write saves it
 
 
 class Check(SheetCheck):
@@ -69,11 +70,35 @@ class Check(SheetCheck):
 
     columns = CUSTOMER_COLUMNS
 
-    def __init__(self, *, user, table: Table, filename: str, decisions: dict[int, str] | None = None):
+    def __init__(
+        self,
+        *,
+        user,
+        table: Table,
+        filename: str,
+        decisions: dict[int, str] | None = None,
+        dry_run_report: dict | None = None,
+    ):
         super().__init__(user=user, table=table, filename=filename)
         # row number -> MERGE or SEPARATE, for rows offered as the same company as an earlier row
         self.decisions = decisions or {}
         self.groups: list[Group] = []
+        # A commit whose possible duplicates the user confirmed (they block nothing then) skips the similar-name
+        # search, the slowest look-up, and reports the dry run's similar-name matches (row number -> entries);
+        # the exact rules (credit code, name, contacts' mobile and e-mail) are checked again all the same.
+        self.similar_from: dict[int, list[dict]] | None = None
+        rows = (dry_run_report or {}).get("rows") or []
+        decided = {entry["row"]: entry.get("decision") for entry in rows if entry.get("decision")}
+        if rows and decided == {int(number): choice for number, choice in self.decisions.items() if choice}:
+            self.similar_from = {
+                entry["row"]: [item for item in entry["duplicates"] if item.get("reason") == "similar_name"]
+                for entry in rows
+            }
+
+    @classmethod
+    def commit_check_options(cls, *, dry_run_report: dict | None, options: dict) -> dict:
+        # Confirmed possible duplicates block nothing: the commit then reuses the dry run's similar-name matches.
+        return {"dry_run_report": dry_run_report} if options.get("confirm_duplicates") else {}
 
     # -- parsing ---------------------------------------------------------------------------------------------------
 
@@ -315,6 +340,7 @@ class Check(SheetCheck):
         first = group.rows[0]
         customer = Customer(owner=group.owner, **{k: v for k, v in group.data.items() if k in services.CUSTOMER_FIELDS})
         customer.normalize()
+        group.customer = customer
         group.core_name = customer.core_name
         try:
             # As services.customer_create: uniqueness is the duplicate check's job.

@@ -42,7 +42,8 @@ def find_in_database(check: Check) -> None:
         for index, group in enumerate(groups)
         if group.normalized_name and len(exact[index]) < DUPLICATE_LIMIT
     }
-    similar = similar_customers(wanted, limit=DUPLICATE_LIMIT, exclude=exact)
+    # With the dry run's similar-name matches (check.similar_from), they are reported below instead.
+    similar = similar_customers(wanted, limit=DUPLICATE_LIMIT, exclude=exact) if check.similar_from is None else {}
     found = (by_code, by_name, by_mobile, by_email, similar)
     visible = visible_customer_ids(check.user, {m.customer_id for table in found for ms in table.values() for m in ms})
 
@@ -73,6 +74,9 @@ def find_in_database(check: Check) -> None:
             if match.customer_id not in seen:
                 seen.add(match.customer_id)
                 first.duplicates.append(entry(match))
+        if check.similar_from is not None and index in wanted:
+            for item in check.similar_from.get(first.number, [])[: max(similar_room, 0)]:
+                first.duplicates.append(item)
         for row, contact in group.contacts:
             for table, key in ((by_mobile, "_mobile"), (by_email, "_email")):
                 for match in table.get(contact.get(key), []):

@@ -68,9 +68,11 @@ class SheetImporter:
                 raise DomainError(_("This file has already been imported."))
             if run is not None:
                 run.set_total(0, _("Checking the file again…"))
-            check = self.check(
-                user=user, content=bytes(locked.content), filename=locked.filename, **(check_options or {})
-            )
+            check_options = {
+                **(check_options or {}),
+                **self.check_class.commit_check_options(dry_run_report=locked.report, options=options),
+            }
+            check = self.check(user=user, content=bytes(locked.content), filename=locked.filename, **check_options)
             units = list(check.units(**options))
             blocked = not units if valid_only else check.blocked(**options)
             created: list[int] = []

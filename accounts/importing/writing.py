@@ -1,7 +1,7 @@
 """The customer import's write: customers, their departments and contacts created in bulk, a batch at a
-time, with their history rows (django-simple-history's ``bulk_create_with_history``: one historical row per
-record, as ``services.customer_create`` leaves, naming the importing user) and the completeness score
-computed in memory.
+time, with their history rows (one historical row per record, as ``services.customer_create`` leaves,
+naming the importing user, copied set-wise by ``teams.bulk.history_rows_insert``) and the completeness
+score computed in memory. The customers are the instances the check validated (normalised once).
 
 What ``customer_create`` checks per customer the import's check has done for the whole file, in the same
 transaction: the models' validation, the duplicate rules set-wise (``duplicates.find_in_database``); the
@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simple_history.utils import bulk_create_with_history
-
 from accounts import completeness
 from accounts.choices import DepartmentKind
 from accounts.importing.base import BATCH_SIZE
 from accounts.models import Contact, Customer, Department
-from accounts.services import CONTACT_FIELDS, CUSTOMER_FIELDS
+from accounts.services import CONTACT_FIELDS
+from teams.bulk import history_rows_insert
 
 if TYPE_CHECKING:
     from accounts.importing.checking import Group
@@ -28,8 +27,7 @@ def _department_name(data: dict) -> str:
 
 
 def _customer(group: Group) -> Customer:
-    customer = Customer(owner=group.owner, **{k: v for k, v in group.data.items() if k in CUSTOMER_FIELDS})
-    customer.normalize()
+    customer = group.customer  # built, normalised and validated by the check
     people = []
     for _row, data in group.contacts:
         if data.get("has_left"):
@@ -65,16 +63,21 @@ def _department_kinds(group: Group) -> dict[str, str]:
     return kinds
 
 
+def _bulk_create(model, objs: list, *, user) -> None:
+    model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
+    history_rows_insert(model, [obj.pk for obj in objs], user=user)
+
+
 def _write_batch(*, user, groups: list[Group]) -> list[int]:
     customers = [_customer(group) for group in groups]
-    bulk_create_with_history(customers, Customer, batch_size=BATCH_SIZE, default_user=user)
+    _bulk_create(Customer, customers, user=user)
     departments: dict[tuple[int, str], Department] = {}
     for customer, group in zip(customers, groups, strict=True):
         for name, kind in _department_kinds(group).items():
             department = Department(customer=customer, name=name, kind=kind)
             department.normalize()
             departments[(customer.pk, name)] = department
-    bulk_create_with_history(list(departments.values()), Department, batch_size=BATCH_SIZE, default_user=user)
+    _bulk_create(Department, list(departments.values()), user=user)
     contacts = []
     for customer, group in zip(customers, groups, strict=True):
         for _row, data in group.contacts:
@@ -85,7 +88,7 @@ def _write_batch(*, user, groups: list[Group]) -> list[int]:
             )
             contact.normalize()
             contacts.append(contact)
-    bulk_create_with_history(contacts, Contact, batch_size=BATCH_SIZE, default_user=user)
+    _bulk_create(Contact, contacts, user=user)
     return [customer.pk for customer in customers]
 
 

@@ -51,6 +51,32 @@ def test_bulk_commit_leaves_history_departments_and_completeness_as_the_service(
         history = model.history.all()
         assert history.count() == count
         assert {(row.history_type, row.history_user_id) for row in history} == {("+", rep.pk)}
+        # Each history row holds the record as stored (copied set-wise), as a save() would leave it.
+        for row in history:
+            record = model.objects.get(pk=row.id)
+            for field in model.history.model.tracked_fields:
+                assert getattr(row, field.attname) == getattr(record, field.attname), (model, field.name)
+            assert row.history_change_reason is None
+
+
+def test_commit_queries_do_not_grow_with_the_file(rep, django_assert_max_num_queries):
+    """A few statements per batch whatever the number of customers: the check's look-ups set-wise, the
+    records and their history rows one insert per table."""
+
+    def queries(count):
+        rows = [good_row(n, mobile=f"139{n:08d}") for n in range(1, count + 1)]
+        stored = upload(rep, csv_file(rows))
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            report = importing.commit(user=rep, customer_import=stored, confirm_duplicates=True)
+        assert report["committed"] and len(report["created"]) == count
+        return len(captured)
+
+    small = queries(2)
+    Customer.objects.all().delete()
+    assert queries(40) == small
 
 
 def test_valid_rows_only_imports_whole_customers_and_files_the_rest(rep, rep_client):
@@ -153,3 +179,38 @@ def test_only_the_uploader_may_start_the_commit_and_a_refusal_changes_nothing(le
     assert not Job.objects.exists() and not Customer.objects.exists()
     customer_import.refresh_from_db()
     assert customer_import.status == CustomerImport.Status.CHECKED and "job_id" not in customer_import.report
+
+
+def _similar_search(captured) -> bool:
+    return any(
+        "similarity(" in query["sql"] or '."core_name" IN' in query["sql"] for query in captured.captured_queries
+    )
+
+
+def test_a_commit_with_confirmed_duplicates_reports_the_dry_runs_similar_names_without_searching(rep, other_rep):
+    """The similar-name search is the slowest look-up and, once the user confirmed the possible duplicates,
+    decides nothing: the commit reports the dry run's matches. Without the confirmation it searches again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    CustomerFactory(owner=other_rep, name="杭州海康威视数字技术股份有限公司")
+    content = csv_file([good_row(1, name="杭州海康威视数字科技有限公司", credit_code="")])
+    expected = [{"reason": "similar_name", "label": "very similar name", "owner": "李娜", "visible": False}]
+
+    stored = upload(rep, content)
+    with CaptureQueriesContext(connection) as captured:
+        report = importing.commit(user=rep, customer_import=stored, confirm_duplicates=False)
+    assert _similar_search(captured) and not report["committed"]
+    assert report["rows"][0]["duplicates"] == expected
+
+    stored = upload(rep, content)
+    with CaptureQueriesContext(connection) as captured:
+        report = importing.commit(user=rep, customer_import=stored, confirm_duplicates=True)
+    assert not _similar_search(captured)
+    assert report["committed"] and report["rows"][0]["duplicates"] == expected
+    # An exact rule is still checked again: a credit code saved since the dry run refuses the row.
+    content = csv_file([good_row(2)])
+    stored = upload(rep, content)
+    CustomerFactory(owner=other_rep, name="别家", credit_code=credit_code(2))
+    report = importing.commit(user=rep, customer_import=stored, confirm_duplicates=True)
+    assert not report["committed"] and report["rows"][0]["errors"]

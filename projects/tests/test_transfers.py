@@ -9,7 +9,7 @@ from projects.transfers import book_transfer
 from teams.audit_models import AuditAction, AuditEntry
 from teams.errors import ConflictError, DomainError
 from teams.jobs import job_create
-from teams.models import JobStatus
+from teams.models import Job, JobStatus
 from teams.notifications.models import Notification, NotificationKind
 from tests.factories import CustomerFactory, ProjectFactory, UserFactory
 
@@ -195,6 +195,69 @@ def test_matrix_refused_writes_change_nothing(client, lead, rep, other_rep, othe
     client.logout()
     assert client.post(URL, {}, content_type="application/json").status_code in (401, 403)
     assert _state() == before
+
+
+@pytest.fixture
+def big_book(monkeypatch):
+    """The book (6 customers) counts as one over the API's job threshold."""
+    monkeypatch.setattr("projects.transfers.JOB_THRESHOLD", 5)
+
+
+def test_api_moves_a_big_book_as_the_pages_background_job(
+    client, admin, rep, book, colleagues, big_book, eager_celery, django_capture_on_commit_callbacks
+):
+    body = {"from_user": rep.pk, "to_users": [u.pk for u in colleagues], "reason": "离职"}
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = _post(client, admin, body)
+    assert response.status_code == 202, response.content
+    answer = response.json()
+    assert answer["kind"] == "projects.book_transfer" and answer["status"] == "queued"
+    assert answer["progress"] == {"done": 0, "total": 9}  # 6 customers, 3 open projects
+    assert response["Location"] == answer["url"] and answer["url"].endswith(f"/api/v1/jobs/{answer['id']}/")
+    assert Customer.objects.filter(owner=rep).count() == 6  # nothing moved inside the request
+    for callback in callbacks:
+        callback()  # the worker runs the job
+    job = client.get(answer["url"]).json()
+    assert job["status"] == "done", job
+    assert job["progress"] == {"done": 9, "total": 9}
+    assert not Customer.objects.filter(owner=rep).exists()
+    assert not Project.objects.filter(owner=rep, closed_at__isnull=True).exists()
+    assert OwnerChange.objects.count() == 3
+    entry = AuditEntry.objects.get(action=AuditAction.TRANSFER)
+    assert entry.actor_id == admin.pk and entry.ip == "127.0.0.1"
+
+
+def test_api_big_book_dry_run_and_small_selection_stay_synchronous(client, admin, rep, book, colleagues, big_book):
+    body = {"from_user": rep.pk, "to_users": [u.pk for u in colleagues], "reason": "离职"}
+    response = _post(client, admin, {**body, "dry_run": True})
+    assert response.status_code == 200 and len(response.json()["customers"]) == 6
+    response = _post(client, admin, {**body, "customers": [c.pk for c in book[:2]]})
+    assert response.status_code == 200 and len(response.json()["customers"]) == 2
+    assert not Job.objects.exists()
+
+
+def test_api_big_book_lead_only_in_own_team_and_refusals_start_no_job(
+    client, lead, other_lead, rep, book, colleagues, big_book, django_capture_on_commit_callbacks
+):
+    outsider = UserFactory(username="outsider", team=other_lead.team)
+    before = _state()
+    cases = [
+        (other_lead, {"from_user": rep.pk, "to_users": [outsider.pk]}, 404, None),
+        (lead, {"from_user": rep.pk, "to_users": [outsider.pk]}, 400, "to_users"),
+        (lead, {"from_user": rep.pk, "to_users": [colleagues[0].pk], "reason": ""}, 400, "reason"),
+    ]
+    for user, body, status, field in cases:
+        response = _post(client, user, {"reason": "r", **body})
+        assert response.status_code == status, (user, body, response.content)
+        if field:
+            assert field in response.content.decode(), response.content
+    assert not Job.objects.exists()
+    assert _state() == before
+    with django_capture_on_commit_callbacks(execute=False):
+        response = _post(client, lead, {"from_user": rep.pk, "to_users": [colleagues[0].pk], "reason": "调整"})
+    assert response.status_code == 202, response.content
+    job = Job.objects.get()
+    assert job.created_by_id == lead.pk and job.params["customers"] == sorted(c.pk for c in book)
 
 
 # --- the page ------------------------------------------------------------------------------------
