@@ -592,8 +592,10 @@ class PoolCapacity(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
     )
-    capacity = models.PositiveIntegerField(_("capacity (customers)"))
-    # Optimistic locking of the override (0 stands for "no override" when there is no row).
+    # None: cleared, back to the role's. A cleared override keeps its row, so its version goes
+    # on counting and a form opened before the clear cannot overwrite what was set after it.
+    capacity = models.PositiveIntegerField(_("capacity (customers)"), null=True, blank=True)
+    # Optimistic locking of the override (0 stands for "never set" when there is no row).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:

@@ -60,15 +60,26 @@ def _new_version() -> None:
         logger.warning("config cache: could not set a new version", exc_info=True)
 
 
+# While the cache looks down (monotonic time until which it is not asked again): a hanging
+# Redis costs its socket timeout once per DOWN_PAUSE, not on every page.
+DOWN_PAUSE = 5.0
+_down_until = 0.0
+
+
 def _version() -> str | None:
+    global _down_until
+    if time.monotonic() < _down_until:
+        return None
     try:
         version = cache.get(VERSION_KEY)
         if version is None:
-            cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-            version = cache.get(VERSION_KEY)
+            candidate = uuid.uuid4().hex
+            version = candidate if cache.add(VERSION_KEY, candidate, None) else cache.get(VERSION_KEY)
     except Exception:
-        logger.warning("config cache: no version, reading the rows", exc_info=True)
-        return None
+        version = None
+    if version is None:  # neither read nor written: the cache is down (ForgivingRedisCache says None)
+        logger.warning("config cache: no version, reading the rows")
+        _down_until = time.monotonic() + DOWN_PAUSE
     return version
 
 
@@ -89,5 +100,7 @@ def config(name: str):
 
 def config_forget() -> None:
     """Drop what this process keeps (tests: each one's rows are rolled back after it)."""
+    global _down_until
     with _lock:
         _kept.clear()
+    _down_until = 0.0

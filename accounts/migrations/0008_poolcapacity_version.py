@@ -10,6 +10,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='poolcapacity',
+            name='capacity',
+            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='capacity (customers)'),
+        ),
         migrations.AddField(
             model_name='poolcapacity',
             name='version',

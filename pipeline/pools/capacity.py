@@ -156,13 +156,11 @@ def pool_capacity_set(
                     ]
                 }
             )
-    if capacity is None:
-        if row:
-            row.delete()
-        row = None
-    elif row is None:
-        row = PoolCapacity.objects.create(pool=pool, user=person, capacity=capacity)
+    if row is None:
+        if capacity is not None:
+            row = PoolCapacity.objects.create(pool=pool, user=person, capacity=capacity)
     elif row.capacity != capacity:
+        # A clear keeps the row (capacity None) so the version never starts again at 1.
         PoolCapacity.objects.filter(pk=row.pk).update(capacity=capacity, version=F("version") + 1)
         row.refresh_from_db()
     audit_record(

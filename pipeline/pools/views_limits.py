@@ -38,6 +38,11 @@ def parse_capacity(text) -> int | None:
     return int(text)
 
 
+def _id(value) -> int | None:
+    """A submitted id as a number; anything else (missing, "abc") finds nobody."""
+    return int(value) if value and value.isdigit() else None
+
+
 class PoolCapacityView(LoginRequiredMixin, View):
     """Admins and leads: who holds how many of what they may hold; change a person's own capacity
     (admins anyone's; a lead the own reps', at most the role's)."""
@@ -54,7 +59,8 @@ class PoolCapacityView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         pool = self._pool(request, pk)
-        person = capacities.capacity_people(pool=pool, viewer=request.user).filter(pk=request.POST.get("user")).first()
+        people = capacities.capacity_people(pool=pool, viewer=request.user)
+        person = people.filter(pk=_id(request.POST.get("user"))).first()
         if person is None:
             raise Http404
         try:
@@ -95,7 +101,7 @@ class LockOverviewView(LoginRequiredMixin, View):
         user = request.user
         teams = Team.objects.filter(archived_at__isnull=True).order_by("name") if user.is_admin else None
         if user.is_admin:
-            team = teams.filter(pk=request.GET.get("team") or None).first() or teams.first()
+            team = teams.filter(pk=_id(request.GET.get("team"))).first() or teams.first()
         else:
             team = Team.objects.filter(pk=user.team_id).first()
         if team is None:

@@ -50,6 +50,19 @@ ORDERING = {
 }
 
 
+def _silence(project):
+    return (project.last_contact_at is not None, project.last_contact_at or 0, project.pk)
+
+
+# The same orders in Python, for rows that come back from one UNION ALL (which promises none).
+PYTHON_ORDERING = {
+    "overdue": lambda project: (project.next_contact_on, project.pk),
+    "today": _silence,
+    "stale": lambda project: (project.stale_at, project.pk),
+    "unplanned": _silence,
+}
+
+
 def open_projects(*, user: User) -> QuerySet:
     """The open projects My day may show ``user``: a rep's own, a lead's team's,
     an admin's all (the page narrows an admin to one team)."""
@@ -85,6 +98,7 @@ ROW_FIELDS = (
     "name",
     "next_contact_on",
     "last_contact_at",
+    "stale_at",
     "customer__name",
     "customer__owner_id",
     "customer__returns_on",
@@ -168,7 +182,9 @@ def my_day(
     by_key = {key: [] for key in SECTIONS}
     for project in parts[0].union(*parts[1:], all=True):
         by_key[project.section_key].append(project)
-    return [_as_section(key, rows, today=today, now=now) for key, rows in by_key.items()]
+    return [
+        _as_section(key, sorted(rows, key=PYTHON_ORDERING[key]), today=today, now=now) for key, rows in by_key.items()
+    ]
 
 
 def member_counts(*, team, today: datetime.date, now: datetime.datetime) -> QuerySet:

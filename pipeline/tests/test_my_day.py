@@ -96,6 +96,24 @@ def test_stale_in_sql_is_stale_in_python(rep):
     assert [project.name for project in rows] == ["在阶段45天", "在阶段31天"]
 
 
+def test_the_one_query_day_orders_each_section_as_its_own_query(rep):
+    """my_day's UNION ALL promises no order: each section's rows come back in the order of the
+    section's own query (oldest promise, longest silence, furthest past the expected days)."""
+    for days in (-9, -1, -4, 0, 0):
+        _project(rep, f"下次联系{days}", next_in=days)
+    for days in (33, 60, 41):
+        _project(rep, f"停滞{days}", next_in=2, in_stage_days=days)
+    silent = [_project(rep, f"未计划{n}") for n in range(3)]
+    Project.objects.filter(pk=silent[1].pk).update(last_contact_at=timezone.now() - timedelta(days=8))
+    Project.objects.filter(pk=silent[2].pk).update(last_contact_at=timezone.now() - timedelta(days=20))
+    today, now, projects = _today(), timezone.now(), my_day.open_projects(user=rep)
+    sections = my_day.my_day(projects, today=today, now=now)
+    for section in sections:
+        alone = my_day.section(projects, section.key, today=today, now=now)
+        assert [p.pk for p in section.rows] == [p.pk for p in alone.rows], section.key
+    assert [len(section.rows) for section in sections] == [3, 2, 3, 3]
+
+
 def test_lead_sees_the_team_with_a_count_per_rep_and_filters_by_rep(lead_client, day, rep, other_rep):
     response = lead_client.get(reverse("pipeline:my_day"), **EN)
     assert _section_names(response, "overdue") == ["十天前该联系", "两天前该联系", "同事的逾期项目"]

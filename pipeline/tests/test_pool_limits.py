@@ -94,9 +94,21 @@ def test_a_lead_tightens_reps_only_and_never_above_the_roles(api_for, world, per
         "held": 0,
         "capacity": 300,
         "override": None,
-        "version": 0,
+        "version": 2,
     }
-    assert not PoolCapacity.objects.exists()
+    assert PoolCapacity.objects.filter(user=rep).values_list("capacity", "version").get() == (None, 2)
+
+
+def test_a_form_opened_before_a_clear_and_a_new_setting_cannot_overwrite_it(world, personas):
+    # A opens the page at 100 (version 1); B clears it and sets 80; A's save of 120 is stale.
+    pool, rep, admin = world["home"], personas["rep"], personas["admin"]
+    capacities.pool_capacity_set(user=admin, pool=pool, person=rep, capacity=100, version=0)
+    capacities.pool_capacity_set(user=admin, pool=pool, person=rep, capacity=None, version=1)
+    capacities.pool_capacity_set(user=admin, pool=pool, person=rep, capacity=80, version=2)
+    with pytest.raises(ConflictError):
+        capacities.pool_capacity_set(user=admin, pool=pool, person=rep, capacity=120, version=1)
+    assert PoolCapacity.objects.filter(user=rep).values_list("capacity", "version").get() == (80, 3)
+    assert capacities.limits_for(pool=pool, user=rep)["capacity"] == 80
 
 
 def test_a_stale_version_or_a_bad_number_changes_nothing(world, personas):
@@ -155,7 +167,11 @@ def test_capacity_page_shows_held_against_capacity_and_names_errors_in_the_row(c
     stale = client.post(url, {"user": rep.pk, "capacity": "2", "version": "0"}, **EN)
     assert stale.status_code == 400 and "Someone else saved" in stale.content.decode()
     assert client.post(url, {"user": rep.pk, "clear": "1", "version": "1"}).status_code == 302
-    assert not PoolCapacity.objects.exists()
+    assert PoolCapacity.objects.filter(user=rep).values_list("capacity", "version").get() == (None, 2)
+    assert "3 of 300" in client.get(url, **EN).content.decode()
+    # ids that are not numbers find nobody, as unknown ones do
+    assert client.post(url, {"user": "abc", "capacity": "3", "version": "2"}).status_code == 404
+    assert client_for("admin").get("/pools/locks/", {"team": "abc"}).status_code == 200  # the first team
 
 
 # session, user, the pool, the page's count, and the people of the page with their held, won held,
