@@ -203,6 +203,17 @@ def test_nginx_compresses_and_sends_security_headers():
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in NGINX
 
 
+def test_gunicorn_keeps_idle_connections_longer_than_nginx_reuses_them():
+    # Otherwise gunicorn may close a connection just as nginx sends a request on it: a 502 that
+    # nginx does not retry for a POST.
+    upstream = re.search(r"upstream funnel_crm_web \{(.*?)\n\}", NGINX, re.DOTALL).group(1)
+    nginx_idle = int(re.search(r"keepalive_timeout (\d+)s;", upstream).group(1))
+    web = (DEPLOY / "bin" / "web").read_text()
+    gunicorn_idle = int(re.search(r'--keep-alive "\$\{GUNICORN_KEEPALIVE:-(\d+)\}"', web).group(1))
+    assert gunicorn_idle > nginx_idle
+    assert re.search(r"^# GUNICORN_KEEPALIVE=" + str(gunicorn_idle) + "$", (DEPLOY / "env.example").read_text(), re.M)
+
+
 def test_nginx_template_uses_exactly_the_variables_compose_fills_in():
     variables = set(re.findall(r"\$\{([A-Z_]+)\}", NGINX))
     assert variables == set(COMPOSE["services"]["nginx"]["environment"])
