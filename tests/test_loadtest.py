@@ -141,6 +141,7 @@ def test_the_report_names_the_first_step_over_the_target_and_what_limits_it(tmp_
     assert table[3].split()[:8] == ["40", "40", "80", "2.0", "590", "950", "990", "4"]
     assert "First step over the target: 40 users (p95 950 ms > 300 ms and 4 errors)" in out
     assert "Limit: the CPU: 195 of 200 % busy, mostly gunicorn's CPU (the Python of the pages)" in out
+    assert "Saturation from 40 users (the CPU 195 of 200 % busy). Limit: the CPU: 195 of 200 %" in out
     # CPU per request over the whole run: 6 × 10 s samples, 57 s of gunicorn for 130 requests.
     assert "gunicorn 438 ms, PostgreSQL 185 ms" in out
 
@@ -351,3 +352,21 @@ def test_a_step_without_cpu_samples_prints_dashes_and_says_why(tmp_path, capsys)
     out = capsys.readouterr().out
     assert out.split("Per step", 1)[1].splitlines()[2].split()[8:] == ["-"] * 8 + ["GET", "My", "day", "900", "ms"]
     assert "Limit: unknown (no CPU samples in this step" in out
+
+
+def rated(users, requests, machine):
+    step = step_with(gunicorn=machine)
+    step.users, step.requests = users, requests
+    return step
+
+
+def test_saturation_is_where_requests_per_second_stop_growing_with_the_users():
+    # 20 → 40 users doubles the requests; 60 users add only 10 %: the server stopped keeping
+    # up although the CPU is 60 % busy.
+    rows = [rated(20, 120, 40), rated(40, 240, 80), rated(60, 264, 120)]
+    step, why = summarise.saturation(rows)
+    assert step.users == 60
+    assert why == "4.4 req/s where the users' growth would make 6.0"
+    assert summarise.saturation(rows[:2]) is None
+    lines = summarise.step_table(rows[:2])
+    assert lines[-1] == "No saturation: requests/s grew with the users and the CPU stayed under 85 % busy"

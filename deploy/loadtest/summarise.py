@@ -7,7 +7,8 @@
    processes used meanwhile (sampler.py: gunicorn, PostgreSQL, Celery, Locust itself, the
    machine's other processes, idle; 100 % = one core), the load average and PostgreSQL's
    active queries; then the first step whose p95 is over the target (or that has errors)
-   and what limits it;
+   and what limits it, and the first step where the server stops keeping up (saturation:
+   the CPU >= 85 % busy, or requests/s growing slower than the users) and what limits it;
 3. CPU per request: gunicorn's and PostgreSQL's CPU seconds over the whole run divided by
    every request (logins and ramp included).
 
@@ -180,6 +181,19 @@ def limit(step: Step) -> str:
     )
 
 
+def saturation(rows: list[Step]):
+    """The first step where the server stops keeping up: the machine >= 85 % busy, or requests/s
+    growing less than 90 % as fast as the users since the step before. (step, why) or None."""
+    for previous, step in itertools.pairwise([None, *rows]):
+        if step.cpu and step.cpu["machine"] >= 0.85 * 100 * step.cores:
+            return step, f"the CPU {step.cpu['machine']:.0f} of {100 * step.cores} % busy"
+        if previous and previous.users and step.users and previous.rate:
+            expected = previous.rate * step.users / previous.users
+            if step.rate < 0.9 * expected:
+                return step, f"{step.rate:.1f} req/s where the users' growth would make {expected:.1f}"
+    return None
+
+
 def step_table(rows: list[Step], target=P95_TARGET_MS) -> list[str]:
     def ms(value):
         return f"{value:.0f}" if value is not None else "-"
@@ -209,6 +223,12 @@ def step_table(rows: list[Step], target=P95_TARGET_MS) -> list[str]:
         why += [f"{first.errors} errors"] if first.errors else []
         why = " and ".join(why)
         lines.append(f"First step over the target: {first.users or '?'} users ({why}). Limit: {limit(first)}")
+    saturated = saturation(rows)
+    if saturated:
+        step, why = saturated
+        lines.append(f"Saturation from {step.users or '?'} users ({why}). Limit: {limit(step)}")
+    elif len(rows) > 1:
+        lines.append("No saturation: requests/s grew with the users and the CPU stayed under 85 % busy")
     return lines
 
 
