@@ -226,7 +226,9 @@ def _cards(ids: list[int], *, stages: dict, now, today) -> dict[int, Card]:
     for pk, name, budget, next_on, closed_at, version, customer, owner_id, *owner, stage_id, tier, entered in rows:
         if owner_id not in names:
             names[owner_id] = _owner_name(*owner)
-        stage = stages[stage_id]
+        stage = stages.get(stage_id)
+        if stage is None:
+            continue
         days = (now - entered).days
         expected = stage.expected_days
         open_ = tier in OPEN_TIERS
@@ -316,6 +318,8 @@ def board(
         return result
     cards = _cards(shown, stages=stage_of, now=now, today=today)
     for pk in shown:
-        card = cards[pk]
-        columns[card.stage.pk].cards.append(card)
+        # A project deleted or moved out of the board between the two queries is left out.
+        card = cards.get(pk)
+        if card is not None and card.stage.pk in columns:
+            columns[card.stage.pk].cards.append(card)
     return result

@@ -189,3 +189,18 @@ def test_the_board_costs_the_same_queries_for_few_or_many_projects(lead, rep, ot
     many, result = count_queries()
     assert result.total == 40
     assert few == many
+
+
+def test_a_project_gone_between_the_two_queries_is_left_out(rep, monkeypatch):
+    from pipeline.selectors import board as board_module
+
+    kept = _create(rep, "保留的项目")
+    ranked = board_module._ranked
+
+    def ranked_with_a_vanished_project(*args, **kwargs):
+        rows = list(ranked(*args, **kwargs))
+        # The first query saw a project the second no longer finds (deleted meanwhile).
+        return [*rows, (10**9, rows[0][1], rows[0][2], rows[0][3])]
+
+    monkeypatch.setattr(board_module, "_ranked", ranked_with_a_vanished_project)
+    assert _card_ids(board(user=rep)) == {kept.pk}
