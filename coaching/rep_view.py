@@ -1,7 +1,8 @@
 """The rep's own funnel, framed as help: the rep's figures for each transition
 beside the team's median of the reps' rates (never another rep's name or a
 ranking), the weakest step and what to practise. Read from
-``coaching.funnel.team_funnel``; the median is taken over the reps' rates it gives."""
+``coaching.funnel.team_transitions`` (``team_funnel``'s transitions without the rest); the
+median is taken over the reps' rates it gives."""
 
 import datetime
 import statistics
@@ -10,7 +11,7 @@ from functools import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from coaching.dashboard import Dashboard, count_change, days_text, rate_change
-from coaching.funnel import TRANSITION_LABELS, TRANSITIONS, Figures, Period
+from coaching.funnel import TRANSITION_LABELS, TRANSITIONS, Figures, Period, team_transitions
 from coaching.funnel_chart import percent
 from coaching.stats import MIN_REP_ENTERED
 
@@ -45,10 +46,15 @@ class RepView:
         self.dashboard = Dashboard(team=rep.team, period=period, today=today, now=now) if rep.team_id else None
 
     @cached_property
+    def funnel(self):
+        """The team's transitions this period and the one before (``team_transitions``)."""
+        return team_transitions(self.rep.team, self.period, rep=self.rep)
+
+    @cached_property
     def steps(self) -> list[dict]:
         if self.dashboard is None:
             return []
-        funnel = self.dashboard.funnel
+        funnel = self.funnel
         mine = funnel.by_rep.get(self.rep.pk, Figures())
         before = funnel.previous_by_rep.get(self.rep.pk, Figures())
         steps = []
@@ -81,7 +87,7 @@ class RepView:
         step furthest below the team's median among those with enough projects."""
         if self.dashboard is None:
             return None
-        found = self.dashboard.funnel.bottlenecks.get(self.rep.pk)
+        found = self.funnel.bottlenecks.get(self.rep.pk)
         by_key = {step["key"]: step for step in self.steps}
         if found is not None:
             step = by_key[found.key]

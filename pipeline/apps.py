@@ -21,6 +21,10 @@ class PipelineConfig(AppConfig):
         from teams.config_cache import config_register
 
         config_register(name="pipeline_stages", load=load_stages, models=(Pipeline, Stage, ExitCheck, ChecklistItem))
+        # What the board reads on every request (pipelines, stages, teams' defaults, lost reasons), the same way.
+        from pipeline.selectors import configuration
+
+        configuration.register()
         from pipeline.views.importing import PROJECT_IMPORT_PAGES, project_import_job
         from teams.jobs import job_kind_register
 

@@ -21,7 +21,8 @@ from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from pipeline.models import CLOSED_TIERS, OPEN_TIERS, Pipeline, Stage, TeamPipeline
+from pipeline.models import CLOSED_TIERS, OPEN_TIERS, Pipeline, Stage
+from pipeline.selectors.configuration import board_configuration
 from projects.models import Project
 from teams.models import Team, User
 
@@ -77,6 +78,8 @@ class Board:
     today: datetime.date
     # Won and lost columns hold what closed since then.
     closed_since: datetime.datetime
+    # The reasons a card moved to lost may be given.
+    lost_reasons: list = field(default_factory=list)
 
     @cached_property
     def stages(self) -> list[Stage]:
@@ -115,15 +118,12 @@ def board_projects(
     return projects.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=since)).search(search)
 
 
-def _chosen_pipeline(*, pipelines, in_use, requested, team_id):
+def _chosen_pipeline(*, pipelines, in_use, requested, team_default):
     """The pipeline asked for; else the team's or the company's default when it holds
     projects of the scope; else the first that does; else the default."""
     by_key = {pipeline.key: pipeline for pipeline in pipelines}
     if requested in by_key:
         return by_key[requested]
-    team_default = None
-    if team_id is not None:
-        team_default = TeamPipeline.objects.filter(team_id=team_id).values_list("pipeline_id", flat=True).first()
     company_default = next((pipeline.pk for pipeline in pipelines if pipeline.is_default), None)
     for preferred in (team_default, company_default):
         if preferred is not None and preferred in in_use:
@@ -131,6 +131,126 @@ def _chosen_pipeline(*, pipelines, in_use, requested, team_id):
     first_in_use = next((pipeline for pipeline in pipelines if pipeline.pk in in_use), None)
     fallback = team_default or company_default
     return first_in_use or next((p for p in pipelines if p.pk == fallback), None) or next(iter(pipelines), None)
+
+
+# The columns a card is read from (``_cards``): the project's, its customer's name,
+# its owner's names and its state. Plain rows, not model instances: a lead's board reads
+# ~175 cards, and four model instances a card were a fifth of the page's time.
+CARD_COLUMNS = (
+    "pk",
+    "name",
+    "budget",
+    "next_contact_on",
+    "closed_at",
+    "version",
+    "customer__name",
+    "owner_id",
+    "owner__username",
+    "owner__display_name",
+    "owner__first_name",
+    "owner__last_name",
+    "state__stage_id",
+    "state__tier",
+    "state__entered_at",
+)
+
+
+@dataclass(eq=False)
+class Card:
+    """A project on the board, with its marks (the page adds its links and texts)."""
+
+    pk: int
+    name: str
+    budget: Decimal | None
+    next_contact_on: datetime.date | None
+    closed_at: datetime.datetime | None
+    version: int
+    customer_name: str
+    owner_id: int
+    owner_name: str
+    stage: Stage
+    tier: str
+    entered_at: datetime.datetime
+    days_in_stage: int = 0
+    is_stale: bool = False
+    is_overdue: bool = False
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
+def _owner_name(username, display_name, first_name, last_name) -> str:
+    """``User.name`` from the columns the card query reads."""
+    return User(username=username, display_name=display_name, first_name=first_name, last_name=last_name).name
+
+
+def _ranked(projects, *, expanded: int | None, expand_cards: int | None):
+    """Per stage of every pipeline, the first ``CARDS_PER_COLUMN`` projects of the scope in
+    the board's order (more of the ``expanded`` stage) and, on each row, the stage's count and
+    budget sum over all its projects: ``(pk, stage_id, count, budget)`` rows, one query.
+    The window runs over the projects and their states alone (narrow rows); the figures
+    come from the same pass, so a column's count is never that of its capped cards."""
+    stage = F("state__stage_id")
+    ranked = projects.annotate(
+        position=Window(
+            RowNumber(),
+            partition_by=[stage],
+            order_by=[
+                F("closed_at").desc(nulls_last=True),
+                F("next_contact_on").asc(nulls_first=True),
+                F("state__entered_at").asc(),
+                F("pk").asc(),
+            ],
+        ),
+        stage_count=Window(Count("pk"), partition_by=[stage]),
+        stage_budget=Window(Sum("budget"), partition_by=[stage]),
+    )
+    keep = Q(position__lte=CARDS_PER_COLUMN)
+    if expanded is not None:
+        more = Q(state__stage_id=expanded)
+        if expand_cards is not None:
+            more &= Q(position__lte=expand_cards)
+        keep |= more
+    return (
+        ranked.filter(keep)
+        .order_by("state__stage_id", "position")
+        .values_list("pk", "state__stage_id", "stage_count", "stage_budget")
+    )
+
+
+def _cards(ids: list[int], *, stages: dict, now, today) -> dict[int, Card]:
+    """The cards of the projects ``ids`` (by primary key: one query of index lookups)."""
+    names, cards = {}, {}
+    rows = Project.objects.filter(pk__in=ids).order_by().values_list(*CARD_COLUMNS)
+    for pk, name, budget, next_on, closed_at, version, customer, owner_id, *owner, stage_id, tier, entered in rows:
+        if owner_id not in names:
+            names[owner_id] = _owner_name(*owner)
+        stage = stages.get(stage_id)
+        if stage is None:
+            continue
+        days = (now - entered).days
+        expected = stage.expected_days
+        open_ = tier in OPEN_TIERS
+        cards[pk] = Card(
+            pk=pk,
+            name=name,
+            budget=budget,
+            next_contact_on=next_on,
+            closed_at=closed_at,
+            version=version,
+            customer_name=customer,
+            owner_id=owner_id,
+            owner_name=names[owner_id],
+            stage=stage,
+            tier=tier,
+            entered_at=entered,
+            days_in_stage=days,
+            # ``ProjectState.days_in_stage`` / ``is_stale``, for a row rather than an instance.
+            is_stale=bool(expected) and open_ and days > expected,
+            is_overdue=open_ and next_on is not None and next_on < today,
+        )
+    return cards
 
 
 def board(
@@ -148,27 +268,30 @@ def board(
     an archived stage that still holds projects), each with its figures and cards —
     open columns with what needs a contact first (none planned, then the most
     overdue, then longest in the stage), closed ones latest closed first. Each card
-    is a project with ``days_in_stage``, ``is_stale`` and ``is_overdue``.
+    is a :class:`Card` with ``days_in_stage``, ``is_stale`` and ``is_overdue``.
     ``expand`` (a stage key) shows every card of that column, or its first
     ``expand_cards`` when given (the page's "show more" adds a column's worth).
 
-    Queries: the pipelines, the team's default pipeline (lead, admin, a rep in a
-    team), the per-stage figures, the stages, the cards — whatever the number of
-    projects."""
+    Queries: the ranked projects with the per-stage figures, and the cards (and an admin's
+    first team when none is picked) — whatever the number of projects. The pipelines, their
+    stages, the teams' default pipelines and the lost reasons are configuration this process
+    keeps (``pipeline.selectors.configuration``)."""
     now = now or timezone.now()
     since = now - datetime.timedelta(days=CLOSED_DAYS)
     team = board_team(user=user, team=team, owner=owner)
     projects = board_projects(user=user, owner=owner, team=team, search=search, since=since)
-    pipelines = list(Pipeline.objects.filter(is_archived=False).order_by("order", "id"))
-    figures = {
-        row["state__stage_id"]: row
-        for row in projects.order_by()
-        .values("state__stage_id", "state__stage__pipeline_id")
-        .annotate(count=Count("pk"), budget=Sum("budget"))
-    }
-    in_use = {row["state__stage__pipeline_id"] for row in figures.values()}
+    configuration = board_configuration()
+    pipelines, stage_of = configuration.pipelines, configuration.stage_of
+    figures, ranked = {}, []
+    expanded = next((stage.pk for stage in stage_of.values() if stage.key == expand), None) if expand else None
+    for pk, stage_id, count, budget in _ranked(projects, expanded=expanded, expand_cards=expand_cards):
+        figures[stage_id] = (count, budget)
+        ranked.append((pk, stage_id))
+    in_use = {stage_of[stage_id].pipeline_id for stage_id in figures if stage_id in stage_of}
     team_id = team.pk if team is not None else user.team_id
-    chosen = _chosen_pipeline(pipelines=pipelines, in_use=in_use, requested=pipeline, team_id=team_id)
+    team_default = configuration.team_pipelines.get(team_id) if team_id is not None else None
+    chosen = _chosen_pipeline(pipelines=pipelines, in_use=in_use, requested=pipeline, team_default=team_default)
+    today = timezone.localdate(now)
     result = Board(
         pipeline=chosen,
         columns=[],
@@ -176,67 +299,27 @@ def board(
         owner=owner,
         pipelines=pipelines,
         pipelines_in_use=[p for p in pipelines if p.pk in in_use],
-        today=timezone.localdate(now),
+        today=today,
         closed_since=since,
+        lost_reasons=configuration.lost_reasons,
     )
     if chosen is None:
         return result
-    stages = list(
-        Stage.objects.filter(pipeline=chosen)
-        .filter(Q(is_archived=False) | Q(pk__in=list(figures)))
-        .order_by("order", "id")
-    )
+    in_chosen = configuration.stages.get(chosen.pk, [])
+    stages = [stage for stage in in_chosen if not stage.is_archived or stage.pk in figures]
     columns = {stage.pk: BoardColumn(stage=stage) for stage in stages}
-    for stage_id, row in figures.items():
+    for stage_id, (count, budget) in figures.items():
         if stage_id in columns:
-            columns[stage_id].count = row["count"]
-            columns[stage_id].budget = row["budget"] or Decimal("0")
+            columns[stage_id].count = count
+            columns[stage_id].budget = budget or Decimal("0")
     result.columns = list(columns.values())
-    if not any(column.count for column in result.columns):
+    shown = [pk for pk, stage_id in ranked if stage_id in columns]
+    if not shown:
         return result
-    expanded = next((s.pk for s in stages if s.key == expand), None)
-    ranked = (
-        projects.filter(state__stage__in=[stage.pk for stage in stages])
-        .select_related("customer", "owner", "state")
-        .only(
-            "name",
-            "budget",
-            "next_contact_on",
-            "closed_at",
-            "version",
-            "customer__name",
-            "owner__username",
-            "owner__display_name",
-            "owner__first_name",
-            "owner__last_name",
-            "state__stage_id",
-            "state__tier",
-            "state__entered_at",
-        )
-        .annotate(
-            position=Window(
-                RowNumber(),
-                partition_by=[F("state__stage_id")],
-                order_by=[
-                    F("closed_at").desc(nulls_last=True),
-                    F("next_contact_on").asc(nulls_first=True),
-                    F("state__entered_at").asc(),
-                    F("pk").asc(),
-                ],
-            )
-        )
-    )
-    more = Q(state__stage=expanded)
-    if expand_cards is not None:
-        more &= Q(position__lte=expand_cards)
-    cards = ranked.filter(Q(position__lte=CARDS_PER_COLUMN) | more).order_by("state__stage_id", "position")
-    for project in cards:
-        state = project.state
-        state.stage = columns[state.stage_id].stage
-        project.days_in_stage = state.days_in_stage(now)
-        project.is_stale = state.is_stale(now)
-        project.is_overdue = (
-            state.tier in OPEN_TIERS and project.next_contact_on is not None and project.next_contact_on < result.today
-        )
-        columns[state.stage_id].cards.append(project)
+    cards = _cards(shown, stages=stage_of, now=now, today=today)
+    for pk in shown:
+        # A project deleted or moved out of the board between the two queries is left out.
+        card = cards.get(pk)
+        if card is not None and card.stage.pk in columns:
+            columns[card.stage.pk].cards.append(card)
     return result

@@ -23,14 +23,15 @@ from django.views import View
 
 from pipeline import services
 from pipeline.forms import lost_reason_choices, stage_choices
-from pipeline.models import LostReason, ProjectState, Stage
+from pipeline.models import ProjectState, Stage
 from pipeline.selectors import board as board_selector
 from pipeline.views.my_day import url_of
 from projects.models import Project
 from teams.errors import ConflictError, DomainError
 from teams.mixins import add_domain_error
 from teams.models import Team, User
-from teams.typography import quoted
+from teams.templatetags.ui import money
+from teams.typography import join_nonempty, quoted
 
 
 class BoardFilterForm(forms.Form):
@@ -91,35 +92,43 @@ def wants_json(request) -> bool:
     return request.headers.get("Accept", "").startswith("application/json")
 
 
-def with_card_texts(board):
+def with_card_texts(board, *, show_owner: bool, move_query: str = ""):
     """Each card's links and texts, computed here rather than in the template: one
-    ``reverse`` per URL name for the whole board, and plain ``ngettext`` and
-    ``date_format`` (the template's msgids and formats) instead of a
-    ``{% blocktranslate %}`` and a ``|date`` per card — those were most of a card's
-    rendering time."""
+    ``reverse`` per URL name for the whole board, and plain ``ngettext``, ``date_format``
+    and the ``money`` filter (the template's msgids, formats and markup) instead of a
+    ``{% blocktranslate %}``, a ``|date`` and a filter per card — those were most of a
+    card's rendering time. ``move_query`` follows the move page's link (without JavaScript
+    the move comes back to this board)."""
     project_url, move_url = url_of("projects:project_detail"), url_of("pipeline:board_move")
+    day_texts = {}
     for column in board.columns:
         expected = column.stage.expected_days
-        for project in column.cards:
-            project.url, project.move_url = project_url(project.pk), move_url(project.pk)
-            days = project.days_in_stage
-            project.in_stage_text = ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
-            project.stale_title = (
-                ngettext(
-                    "Longer in this stage than the expected %(days)s day",
-                    "Longer in this stage than the expected %(days)s days",
-                    expected,
-                )
-                % {"days": expected}
-                if project.is_stale
-                else ""
+        stale_title = (
+            ngettext(
+                "Longer in this stage than the expected %(days)s day",
+                "Longer in this stage than the expected %(days)s days",
+                expected,
             )
-            project.closed_on_text = (
-                date_format(timezone.localtime(project.closed_at), "DATE_FORMAT") if project.closed_at else ""
+            % {"days": expected}
+            if expected
+            else ""
+        )
+        for card in column.cards:
+            card.url, card.move_url = project_url(card.pk), move_url(card.pk)
+            card.move_page_url = card.move_url + move_query
+            days = card.days_in_stage
+            if days not in day_texts:
+                day_texts[days] = ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
+            card.in_stage_text = day_texts[days]
+            card.stale_title = stale_title if card.is_stale else ""
+            card.meta = card.customer_name
+            if show_owner:
+                card.meta = join_nonempty(card.customer_name, card.owner_name, sep=" · ")
+            card.budget_text = money(card.budget)
+            card.closed_on_text = (
+                date_format(timezone.localtime(card.closed_at), "DATE_FORMAT") if card.closed_at else ""
             )
-            project.next_contact_text = (
-                date_format(project.next_contact_on, "DATE_FORMAT") if project.next_contact_on else ""
-            )
+            card.next_contact_text = date_format(card.next_contact_on, "DATE_FORMAT") if card.next_contact_on else ""
 
 
 def expand_cards(value) -> int:
@@ -145,7 +154,6 @@ class BoardView(LoginRequiredMixin, View):
             expand_cards=expand_cards(request.GET.get("cards")),
         )
         form.offer_pipelines(board.pipelines)
-        with_card_texts(board)
         # The selects show what the board shows when the URL does not say it.
         if board.pipeline is not None:
             form.data.setdefault("pipeline", board.pipeline.key)
@@ -154,6 +162,9 @@ class BoardView(LoginRequiredMixin, View):
         query = request.GET.copy()
         query.pop("column", None)
         query.pop("cards", None)
+        # Each card's move page (without JavaScript) comes back here after the move.
+        move_query = "?" + urlencode({"next": request.get_full_path()})
+        with_card_texts(board, show_owner=not user.is_rep, move_query=move_query)
         skip = ["team" if not user.is_admin else "", "owner" if user.is_rep else ""]
         if len(board.pipelines_in_use) < 2:
             skip.append("pipeline")
@@ -161,12 +172,9 @@ class BoardView(LoginRequiredMixin, View):
             "board": board,
             "filter": BoardFilter(form, pipelines=board.pipelines),
             "skip": " ".join(skip),
-            "show_owner": not user.is_rep,
-            "lost_reasons": list(LostReason.objects.filter(is_active=True).order_by("order", "id")),
+            "lost_reasons": board.lost_reasons,
             "closed_days": board_selector.CLOSED_DAYS,
             "query": query.urlencode(),
-            # Each card's move page (without JavaScript) comes back here after the move.
-            "move_query": "?" + urlencode({"next": request.get_full_path()}),
         }
         template = self.template_name
         if request.htmx and not request.htmx.boosted:
