@@ -283,44 +283,117 @@ def _tiers_at_end(team, periods: list[Period]):
 _OWNER_GROUP = " GROUP BY 1"
 
 
-def _by_owner_and_team(projects, aggregates: dict, team_aggregates: dict) -> tuple[list[dict], dict]:
-    """``aggregates`` per owner of ``projects`` and ``team_aggregates`` (the medians, which
-    do not add up) over all of them. On PostgreSQL one pass over the team's projects:
-    ``GROUP BY ROLLUP (owner)`` adds the team's row (owner NULL; also on no rows at all)
-    to the owners'. Elsewhere (SQLite) a second query for the team."""
-    grouped = projects.values("owner_id").annotate(**aggregates).order_by()
-    connection = connections[grouped.db]
-    if connection.vendor != "postgresql":
-        return list(grouped), projects.aggregate(**team_aggregates)
-    sql, params = grouped.query.get_compiler(using=grouped.db).as_sql()
+def _aggregates(periods: list[Period]) -> tuple[dict, dict]:
+    """(per-owner counts, sums and medians; the team's medians) of every period."""
+    counts, medians = {}, {}
+    for index, period in enumerate(periods):
+        counts.update(_reach_aggregates(period, f"p{index}_", medians=True, counts=True))
+        medians.update(_reach_aggregates(period, f"p{index}_", medians=True, counts=False))
+    return counts, medians
+
+
+def _grouped_sql(team, periods: list[Period], using: str) -> tuple[str, list]:
+    """The per-owner figures with the team's row added by ``GROUP BY ROLLUP (owner)``
+    (owner NULL; also on no rows at all): one pass over the team's projects (PostgreSQL)."""
+    counts, _medians = _aggregates(periods)
+    grouped = _team_projects(team).values("owner_id").annotate(**counts).order_by()
+    sql, params = grouped.query.get_compiler(using=using).as_sql()
     if not sql.endswith(_OWNER_GROUP):
         raise ValueError(f"The funnel's query is not grouped by owner alone: …{sql[-80:]}")
-    sql = sql.removesuffix(_OWNER_GROUP) + " GROUP BY ROLLUP (1)"
-    with connection.cursor() as cursor:
+    return sql.removesuffix(_OWNER_GROUP) + " GROUP BY ROLLUP (1)", params
+
+
+def _tiers_sql(team, periods: list[Period], using: str) -> tuple[str, list]:
+    return _tiers_at_end(team, periods).query.get_compiler(using=using).as_sql()
+
+
+# The two queries' SQL depends on the code and the number of periods only: it is compiled
+# once per process (the ORM's work on ~40 filtered aggregates was a third of the
+# dashboard's CPU) with stand-in values, which each call replaces by its own.
+_TEAM_STAND_IN = -864_209_731  # no team has it: it marks the team id among the parameters
+_COMPILED: dict = {}
+
+
+def _stand_in_periods(count: int) -> list[Period]:
+    """Periods no query constant equals, every bound distinct from the others."""
+    first = datetime.date(1901, 1, 1)
+    return [
+        Period(first + datetime.timedelta(days=10 * index), first + datetime.timedelta(days=10 * index + 4))
+        for index in range(count)
+    ]
+
+
+def _filled_sql(build, team, periods: list[Period], using: str) -> tuple[str, list]:
+    """``build(team, periods, using)``'s SQL and parameters, compiled once per shape."""
+    key = (build.__name__, using, len(periods))
+    found = _COMPILED.get(key)
+    if found is None:
+        stand_ins = _stand_in_periods(len(periods))
+        sql, params = build(_TEAM_STAND_IN, stand_ins, using)
+        slots = {_TEAM_STAND_IN: "team"}
+        for index, period in enumerate(stand_ins):
+            start, end = period.bounds()
+            slots[start], slots[end] = (index, 0), (index, 1)
+        positions = [(position, slots[value]) for position, value in enumerate(params) if _is_slot(value, slots)]
+        if {slot for _position, slot in positions} != set(slots.values()):  # a value the SQL changed on the way
+            raise ValueError(f"{build.__name__}: a stand-in value is missing from the compiled parameters")
+        found = _COMPILED[key] = (sql, tuple(params), tuple(positions))
+    sql, template, positions = found
+    params = list(template)
+    bounds = [period.bounds() for period in periods]
+    team_id = getattr(team, "pk", team)
+    for position, slot in positions:
+        params[position] = team_id if slot == "team" else bounds[slot[0]][slot[1]]
+    return sql, params
+
+
+def _is_slot(value, slots: dict) -> bool:
+    # Only ints and datetimes stand in; other parameters (tiers, "", 100) are the query's own.
+    return type(value) in (int, datetime.datetime) and value in slots
+
+
+def _rows(sql: str, params: list, using: str) -> list[dict]:
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
-        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def _by_owner_and_team(team, periods: list[Period]) -> tuple[list[dict], dict]:
+    """Each owner's counts, sums and medians for every period, and the team's medians (which
+    do not add up): one query on PostgreSQL; elsewhere (SQLite) a second one for the team."""
+    projects = _team_projects(team)
+    using = projects.db
+    if connections[using].vendor != "postgresql":
+        counts, medians = _aggregates(periods)
+        grouped = projects.values("owner_id").annotate(**counts).order_by()
+        return list(grouped), projects.aggregate(**medians)
+    rows = _rows(*_filled_sql(_grouped_sql, team, periods, using), using)
     owners = [row for row in rows if row["owner_id"] is not None]
-    team = next((row for row in rows if row["owner_id"] is None), dict.fromkeys(team_aggregates))
-    return owners, team
+    # ROLLUP's total row comes even without rows; its medians are NULL then.
+    [team_row] = [row for row in rows if row["owner_id"] is None]
+    return owners, team_row
+
+
+def _tiers_rows(team, periods: list[Period]) -> list[dict]:
+    using = _team_projects(team).db
+    if connections[using].vendor != "postgresql":
+        return list(_tiers_at_end(team, periods))
+    return _rows(*_filled_sql(_tiers_sql, team, periods, using), using)
 
 
 def figures_for(team, periods: list[Period]) -> list[tuple[Figures, dict]]:
     """For each period, the team's figures and each owner's: two queries on PostgreSQL
     (three elsewhere) whatever the number of periods, projects or stage changes."""
-    counts, medians = {}, {}
-    for index, period in enumerate(periods):
-        counts.update(_reach_aggregates(period, f"p{index}_", medians=True, counts=True))
-        medians.update(_reach_aggregates(period, f"p{index}_", medians=True, counts=False))
     results = [(Figures(), {}) for _period in periods]
-    owner_rows, team_row = _by_owner_and_team(_team_projects(team), counts, medians)
+    owner_rows, team_row = _by_owner_and_team(team, periods)
     for row in owner_rows:
         for index, (team_figures, by_owner) in enumerate(results):
             figures = by_owner[row["owner_id"]] = Figures()
             _fill_counts(figures, row, f"p{index}_")
             _fill_medians(figures, row, f"p{index}_")
             _fill_counts(team_figures, row, f"p{index}_")
-    for row in _tiers_at_end(team, periods):
+    for row in _tiers_rows(team, periods):
         for index, (team_figures, by_owner) in enumerate(results):
             tier = row[f"tier_{index}"]
             if tier:
