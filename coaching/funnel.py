@@ -25,6 +25,7 @@ from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, Ou
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coaching import compiled
 from coaching.stats import DaysBetween, Median, significantly_below, test_description
 from pipeline.models import REACHED_FIELDS, TIER_RANK, StageChange, Tier
 from projects.models import Project
@@ -307,56 +308,41 @@ def _tiers_sql(team, periods: list[Period], using: str) -> tuple[str, list]:
     return _tiers_at_end(team, periods).query.get_compiler(using=using).as_sql()
 
 
-# The two queries' SQL depends on the code and the number of periods only: it is compiled
-# once per process (the ORM's work on ~40 filtered aggregates was a third of the
-# dashboard's CPU) with stand-in values, which each call replaces by its own.
-_TEAM_STAND_IN = -864_209_731  # no team has it: it marks the team id among the parameters
-_COMPILED: dict = {}
+def _slots(arguments) -> list:
+    team, periods = arguments
+    return [getattr(team, "pk", team), *(bound for period in periods for bound in period.bounds())]
 
 
-def _stand_in_periods(count: int) -> list[Period]:
-    """Periods no query constant equals, every bound distinct from the others."""
+def _stand_ins(count: int) -> tuple:
+    """Two (team, periods) of ``count`` periods that no team or query constant has, every
+    bound distinct (``coaching.compiled``)."""
     first = datetime.date(1901, 1, 1)
-    return [
-        Period(first + datetime.timedelta(days=10 * index), first + datetime.timedelta(days=10 * index + 4))
-        for index in range(count)
-    ]
+    return tuple(
+        (
+            -864_209_731 - variant,
+            [
+                Period(
+                    first + datetime.timedelta(days=100 * variant + 10 * index),
+                    first + datetime.timedelta(days=100 * variant + 10 * index + 4),
+                )
+                for index in range(count)
+            ],
+        )
+        for variant in (0, 1)
+    )
 
 
-def _filled_sql(build, team, periods: list[Period], using: str) -> tuple[str, list]:
-    """``build(team, periods, using)``'s SQL and parameters, compiled once per shape."""
-    key = (build.__name__, using, len(periods))
-    found = _COMPILED.get(key)
-    if found is None:
-        stand_ins = _stand_in_periods(len(periods))
-        sql, params = build(_TEAM_STAND_IN, stand_ins, using)
-        slots = {_TEAM_STAND_IN: "team"}
-        for index, period in enumerate(stand_ins):
-            start, end = period.bounds()
-            slots[start], slots[end] = (index, 0), (index, 1)
-        positions = [(position, slots[value]) for position, value in enumerate(params) if _is_slot(value, slots)]
-        if {slot for _position, slot in positions} != set(slots.values()):  # a value the SQL changed on the way
-            raise ValueError(f"{build.__name__}: a stand-in value is missing from the compiled parameters")
-        found = _COMPILED[key] = (sql, tuple(params), tuple(positions))
-    sql, template, positions = found
-    params = list(template)
-    bounds = [period.bounds() for period in periods]
-    team_id = getattr(team, "pk", team)
-    for position, slot in positions:
-        params[position] = team_id if slot == "team" else bounds[slot[0]][slot[1]]
-    return sql, params
-
-
-def _is_slot(value, slots: dict) -> bool:
-    # Only ints and datetimes stand in; other parameters (tiers, "", 100) are the query's own.
-    return type(value) in (int, datetime.datetime) and value in slots
-
-
-def _rows(sql: str, params: list, using: str) -> list[dict]:
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
-        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+def _filled(build, team, periods: list[Period], using: str) -> tuple[str, list]:
+    """The SQL of ``build``, compiled once per process and number of periods (the ORM's work
+    on ~40 filtered aggregates was a third of the dashboard's CPU), with this call's values."""
+    return compiled.filled_sql(
+        (build.__name__, len(periods)),
+        lambda arguments: build(*arguments, using),
+        (team, periods),
+        slots=_slots,
+        stand_ins=_stand_ins(len(periods)),
+        using=using,
+    )
 
 
 def _by_owner_and_team(team, periods: list[Period]) -> tuple[list[dict], dict]:
@@ -368,7 +354,7 @@ def _by_owner_and_team(team, periods: list[Period]) -> tuple[list[dict], dict]:
         counts, medians = _aggregates(periods)
         grouped = projects.values("owner_id").annotate(**counts).order_by()
         return list(grouped), projects.aggregate(**medians)
-    rows = _rows(*_filled_sql(_grouped_sql, team, periods, using), using)
+    rows = compiled.rows(*_filled(_grouped_sql, team, periods, using), using)
     owners = [row for row in rows if row["owner_id"] is not None]
     # ROLLUP's total row comes even without rows; its medians are NULL then.
     [team_row] = [row for row in rows if row["owner_id"] is None]
@@ -379,7 +365,7 @@ def _tiers_rows(team, periods: list[Period]) -> list[dict]:
     using = _team_projects(team).db
     if connections[using].vendor != "postgresql":
         return list(_tiers_at_end(team, periods))
-    return _rows(*_filled_sql(_tiers_sql, team, periods, using), using)
+    return compiled.rows(*_filled(_tiers_sql, team, periods, using), using)
 
 
 def figures_for(team, periods: list[Period]) -> list[tuple[Figures, dict]]:
