@@ -4,16 +4,18 @@ recomputed here): the funnel chart, the rep × transition table with the change
 against the previous period, each rep's bottleneck with its stalest projects, and
 the data gaps. Every number carries the URL of the projects behind it.
 
-Queries (fixed whatever the team's size or history): the funnel's seven, one for
-the data gaps, and one per distinct bottleneck transition (at most three) for the
-stalest projects of every rep with that bottleneck."""
+Queries (fixed whatever the team's size or history): the funnel's (the reps, the
+figures, the tiers at each period's end), one for the data gaps, one for the releases and
+returns, and one for the stalest projects of every rep with a bottleneck. The grouped
+queries' SQL is compiled once per process (``coaching.compiled``); the two figure tables'
+cells are built here as HTML, once for every screen width."""
 
 import datetime
 from dataclasses import dataclass
 from functools import cached_property
 from html import escape
 
-from django.db.models import F, Window
+from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -28,16 +30,28 @@ from coaching.funnel import (
     Figures,
     Period,
     TeamFunnel,
+    behind_q,
     projects_behind,
     team_funnel,
 )
 from coaching.funnel_chart import funnel_chart, percent
 from coaching.pool_moves import team_pool_moves
 from coaching.stats import MIN_REP_ENTERED, MIN_REST_ENTERED, TEST_TEXT
+from projects.models import Project
 from teams import typography
 from teams.formatting import number
 
 STALEST_SHOWN = 5
+# What the bottleneck's list shows of each project (its link, name, customer, stage, days in it).
+STALEST_FIELDS = (
+    "id",
+    "name",
+    "owner_id",
+    "customer__name",
+    "state__entered_at",
+    "state__stage__name_zh",
+    "state__stage__name_en",
+)
 
 
 @dataclass(frozen=True)
@@ -221,28 +235,32 @@ class Dashboard:
 
     @cached_property
     def _stalest(self) -> dict:
-        """{rep id: [projects]}: the stalest stuck projects of each rep's bottleneck,
-        one query per distinct bottleneck transition."""
+        """{rep id: [projects]}: the stalest stuck projects at each rep's bottleneck, in one
+        query whatever the number of distinct bottleneck transitions (each rep's condition
+        is ``projects_behind``'s for its own), with only the columns the page shows."""
         by_key = {}
         for rep_id, found in self.funnel.bottlenecks.items():
             if found is not None:
                 by_key.setdefault(found.key, []).append(rep_id)
-        stalest = {}
+        if not by_key:
+            return {}
+        condition = Q()
         for key, rep_ids in by_key.items():
-            rank = Window(
-                RowNumber(), partition_by=[F("owner_id")], order_by=[F("state__entered_at").asc(), F("pk").asc()]
-            )
-            projects = (
-                projects_behind(team=self.team, period=self.period, metric="stuck", key=key)
-                .filter(owner_id__in=rep_ids)
-                .select_related("customer", "owner", "state__stage")
-                .annotate(rank=rank)
-                .filter(rank__lte=STALEST_SHOWN)
-                .order_by("owner_id", "rank")
-            )
-            for project in projects:
-                project.days_in_stage = project.state.days_in_stage(self.now)
-                stalest.setdefault(project.owner_id, []).append(project)
+            condition |= Q(owner_id__in=rep_ids) & behind_q("stuck", key, self.period)
+        rank = Window(RowNumber(), partition_by=[F("owner_id")], order_by=[F("state__entered_at").asc(), F("pk").asc()])
+        projects = (
+            Project.objects.filter(team=self.team)
+            .filter(condition)
+            .select_related("customer", "state__stage")
+            .only(*STALEST_FIELDS)
+            .annotate(rank=rank)
+            .filter(rank__lte=STALEST_SHOWN)
+            .order_by("owner_id", "rank")
+        )
+        stalest = {}
+        for project in projects:
+            project.days_in_stage = project.state.days_in_stage(self.now)
+            stalest.setdefault(project.owner_id, []).append(project)
         return stalest
 
     @cached_property

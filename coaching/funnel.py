@@ -528,20 +528,23 @@ def projects_behind(*, team, period: Period, metric: str, key: str, owner=None):
     """The projects behind one number of the funnel, as a ``Project`` queryset: ``metric``
     is ``entered`` / ``advanced`` (``key`` a transition), ``reached`` (``key`` a tier) or
     ``stuck`` (entered and not advanced: the ones to look at for a bottleneck)."""
+    projects = _team_projects(team).filter(behind_q(metric, key, period))
+    return projects if owner is None else projects.filter(owner=owner)
+
+
+def behind_q(metric: str, key: str, period: Period) -> Q:
+    """The condition on a team's projects of :func:`projects_behind`."""
     if metric == "reached":
         if key not in REACHED_FIELDS:
             raise KeyError(key)
-        condition = reached_q(key, period)
-    elif metric == "entered":
-        condition = entered_q(key, period)
-    elif metric == "advanced":
-        condition = advanced_q(key, period)
-    elif metric == "stuck":
-        condition = entered_q(key, period) & ~advanced_q(key, period)
-    else:
-        raise KeyError(metric)
-    projects = _team_projects(team).filter(condition)
-    return projects if owner is None else projects.filter(owner=owner)
+        return reached_q(key, period)
+    if metric == "entered":
+        return entered_q(key, period)
+    if metric == "advanced":
+        return advanced_q(key, period)
+    if metric == "stuck":
+        return entered_q(key, period) & ~advanced_q(key, period)
+    raise KeyError(metric)
 
 
 def tier_rank(tier) -> int:
