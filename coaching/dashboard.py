@@ -4,19 +4,22 @@ recomputed here): the funnel chart, the rep × transition table with the change
 against the previous period, each rep's bottleneck with its stalest projects, and
 the data gaps. Every number carries the URL of the projects behind it.
 
-Queries (fixed whatever the team's size or history): the funnel's seven, one for
-the data gaps, and one per distinct bottleneck transition (at most three) for the
-stalest projects of every rep with that bottleneck."""
+Queries (fixed whatever the team's size or history): the funnel's (the reps, the
+figures, the tiers at each period's end), one for the data gaps, one for the releases and
+returns, and one for the stalest projects of every rep with a bottleneck. The grouped
+queries' SQL is compiled once per process (``coaching.compiled``); the two figure tables'
+cells are built here as HTML, once for every screen width."""
 
 import datetime
 from dataclasses import dataclass
 from functools import cached_property
+from html import escape
 
-from django.db.models import F, Window
+from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from coaching import gaps
@@ -27,14 +30,28 @@ from coaching.funnel import (
     Figures,
     Period,
     TeamFunnel,
+    behind_q,
     projects_behind,
     team_funnel,
 )
 from coaching.funnel_chart import funnel_chart, percent
 from coaching.pool_moves import team_pool_moves
 from coaching.stats import MIN_REP_ENTERED, MIN_REST_ENTERED, TEST_TEXT
+from projects.models import Project
+from teams import typography
+from teams.formatting import number
 
 STALEST_SHOWN = 5
+# What the bottleneck's list shows of each project (its link, name, customer, stage, days in it).
+STALEST_FIELDS = (
+    "id",
+    "name",
+    "owner_id",
+    "customer__name",
+    "state__entered_at",
+    "state__stage__name_zh",
+    "state__stage__name_en",
+)
 
 
 @dataclass(frozen=True)
@@ -69,15 +86,13 @@ class Change:
     def badge(self) -> str:
         """``{{ change.badge }}`` in a template: the badge after a figure (nothing without a
         previous figure). Built here, not by an included template: the dashboard shows ~150."""
-        if not self.text:
+        text = self.text
+        if not text:
             return ""
-        title = self.title
-        return format_html(
-            ' <span class="change {}" title="{}"><span class="visually-hidden">{}, </span>{}</span>',
-            self.direction,
-            title,
-            title,
-            self.text,
+        title = escape(str(self.title))
+        return mark_safe(  # noqa: S308 — every part is escaped or a fixed word
+            f' <span class="change {self.direction}" title="{title}">'
+            f'<span class="visually-hidden">{title}, </span>{escape(str(text))}</span>'
         )
 
 
@@ -110,11 +125,10 @@ class Dashboard:
         return f"{reverse('coaching:projects')}?{urlencode(params)}"
 
     def url(self, metric: str, key: str, rep=None) -> str:
-        """The list of the projects behind one number (coaching:projects)."""
-        params = {"metric": metric, "key": key}
-        if rep is not None:
-            params["rep"] = rep.pk
-        return f"{self._behind_base}&{urlencode(params)}"
+        """The list of the projects behind one number (coaching:projects). ``metric`` and ``key``
+        are the code's own words (letters and underscores: nothing to encode)."""
+        url = f"{self._behind_base}&metric={metric}&key={key}"
+        return url if rep is None else f"{url}&rep={rep.pk}"
 
     def rep_url(self, rep) -> str:
         """The rep's own view for the same period."""
@@ -196,9 +210,22 @@ class Dashboard:
             )
         return rows
 
-    @property
+    @cached_property
     def table_rows(self) -> list[dict]:
-        return [self.team_row, *self.rep_rows]
+        """The team's row and each rep's, each with its ``html``: the cells of one
+        ``<tr>``, built here once (the page has ~120 figures with a link and a change each)."""
+        rows = [self.team_row, *self.rep_rows]
+        # Translated and escaped once for the page.
+        labels = {
+            "entered": escape(_("Entered")),
+            "advanced": escape(_("Advanced")),
+            "median_days": escape(_("Median days")),
+            "bottleneck": escape(_("Bottleneck")),
+            "colon": escape(typography.colon()),
+        }
+        for row in rows:
+            row["html"] = _transition_row_html(row, labels)
+        return rows
 
     @property
     def transition_labels(self) -> list:
@@ -208,28 +235,32 @@ class Dashboard:
 
     @cached_property
     def _stalest(self) -> dict:
-        """{rep id: [projects]}: the stalest stuck projects of each rep's bottleneck,
-        one query per distinct bottleneck transition."""
+        """{rep id: [projects]}: the stalest stuck projects at each rep's bottleneck, in one
+        query whatever the number of distinct bottleneck transitions (each rep's condition
+        is ``projects_behind``'s for its own), with only the columns the page shows."""
         by_key = {}
         for rep_id, found in self.funnel.bottlenecks.items():
             if found is not None:
                 by_key.setdefault(found.key, []).append(rep_id)
-        stalest = {}
+        if not by_key:
+            return {}
+        condition = Q()
         for key, rep_ids in by_key.items():
-            rank = Window(
-                RowNumber(), partition_by=[F("owner_id")], order_by=[F("state__entered_at").asc(), F("pk").asc()]
-            )
-            projects = (
-                projects_behind(team=self.team, period=self.period, metric="stuck", key=key)
-                .filter(owner_id__in=rep_ids)
-                .select_related("customer", "owner", "state__stage")
-                .annotate(rank=rank)
-                .filter(rank__lte=STALEST_SHOWN)
-                .order_by("owner_id", "rank")
-            )
-            for project in projects:
-                project.days_in_stage = project.state.days_in_stage(self.now)
-                stalest.setdefault(project.owner_id, []).append(project)
+            condition |= Q(owner_id__in=rep_ids) & behind_q("stuck", key, self.period)
+        rank = Window(RowNumber(), partition_by=[F("owner_id")], order_by=[F("state__entered_at").asc(), F("pk").asc()])
+        projects = (
+            Project.objects.filter(team=self.team)
+            .filter(condition)
+            .select_related("customer", "state__stage")
+            .only(*STALEST_FIELDS)
+            .annotate(rank=rank)
+            .filter(rank__lte=STALEST_SHOWN)
+            .order_by("owner_id", "rank")
+        )
+        stalest = {}
+        for project in projects:
+            project.days_in_stage = project.state.days_in_stage(self.now)
+            stalest.setdefault(project.owner_id, []).append(project)
         return stalest
 
     @cached_property
@@ -291,10 +322,14 @@ class Dashboard:
 
     @cached_property
     def gap_rows(self) -> list[dict]:
+        """The team's row and each rep's, each with its ``html`` (the cells of one ``<tr>``)."""
         totals, by_owner = self._gaps
         rows = [{"name": _("Whole team"), "is_team": True, "cells": self._gap_cells(totals)}]
         for rep in self.funnel.reps:
             rows.append({"name": rep.name, "is_team": False, "cells": self._gap_cells(by_owner.get(rep.pk, {}), rep)})
+        labels = {kind: escape(str(label)) for kind, label in gaps.GAP_LABELS.items()}
+        for row in rows:
+            row["html"] = _gap_row_html(row, labels)
         return rows
 
     @cached_property
@@ -305,6 +340,58 @@ class Dashboard:
     @property
     def gap_columns(self) -> list[dict]:
         return [{"label": gaps.GAP_LABELS[kind], "help": gaps.GAP_HELP[kind]} for kind in gaps.GAP_KINDS]
+
+
+# --- the two figure tables' rows, as HTML -----------------------------------------------------
+# One markup for every width (templates/coaching/dashboard.html, static/css/coaching.css): a
+# table row from 768 px; below, the row is a card whose narrow-only cells name each step and
+# whose ``data-label`` attributes name each figure.
+
+
+def _row_name_html(row: dict, labels: dict | None = None) -> str:
+    name = escape(str(row["name"]))
+    if row.get("rep") is not None:
+        name = f'<a href="{escape(row["url"])}">{name}</a>'
+        found = row.get("bottleneck")
+        if found is not None and labels is not None:
+            name += (
+                f' <span class="badge warn">{labels["bottleneck"]}'
+                f'<span class="narrow-only">{labels["colon"]}{escape(str(found.label))}</span></span>'
+            )
+    return f'<th scope="row" class="name{" team-row" if row["is_team"] else ""}">{name}</th>'
+
+
+def _transition_row_html(row: dict, labels: dict) -> str:
+    """The cells of one row of the rep × step table. Plain string building, every text escaped
+    (``escape``: the standard library's, which Django's own calls): ~120 cells a page."""
+    found = row.get("bottleneck")
+    weak = found.key if found is not None else None
+    parts = [_row_name_html(row, labels)]
+    for cell in row["cells"]:
+        key = cell["key"]
+        weak_class = ' class="weak"' if key == weak else ""
+        blank = ' class="blank"' if cell["median_days"] == "—" else ""  # not on a card
+        parts.append(
+            f'<td class="step-name narrow-only">{escape(str(cell["label"]))}</td>'
+            f'<td class="group" data-key="{key}" data-figure="entered"><a href="{escape(cell["entered_url"])}"'
+            f' data-label="{labels["entered"]}">{number(cell["entered"])}</a>{cell["entered_change"].badge}</td>'
+            f'<td data-key="{key}" data-figure="advanced"><a href="{escape(cell["advanced_url"])}"'
+            f' data-label="{labels["advanced"]}">{number(cell["advanced"])}</a>{cell["advanced_change"].badge}</td>'
+            f'<td data-key="{key}" data-figure="rate"{weak_class}>'
+            f"{cell['rate']}{cell['rate_change'].badge}</td>"
+            f'<td data-key="{key}" data-figure="median_days" data-label="{labels["median_days"]}"{blank}>'
+            f"{cell['median_days']}</td>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
+
+
+def _gap_row_html(row: dict, labels: dict) -> str:
+    cells = "".join(
+        f'<td data-gap="{cell["kind"]}"><a href="{escape(cell["url"])}" data-label="{labels[cell["kind"]]}">'
+        f"{number(cell['count'])}</a></td>"
+        for cell in row["cells"]
+    )
+    return mark_safe(_row_name_html(row) + cells)  # noqa: S308 — every text is escaped
 
 
 def behind_queryset(*, team, period: Period, metric: str, key: str, rep, today, now):

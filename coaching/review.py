@@ -17,6 +17,20 @@ from coaching.trend import RepTrend, Trend, team_trend
 from projects.models import Project
 
 LIST_LENGTH = 5  # stalest projects and overdue next contacts shown per rep
+# What the lists show of a project: its link and name, its customer, its stage, how long in it
+# and whether that is stale, its next contact (the rest of its ~40 columns and its customer's unread).
+LIST_FIELDS = (
+    "id",
+    "name",
+    "owner_id",
+    "next_contact_on",
+    "customer__name",
+    "state__entered_at",
+    "state__tier",
+    "state__stage__name_zh",
+    "state__stage__name_en",
+    "state__stage__expected_days",
+)
 
 
 def default_period(today: datetime.date) -> Period:
@@ -99,6 +113,7 @@ def _ranked(queryset, order):
         )
         .filter(rank__lte=LIST_LENGTH)
         .select_related("customer", "state__stage")
+        .only(*LIST_FIELDS)
         .order_by("owner_id", "rank")
     )
 

@@ -33,6 +33,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from coaching import compiled
 from coaching.models import Target
 from pipeline.models import Tier
 from projects.models import MAX_BUDGET, Milestone, MilestoneKind, Project
@@ -200,7 +201,43 @@ def target_set(
 
 
 def _monthly(rows, key) -> dict:
-    return {(row["owner"], timezone.localtime(row["month"], ZONE).date()): row[key] or ZERO for row in rows}
+    return {(row["owner"], _month_of(row["month"])): row[key] or ZERO for row in rows}
+
+
+def _month_of(moment: datetime.datetime) -> datetime.date:
+    # The SQL's DATE_TRUNC(... AT TIME ZONE Asia/Shanghai) is naive, in Shanghai (as read
+    # through coaching.compiled); the ORM made it aware in that zone.
+    return moment.date() if timezone.is_naive(moment) else timezone.localtime(moment, ZONE).date()
+
+
+# won, paid and the forecast: their SQL compiled once per process (coaching.compiled).
+
+
+def _grouped_rows(build, *, team, owner, dates: tuple, shape=(), moments=False) -> list[dict]:
+    """The rows of ``build(team id, owner id or None, dates)`` (``moments``: the dates are
+    midnights in Shanghai, ``_moment``)."""
+    using = Project.objects.db
+    sql = compiled.filled_sql(
+        (build.__name__, owner is None, len(dates), shape),
+        lambda arguments: build(*arguments),
+        (team.pk if isinstance(team, Team) else team, getattr(owner, "pk", owner), dates),
+        slots=_slots,
+        stand_ins=tuple(_stand_in(variant, owner is None, len(dates), moments) for variant in (0, 1)),
+        using=using,
+    )
+    return compiled.rows(*sql, using)
+
+
+def _slots(arguments) -> list:
+    team, owner, dates = arguments
+    return [team, *([] if owner is None else [owner]), *dates]
+
+
+def _stand_in(variant: int, no_owner: bool, count: int, moments: bool) -> tuple:
+    first = datetime.date(1901, 1, 1) + datetime.timedelta(days=100 * variant)
+    owner = None if no_owner else -864_209_741 - variant
+    dates = (first + datetime.timedelta(days=10 * index) for index in range(count))
+    return (-864_209_731 - variant, owner, tuple(_moment(day) if moments else day for day in dates))
 
 
 def _of_owner(owner: User | None, field: str = "owner") -> Q:
@@ -211,20 +248,25 @@ def _of_owner(owner: User | None, field: str = "owner") -> Q:
 def won_by_month(*, team: Team, start: datetime.date, end: datetime.date, owner: User | None = None) -> dict:
     """{(owner id, month): budget won}: projects of the team now won that first reached
     the won tier in [start, end) — one grouped query."""
-    rows = (
+    rows = _grouped_rows(_won_query, team=team, owner=owner, dates=(_moment(start), _moment(end)), moments=True)
+    return _monthly(rows, "amount")
+
+
+def _won_query(team, owner, moments):
+    start, end = moments
+    return (
         Project.objects.filter(
             _of_owner(owner),
             team=team,
             state__tier=Tier.WON,
-            state__won_at__gte=_moment(start),
-            state__won_at__lt=_moment(end),
+            state__won_at__gte=start,
+            state__won_at__lt=end,
         )
         .annotate(month=TruncMonth("state__won_at", tzinfo=ZONE))
         .values("owner", "month")
         .annotate(amount=Sum("budget"))
         .order_by()
     )
-    return _monthly(rows, "amount")
 
 
 def paid_by_month(*, team: Team, start: datetime.date, end: datetime.date, owner: User | None = None) -> dict:
@@ -232,12 +274,23 @@ def paid_by_month(*, team: Team, start: datetime.date, end: datetime.date, owner
     From the team's projects, each one's payment key date (one per project:
     ``milestone_key_date_once``) looked up by that index: the cost follows the team's
     projects, not every team's milestones (a scan of all of them at 1M projects)."""
+    rows = _grouped_rows(_paid_query, team=team, owner=owner, dates=(start, end))
+    # DATE_TRUNC of a date is a timestamp (read raw); the ORM took its date, as here.
+    return {(row["owner"], _day(row["month"])): row["amount"] or ZERO for row in rows}
+
+
+def _day(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _paid_query(team, owner, dates):
+    start, end = dates
     paid_on = Subquery(
         Milestone.objects.filter(
             project=OuterRef("pk"), kind=MilestoneKind.PAYMENT, done_on__gte=start, done_on__lt=end
         ).values("done_on")[:1]
     )
-    rows = (
+    return (
         Project.objects.filter(_of_owner(owner), team=team)
         .annotate(month=TruncMonth(paid_on, output_field=DateField()))
         .filter(month__isnull=False)
@@ -245,7 +298,6 @@ def paid_by_month(*, team: Team, start: datetime.date, end: datetime.date, owner
         .annotate(amount=Sum("budget"))
         .order_by()
     )
-    return {(row["owner"], row["month"]): row["amount"] or ZERO for row in rows}
 
 
 _WEIGHTED = ExpressionWrapper(
@@ -265,18 +317,30 @@ def forecasts_by_owner(
     PostgreSQL ran as a scan of every payment milestone of the company per period; open
     is ``closed_at IS NULL`` (pipeline sets it exactly when a move leaves the open tiers),
     the predicate of the team's and the owner's partial indexes."""
-    sums = {"now": Sum(_WEIGHTED)}
-    for name, (start, end) in periods.items():
-        planned = Q(payment__done_on__isnull=True, payment__due_on__gte=start, payment__due_on__lt=end)
-        sums[name] = Sum(_WEIGHTED, filter=planned)
-    rows = (
-        Project.objects.filter(_of_owner(owner), team=team, closed_at__isnull=True)
-        .annotate(payment=FilteredRelation("milestones", condition=Q(milestones__kind=MilestoneKind.PAYMENT)))
-        .values("owner")
-        .annotate(**sums)
-        .order_by()
-    )
-    return {row["owner"]: {name: (row[name] or ZERO).quantize(Decimal("0.01")) for name in sums} for row in rows}
+    names = tuple(periods)
+    dates = tuple(day for name in names for day in periods[name])
+    rows = _grouped_rows(_forecast_query(names), team=team, owner=owner, dates=dates, shape=names)
+    return {
+        row["owner"]: {name: (row[name] or ZERO).quantize(Decimal("0.01")) for name in ("now", *names)} for row in rows
+    }
+
+
+def _forecast_query(names: tuple):
+    def forecast_query(team, owner, dates):
+        sums = {"now": Sum(_WEIGHTED)}
+        for index, name in enumerate(names):
+            start, end = dates[2 * index], dates[2 * index + 1]
+            planned = Q(payment__done_on__isnull=True, payment__due_on__gte=start, payment__due_on__lt=end)
+            sums[name] = Sum(_WEIGHTED, filter=planned)
+        return (
+            Project.objects.filter(_of_owner(owner), team=team, closed_at__isnull=True)
+            .annotate(payment=FilteredRelation("milestones", condition=Q(milestones__kind=MilestoneKind.PAYMENT)))
+            .values("owner")
+            .annotate(**sums)
+            .order_by()
+        )
+
+    return forecast_query
 
 
 def forecast_of(forecasts: dict, name: str, owner_id=None) -> Decimal:

@@ -79,6 +79,8 @@ def money_short(value, *, chinese: bool | None = None) -> str:
 
 def number(value) -> str:
     """A count or quantity with thousands separators: 1,234 / 2.5 ("" when there is none)."""
+    if type(value) is int and 0 <= value < 1000:  # most counts on a page: no separator to place
+        return str(value)
     if value is None or value == "":
         return ""
     amount = _decimal(value)

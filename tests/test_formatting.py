@@ -137,3 +137,12 @@ def test_number_groups_thousands(language):
     assert render("{{ n|number }}", language, n=Decimal("2.50")) == "2.5"
     assert render("{{ n|number }}", language, n=Decimal("12.00")) == "12"
     assert render("{{ n|number }}", language, n=None) == ""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_small_whole_counts_take_the_short_way_to_the_same_text(language):
+    # number() answers ints below 1,000 without Django's number formatting (hundreds a page).
+    with translation.override(language):
+        for count in (0, 7, 42, 999, 1000, 12345):
+            assert formatting.number(count) == formatting.number(Decimal(count)) == f"{count:,}"
+        assert formatting.number(-5) == formatting.number(Decimal(-5)) == "-5"
