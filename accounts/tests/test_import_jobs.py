@@ -5,7 +5,7 @@ departments), the valid-rows-only choice and its failed-rows file, and the commi
 import pytest
 
 from accounts import completeness, importing
-from accounts.importing import writing
+from accounts.importing import base as importing_base
 from accounts.models import Contact, Customer, CustomerImport, Department
 from accounts.tests.test_import_export import credit_code, csv_file, good_row, upload
 from accounts.views.imports import CUSTOMER_IMPORT_PAGES
@@ -142,7 +142,7 @@ def test_the_commit_job_reports_what_it_imported_and_links_the_left_out_rows(rep
 
 def test_cancelling_during_the_write_leaves_nothing(rep, run_jobs, monkeypatch):
     """Cancel is honoured between batches, inside the one transaction: the batches already written go too."""
-    monkeypatch.setattr(writing, "BATCH_SIZE", 1)
+    monkeypatch.setattr(importing_base, "BATCH_SIZE", 1)  # the commit's batches (accounts.importing.base)
     real_advance = JobRun.advance
 
     def advance_then_cancel(self, n=1, message=None):

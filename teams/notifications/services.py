@@ -3,7 +3,9 @@ reading them, and preferences. Delivery is a separate step
 (``teams.notifications.delivery``), queued when the transaction commits."""
 
 import datetime
+import json
 import logging
+from collections import deque
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
@@ -191,16 +193,26 @@ def _insert_new_postgresql(candidates: list[Notification]) -> list[Notification]
                 cursor.cursor,
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s "  # noqa: S608 (our own table and columns)
                 "ON CONFLICT (user_id, kind, target_type_id, target_id, due_on) WHERE due_on IS NOT NULL "
-                "DO NOTHING RETURNING id, user_id, target_id",
+                "DO NOTHING RETURNING id, user_id, target_id, due_on, data",
                 values,
                 fetch=True,
             )
-        by_key = {(n.user_id, n.target_id): n for n in batch}
-        for pk, user_id, target_id in returned:
-            notification = by_key[(user_id, target_id)]
+        # One user may hear of one target several times in a batch (without a due date: two conflicts of one
+        # project), each with its own details: a returned row is the first unmatched candidate of its values.
+        by_key: dict[tuple, deque] = {}
+        for n in batch:
+            by_key.setdefault(_row_key(n.user_id, n.target_id, n.due_on, n.data), deque()).append(n)
+        for pk, user_id, target_id, due_on, data in returned:
+            notification = by_key[_row_key(user_id, target_id, due_on, data)].popleft()
             notification.pk, notification.created_at = pk, now
             created.append(notification)
     return created
+
+
+def _row_key(user_id, target_id, due_on, data) -> tuple:
+    if isinstance(data, str):  # jsonb as Django's connection reads it: the text
+        data = json.loads(data)
+    return (user_id, target_id, due_on, json.dumps(data, sort_keys=True, default=str))
 
 
 def notification_read(*, user: User, notification: Notification) -> Notification:
