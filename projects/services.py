@@ -91,7 +91,15 @@ def project_refresh_checklist(*, project: Project) -> int:
 def _names_alike(a: str, b: str) -> bool:
     if not a or not b:
         return False
-    return a == b or SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
+    if a == b:
+        return True
+    matcher = SequenceMatcher(None, a, b)
+    # The quick ratios are upper bounds of ratio(): most pairs are told apart without computing it.
+    return (
+        matcher.real_quick_ratio() >= NAME_SIMILARITY
+        and matcher.quick_ratio() >= NAME_SIMILARITY
+        and matcher.ratio() >= NAME_SIMILARITY
+    )
 
 
 def _committee(project: Project) -> set[int]:
