@@ -317,9 +317,16 @@ def _detect_conflicts_of_new(projects: list[Project]) -> list[Conflict]:
     and no conflict of it exists yet, so none is retired and no other transaction can record one first."""
     order = {project.pk: index for index, project in enumerate(projects)}
     by_customer: dict[int, list[Project]] = {}
-    stored = Project.objects.open().filter(customer_id__in={p.customer_id for p in projects}).select_related("owner")
-    for other in stored.order_by("pk"):
+    # Only what a conflict and its notifications read; the owners apart, one instance per user.
+    stored = Project.objects.open().filter(customer_id__in={p.customer_id for p in projects})
+    for other in stored.only("id", "customer_id", "name", "normalized_name", "owner_id").order_by("pk"):
         by_customer.setdefault(other.customer_id, []).append(other)
+    owners = {project.owner_id: project.owner for project in projects}
+    missing = {other.owner_id for others in by_customer.values() for other in others} - set(owners)
+    owners.update((user.pk, user) for user in User.objects.filter(pk__in=missing))
+    for others in by_customer.values():
+        for other in others:
+            other.owner = owners[other.owner_id]
     conflicts = []
     for project in projects:
         if not project.is_open:

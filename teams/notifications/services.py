@@ -5,7 +5,6 @@ reading them, and preferences. Delivery is a separate step
 import datetime
 import json
 import logging
-from collections import deque
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
@@ -198,21 +197,20 @@ def _insert_new_postgresql(candidates: list[Notification]) -> list[Notification]
                 fetch=True,
             )
         # One user may hear of one target several times in a batch (without a due date: two conflicts of one
-        # project), each with its own details: a returned row is the first unmatched candidate of its values.
-        by_key: dict[tuple, deque] = {}
+        # project), each with its own details: such a returned row is the candidate of the same details.
+        by_key: dict[tuple, list[Notification]] = {}
         for n in batch:
-            by_key.setdefault(_row_key(n.user_id, n.target_id, n.due_on, n.data), deque()).append(n)
+            by_key.setdefault((n.user_id, n.target_id, n.due_on), []).append(n)
         for pk, user_id, target_id, due_on, data in returned:
-            notification = by_key[_row_key(user_id, target_id, due_on, data)].popleft()
+            candidates = by_key[(user_id, target_id, due_on)]
+            notification = candidates[0]
+            if len(candidates) > 1:
+                data = json.loads(data) if isinstance(data, str) else data  # jsonb as Django's connection reads it
+                notification = next((n for n in candidates if n.data == data), notification)
+            candidates.remove(notification)
             notification.pk, notification.created_at = pk, now
             created.append(notification)
     return created
-
-
-def _row_key(user_id, target_id, due_on, data) -> tuple:
-    if isinstance(data, str):  # jsonb as Django's connection reads it: the text
-        data = json.loads(data)
-    return (user_id, target_id, due_on, json.dumps(data, sort_keys=True, default=str))
 
 
 def notification_read(*, user: User, notification: Notification) -> Notification:
