@@ -103,7 +103,10 @@ def snapshot(created: list[int]) -> dict:
     }
 
 
-def test_the_bulk_write_leaves_exactly_the_rows_of_project_create_one_by_one(world, lead):
+@pytest.mark.parametrize("batch_size", [1000, 2])
+def test_the_bulk_write_leaves_exactly_the_rows_of_project_create_one_by_one(world, lead, batch_size, monkeypatch):
+    """In one batch, and in batches of 2: a project meets those of earlier batches, already stored."""
+    monkeypatch.setattr("accounts.importing.base.BATCH_SIZE", batch_size)
     content = deals_file(*world)
     # One by one, as the import wrote before: project_create for each row the check found fit, then undone.
     with transaction.atomic():
