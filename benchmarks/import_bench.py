@@ -489,7 +489,7 @@ def timed_commits(args, name, make_stored, commit, *, records):
 
     from django.db import transaction
 
-    walls, cpus, queries = [], [], []
+    walls, cpus, queries, rows = [], [], [], 0
     for repeat in range(args.repeat):
         try:
             with transaction.atomic():
@@ -503,15 +503,18 @@ def timed_commits(args, name, make_stored, commit, *, records):
         cpus.append(phase.cpu_seconds)
         queries.append(phase.queries)
         counts = report["counts"]
+        rows = counts["imported"]
         print(
             phase.line(
-                f"committed={report['committed']}, {len(report['created']):,} {records} from "
+                f"{rows / phase.seconds:,.0f} rows/s; committed={report['committed']}, "
+                f"{len(report['created']):,} {records} from "
                 f"{counts['imported']:,} rows, {counts['left_out']:,} rows left out (rolled back)"
             )
         )
     print(
         f"{name + ' median':<16}{statistics.median(walls):8.1f}{statistics.median(cpus):8.1f}{'':>20}"
-        f"{int(statistics.median(queries)):>9,}   of {args.repeat}: wall min {min(walls):.1f} s, max {max(walls):.1f} s"
+        f"{int(statistics.median(queries)):>9,}   {rows / statistics.median(walls):,.0f} rows/s; of {args.repeat}: "
+        f"wall min {min(walls):.1f} s, max {max(walls):.1f} s; load average {os.getloadavg()[0]:.1f}"
     )
 
 

@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/project_import_bench.py                    # 2,000 rows, XLSX and GB18030 CSV
     .venv/bin/python benchmarks/project_import_bench.py --rows 5000 --existing-teams 16 --keep
     .venv/bin/python benchmarks/project_import_bench.py --rows 10000 --repeat 9 --formats xlsx
+    .venv/bin/python benchmarks/project_import_bench.py --rows 2000 --repeat 3 --formats xlsx --reuse
+                                                          # again on the database --keep left (not seeded again)
                                                           # medians of 9 commits, all-or-nothing and valid only
 
 With ``--repeat N`` each commit is timed N times inside a transaction rolled back afterwards, in both modes:
@@ -43,6 +45,9 @@ def parse_args():
     )
     parser.add_argument("--db", default="funnel_crm_bench_project_import")
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards (default: drop it).")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Use the database --keep left (migrated, not seeded again); keeps it."
+    )
     parser.add_argument("--tracemalloc", action="store_true", help="Also trace Python allocations (slower).")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--repeat", type=int, default=1, help="Commits per mode, each rolled back (default 1).")
@@ -125,7 +130,8 @@ def run(args):
     from teams.models import User
 
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", teams=args.existing_teams, stdout=io.StringIO())
+    if not args.reuse:
+        call_command("seed_demo", teams=args.existing_teams, stdout=io.StringIO())
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     lead = User.objects.get(username="lead")

@@ -28,11 +28,12 @@ from pipeline.models import (
     Stage,
     StageChange,
     TeamPipeline,
+    stale_from,
     tiers_reached,
 )
 from pipeline.pools.rules import returns_on_refresh
 from projects.models import MAX_BUDGET, Conflict, Project, Resolution
-from projects.services import project_detect_conflicts, project_refresh_checklist
+from projects.services import BULK_BATCH_SIZE, project_detect_conflicts, project_refresh_checklist
 from teams.errors import DomainError, collect_errors, validated
 from teams.models import User
 from teams.notifications.models import NotificationKind
@@ -166,6 +167,56 @@ class ProjectStartHook:
             Project.objects.filter(pk=project.pk).update(**updates)
         # A new open project changes which return rules apply to its customer.
         returns_on_refresh(customers=[project.customer_id])
+
+    def bulk_prepare(self, *, user, projects, data):
+        """``apply`` for many projects not saved yet (``projects.services.projects_bulk_create``): each
+        one's starting stage (kept on it for ``bulk_apply``), stale date, budget and next contact set on
+        the project itself, so the insert writes them. The first stage of a pipeline is asked once."""
+        firsts: dict[tuple, Stage] = {}
+        for project, values in zip(projects, data, strict=True):
+            stage = values.get("stage")
+            if stage:
+                stage = stage_by_key(stage)
+            else:
+                key = (project.owner.team_id, project.kind)
+                if key not in firsts:
+                    firsts[key] = first_stage(pipeline_for(owner=project.owner, kind=project.kind))
+                stage = firsts[key]
+            project._start_stage = stage
+            project.stale_at = stale_from(
+                expected_days=stage.expected_days, tier=stage.tier, entered_at=project.opened_at
+            )
+            if values.get("budget") not in (None, ""):
+                project.budget = _check_amount(values["budget"])
+            if values.get("next_contact_on"):
+                project.next_contact_on = values["next_contact_on"]
+
+    def bulk_apply(self, *, user, projects, data):
+        """``apply``'s rows for the saved ``projects``: each one's stage standing and first stage change at
+        its opened date, its first budget change; then its customer's return date, once per batch."""
+        states, changes, budgets = [], [], []
+        for project, values in zip(projects, data, strict=True):
+            stage = project._start_stage
+            state = ProjectState(project=project, stage=stage, tier=stage.tier, entered_at=project.opened_at)
+            state.mark_reached(stage.tier, project.opened_at)
+            states.append(state)
+            changes.append(
+                StageChange(project=project, to_stage=stage, to_tier=stage.tier, at=project.opened_at, by=user)
+            )
+            if values.get("budget") not in (None, ""):
+                budgets.append(
+                    BudgetChange(
+                        project=project,
+                        old=None,
+                        new=project.budget,
+                        effective_on=timezone.localtime(project.opened_at).date(),
+                        by=user,
+                    )
+                )
+        ProjectState.objects.bulk_create(states, batch_size=BULK_BATCH_SIZE)
+        StageChange.objects.bulk_create(changes, batch_size=BULK_BATCH_SIZE)
+        BudgetChange.objects.bulk_create(budgets, batch_size=BULK_BATCH_SIZE)
+        returns_on_refresh(customers=[project.customer_id for project in projects])
 
 
 project_start_hook = ProjectStartHook()

@@ -111,7 +111,10 @@ def evaluate(project, items=None) -> list[Line]:
     from projects.models import ChecklistItem
 
     items = list(items if items is not None else ChecklistItem.objects.filter(is_active=True))
-    ticks = {tick.item_id: tick for tick in project.ticks.select_related("ticked_by")}
+    rows = related_rows(project, "ticks")
+    if rows is None:
+        rows = project.ticks.select_related("ticked_by")
+    ticks = {tick.item_id: tick for tick in rows}
     lines = []
     for item in items:
         if item.rule:

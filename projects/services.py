@@ -29,10 +29,11 @@ from projects.models import (
     Stakeholder,
 )
 from teams.audit import audit_merge
+from teams.bulk import history_rows_insert
 from teams.errors import DomainError, collect_errors, validated
 from teams.models import User
 from teams.notifications.models import NotificationKind
-from teams.notifications.services import notify
+from teams.notifications.services import notify, notify_many
 from teams.ownership import check_owner, manages_team_of, record_hand_over
 from teams.typography import bracketed
 from teams.versioning import check_version
@@ -46,6 +47,8 @@ PROJECT_FIELDS = (
     "start_on",
     "end_on",
 )
+# Rows per INSERT of ``projects_bulk_create``.
+BULK_BATCH_SIZE = 1000
 # Names at least this similar (after normalisation) are "the same project".
 NAME_SIMILARITY = 0.8
 
@@ -53,7 +56,10 @@ NAME_SIMILARITY = 0.8
 # raises DomainError naming the bad fields of ``data`` (reported together with the
 # project's own), and ``apply(*, user, project, data)``, run in the same
 # transaction right after the project is saved (the pipeline: starting stage,
-# budget, next contact). Registered in ``AppConfig.ready``.
+# budget, next contact). ``projects_bulk_create`` (the import) calls instead
+# ``bulk_prepare(*, user, projects, data)`` on the projects not saved yet and
+# ``bulk_apply(*, user, projects, data)`` once they are, writing the same rows
+# set-wise. Registered in ``AppConfig.ready``.
 PROJECT_CREATE_HOOKS = []
 # ``hook(*, user, target, source)`` moves a later app's rows of the merged-away
 # ``source`` onto ``target`` before ``source`` is deleted (each app decides what
@@ -85,7 +91,15 @@ def project_refresh_checklist(*, project: Project) -> int:
 def _names_alike(a: str, b: str) -> bool:
     if not a or not b:
         return False
-    return a == b or SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY
+    if a == b:
+        return True
+    matcher = SequenceMatcher(None, a, b)
+    # The quick ratios are upper bounds of ratio(): most pairs are told apart without computing it.
+    return (
+        matcher.real_quick_ratio() >= NAME_SIMILARITY
+        and matcher.quick_ratio() >= NAME_SIMILARITY
+        and matcher.ratio() >= NAME_SIMILARITY
+    )
 
 
 def _committee(project: Project) -> set[int]:
@@ -261,6 +275,90 @@ def project_create(
     project_detect_conflicts(project=project)
     project_refresh_checklist(project=project)
     return project
+
+
+def projects_bulk_create(*, user: User, projects: list[Project], data: list[dict]) -> list[Project]:
+    """``project_create`` for many projects at once (the project import's commit, a batch at a time), in the
+    caller's transaction: the same rows — each project with its history row naming ``user``, what the create
+    hooks add (``hook.bulk_prepare`` before the insert, ``hook.bulk_apply`` after it), the conflicts each new
+    project meets with the open projects before it (those stored and those earlier in ``projects``), their
+    owners' notifications, the checklist scores — written set-wise, so the queries do not grow with the
+    projects. ``projects`` are unsaved and checked by ``project_prepare`` (with ``data``, what each was
+    prepared with); like an import's they have no procurement items, committee or customer-side lead yet,
+    so their checklist is scored before the insert. Their customers are locked, as ``project_create``
+    locks each. Answers ``projects``, saved."""
+    if not projects:
+        return []
+    if any(project.lead_contact_id for project in projects):
+        raise ValueError("projects_bulk_create makes projects without a customer-side lead")
+    customer_ids = sorted({project.customer_id for project in projects})
+    list(Customer.objects.select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
+    for project in projects:
+        project.normalize()
+    for hook in PROJECT_CREATE_HOOKS:
+        hook.bulk_prepare(user=user, projects=projects, data=data)
+    items = list(ChecklistItem.objects.filter(is_active=True))
+    for project in projects:
+        # A project not saved yet has no rows of its own: every rule answers from the project's fields.
+        project._prefetched_objects_cache = {name: [] for name in ("ticks", *checklist.RELATED)}
+        project.checklist_score = checklist.score(checklist.evaluate(project, items))
+        del project._prefetched_objects_cache
+    Project.objects.bulk_create(projects, batch_size=BULK_BATCH_SIZE)
+    history_rows_insert(Project, [project.pk for project in projects], user=user)
+    for hook in PROJECT_CREATE_HOOKS:
+        hook.bulk_apply(user=user, projects=projects, data=data)
+    _detect_conflicts_of_new(projects)
+    return projects
+
+
+def _detect_conflicts_of_new(projects: list[Project]) -> list[Conflict]:
+    """``project_detect_conflicts`` for each of the new ``projects`` in turn, set-wise: each meets the open
+    projects of its customer stored before it. A new project has no committee, so no contact is shared;
+    and no conflict of it exists yet, so none is retired and no other transaction can record one first."""
+    order = {project.pk: index for index, project in enumerate(projects)}
+    by_customer: dict[int, list[Project]] = {}
+    # Only what a conflict and its notifications read; the owners apart, one instance per user.
+    stored = Project.objects.open().filter(customer_id__in={p.customer_id for p in projects})
+    for other in stored.only("id", "customer_id", "name", "normalized_name", "owner_id").order_by("pk"):
+        by_customer.setdefault(other.customer_id, []).append(other)
+    owners = {project.owner_id: project.owner for project in projects}
+    missing = {other.owner_id for others in by_customer.values() for other in others} - set(owners)
+    owners.update((user.pk, user) for user in User.objects.filter(pk__in=missing))
+    for others in by_customer.values():
+        for other in others:
+            other.owner = owners[other.owner_id]
+    conflicts = []
+    for project in projects:
+        if not project.is_open:
+            continue
+        for other in by_customer.get(project.customer_id, []):
+            if other.pk == project.pk or order.get(other.pk, -1) > order[project.pk]:
+                continue  # itself, or a project of this batch created after it
+            if _names_alike(project.normalized_name, other.normalized_name):
+                kind = ConflictKind.DUPLICATE_PROJECT
+            elif other.owner_id != project.owner_id:
+                kind = ConflictKind.SHARED_CUSTOMER
+            else:
+                continue
+            low, high = sorted([project.pk, other.pk])
+            conflicts.append(
+                Conflict(key=f"{kind}:{low}-{high}:", kind=kind, project_a=project, project_b=other, contact_id=None)
+            )
+    Conflict.objects.bulk_create(conflicts, batch_size=BULK_BATCH_SIZE)
+    notify_many(
+        kind=NotificationKind.CONFLICT,
+        rows=[
+            {
+                "user": mine.owner,
+                "target": mine,
+                "due_on": None,
+                "data": {"project": mine.name, "other": other.owner.name},
+            }
+            for conflict in conflicts
+            for mine, other in ((conflict.project_a, conflict.project_b), (conflict.project_b, conflict.project_a))
+        ],
+    )
+    return conflicts
 
 
 def _check_not_in_future(project: Project):

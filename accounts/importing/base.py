@@ -221,6 +221,21 @@ class SheetCheck:
         return created
 
 
+def write_in_batches(units: list, write_batch, *, run=None) -> list[int]:
+    """A bulk commit's loop: ``write_batch(batch) -> ids`` for ``BATCH_SIZE`` units at a time, in order.
+    ``run`` (``teams.jobs.JobRun``) hears each batch and may cancel between batches: the caller's
+    transaction is then rolled back whole. Answers every id, in the units' order."""
+    created: list[int] = []
+    for start in range(0, len(units), BATCH_SIZE):
+        if run is not None:
+            run.check_cancel()
+        batch = units[start : start + BATCH_SIZE]
+        created += write_batch(batch)
+        if run is not None:
+            run.advance(len(batch))
+    return created
+
+
 def problems(report: dict, limit: int | None = None) -> list[str]:
     """Readable "Row 3 · 手机: …" lines for the rows that failed, for messages and the API's ``detail``."""
     lines: list[str] = []

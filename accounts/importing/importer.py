@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.importing import files
 from accounts.importing.base import SheetCheck
-from accounts.importing.reading import read_table
+from accounts.importing.reading import read_table_again
 from accounts.models import SpreadsheetImport
 from teams.audit import AuditAction, audit_record
 from teams.errors import DomainError
@@ -33,7 +33,7 @@ class SheetImporter:
         return self.check_class.columns
 
     def check(self, *, user, content: bytes, filename: str, **check_options) -> SheetCheck:
-        table = read_table(content, filename)
+        table = read_table_again(content, filename)
         return self.check_class(user=user, table=table, filename=filename, **check_options).run()
 
     def dry_run(self, *, user, content: bytes, filename: str, **check_options) -> dict:

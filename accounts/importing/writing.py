@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from accounts import completeness
 from accounts.choices import DepartmentKind
-from accounts.importing.base import BATCH_SIZE
+from accounts.importing.base import BATCH_SIZE, write_in_batches
 from accounts.models import Contact, Customer, Department
 from accounts.services import CONTACT_FIELDS
 from teams.bulk import history_rows_insert
@@ -96,12 +96,4 @@ def customers_bulk_create(*, user, groups: list[Group], run=None) -> list[int]:
     """Create the customers of ``groups`` (the import check's); returns their ids in the file's order.
     ``run`` (``teams.jobs.JobRun``) hears each batch and may cancel between batches: the caller's
     transaction is then rolled back whole."""
-    created: list[int] = []
-    for start in range(0, len(groups), BATCH_SIZE):
-        if run is not None:
-            run.check_cancel()
-        batch = groups[start : start + BATCH_SIZE]
-        created += _write_batch(user=user, groups=batch)
-        if run is not None:
-            run.advance(len(batch))
-    return created
+    return write_in_batches(groups, lambda batch: _write_batch(user=user, groups=batch), run=run)

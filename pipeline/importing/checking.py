@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import choice_text
 from accounts.importing import DUPLICATE, ERROR, OK, Row, SheetCheck
+from accounts.importing.base import write_in_batches
 from accounts.importing.layout import header_key
 from accounts.importing.values import amount_from_text, date_from_text, start_of_day
 from accounts.models import Customer
@@ -54,6 +55,7 @@ class ProjectRow(Row):
     owner: object = None
     stage: Stage | None = None
     data: dict = field(default_factory=dict)  # what project_create takes
+    project: Project | None = None  # prepared (not saved) by project_create's rules when the row is fine
 
     @property
     def normalized_name(self) -> str:
@@ -87,8 +89,9 @@ class Stages:
 
 
 class ProjectCheck(SheetCheck):
-    """One project per row, created through ``projects.services.project_create`` with its stage (entered at
-    the opened date), budget and next contact."""
+    """One project per row, checked by the rules of ``projects.services.project_create`` and written in bulk
+    as it writes one (``projects_bulk_create``) with its stage (entered at the opened date), budget and next
+    contact."""
 
     columns = PROJECT_COLUMNS
 
@@ -228,7 +231,7 @@ class ProjectCheck(SheetCheck):
     def _validate(self, row: ProjectRow) -> None:
         """The rules of ``project_create`` (and its hooks); a column that already has an error keeps only it."""
         try:
-            project_services.project_prepare(
+            row.project, _items = project_services.project_prepare(
                 user=self.user,
                 customer=row.customer,
                 owner=row.owner or self.user,
@@ -356,9 +359,23 @@ class ProjectCheck(SheetCheck):
         """The rows without errors or duplicates (duplicates are only ever left out, never imported)."""
         return [row for row in self.rows if row.status == OK]
 
-    def create(self, row: ProjectRow, **options) -> int:
-        project = project_services.project_create(user=self.user, customer=row.customer, owner=row.owner, data=row.data)
-        return project.pk
+    def write(self, units: list[ProjectRow], *, run=None, **options) -> list[int]:
+        """Every project in bulk, a batch at a time (``projects.services.projects_bulk_create``: the rows
+        ``project_create`` and its hooks write, set-wise): the projects the check prepared and validated by
+        ``project_create``'s rules a moment ago, in this transaction. A refusal while writing goes on the
+        first row of its batch and ends the write (the caller rolls everything back)."""
+
+        def write_batch(batch: list[ProjectRow]) -> list[int]:
+            try:
+                projects = project_services.projects_bulk_create(
+                    user=self.user, projects=[row.project for row in batch], data=[row.data for row in batch]
+                )
+            except DomainError as error:
+                self.service_error(batch[0], error)
+                raise
+            return [project.pk for project in projects]
+
+        return write_in_batches(units, write_batch, run=run)
 
     def service_error(self, row: ProjectRow, error: DomainError, *, keep_earlier: bool = False) -> None:
         """Each field's messages on its column (``keep_earlier``: not on a column that already has an error,

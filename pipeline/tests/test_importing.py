@@ -381,20 +381,25 @@ def test_one_bad_row_of_fifty_means_nothing_is_stored(rep, customer):
 
 def test_a_failure_while_writing_rolls_back_every_row_and_names_it(rep, customer):
     stored = upload(rep, csv_file([good_row(n) for n in range(1, 6)]))
-    create = project_services.project_create
+    create = project_services.projects_bulk_create
     calls = []
 
-    def failing_fourth(**kwargs):
+    def failing_second_batch(**kwargs):
         calls.append(kwargs)
-        if len(calls) == 4:
+        if len(calls) == 2:
             raise DomainError({"budget": "被别人抢先改了"})
         return create(**kwargs)
 
-    with mock.patch.object(project_services, "project_create", failing_fourth):
+    with (
+        mock.patch("accounts.importing.base.BATCH_SIZE", 2),
+        mock.patch.object(project_services, "projects_bulk_create", failing_second_batch),
+    ):
         report = commit(rep, stored)
 
+    assert [len(call["projects"]) for call in calls] == [2, 2]
     assert not report["committed"] and not Project.objects.exists() and not ProjectState.objects.exists()
-    assert report["rows"][3]["errors"] == {"预算": ["被别人抢先改了"]}
+    # The first row of the refused batch carries the error; the rows written before it are gone too.
+    assert report["rows"][2]["errors"] == {"预算": ["被别人抢先改了"]}
 
 
 def test_the_database_is_checked_again_at_commit(rep, customer):

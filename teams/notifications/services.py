@@ -3,6 +3,7 @@ reading them, and preferences. Delivery is a separate step
 (``teams.notifications.delivery``), queued when the transaction commits."""
 
 import datetime
+import json
 import logging
 
 from django.contrib.contenttypes.models import ContentType
@@ -191,13 +192,22 @@ def _insert_new_postgresql(candidates: list[Notification]) -> list[Notification]
                 cursor.cursor,
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s "  # noqa: S608 (our own table and columns)
                 "ON CONFLICT (user_id, kind, target_type_id, target_id, due_on) WHERE due_on IS NOT NULL "
-                "DO NOTHING RETURNING id, user_id, target_id",
+                "DO NOTHING RETURNING id, user_id, target_id, due_on, data",
                 values,
                 fetch=True,
             )
-        by_key = {(n.user_id, n.target_id): n for n in batch}
-        for pk, user_id, target_id in returned:
-            notification = by_key[(user_id, target_id)]
+        # One user may hear of one target several times in a batch (without a due date: two conflicts of one
+        # project), each with its own details: such a returned row is the candidate of the same details.
+        by_key: dict[tuple, list[Notification]] = {}
+        for n in batch:
+            by_key.setdefault((n.user_id, n.target_id, n.due_on), []).append(n)
+        for pk, user_id, target_id, due_on, data in returned:
+            candidates = by_key[(user_id, target_id, due_on)]
+            notification = candidates[0]
+            if len(candidates) > 1:
+                data = json.loads(data) if isinstance(data, str) else data  # jsonb as Django's connection reads it
+                notification = next((n for n in candidates if n.data == data), notification)
+            candidates.remove(notification)
             notification.pk, notification.created_at = pk, now
             created.append(notification)
     return created

@@ -81,6 +81,22 @@ def test_notify_many_skips_what_exists_and_answers_only_the_new(rep, other_rep):
     assert services.notify_many(kind=NotificationKind.OVERDUE, rows=rows) == []
 
 
+def test_notify_many_tells_one_user_of_one_target_twice_without_a_due_date(team, rep, other_rep):
+    """Two conflicts of one new project (the project import): its owner hears of each, with its own details,
+    and each notification gets its own deliveries."""
+    NotificationPreference.objects.create(user=rep, email_kinds=[NotificationKind.CONFLICT])
+    customer = CustomerFactory(owner=rep)
+    rows = [
+        {"user": rep, "target": customer, "due_on": None, "data": {"project": "甲", "other": other}}
+        for other in ("李娜", "王主管")
+    ]
+    created = services.notify_many(kind=NotificationKind.CONFLICT, rows=rows)
+    assert len({n.pk for n in created}) == 2
+    stored = {n.pk: n.data["other"] for n in Notification.objects.all()}
+    assert {n.pk: n.data["other"] for n in created} == stored
+    assert sorted(Delivery.objects.values_list("notification_id", flat=True)) == sorted(stored)
+
+
 @pytest.mark.parametrize("recipients", [4, 40])
 def test_notify_many_asks_once_for_all_recipients_preferences_and_robots(
     team, other_team, django_assert_max_num_queries, recipients
