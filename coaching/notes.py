@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from coaching.models import CoachingNote, NoteKind
 from pipeline.models import Activity
 from pipeline.selectors.project import Event, before_cursor
-from pipeline.selectors.timeline_rows import USER_FIELDS, JSONList, json_list, packed, part, unpacked
+from pipeline.selectors.timeline_rows import USER_FIELDS, JSONList, packed, part, set_prefetched, unpacked
 from projects.models import Project
 from teams.errors import DomainError, validated
 from teams.models import Role, User
@@ -314,12 +314,6 @@ def note_timeline_events(data):
     """The timeline's event of one row of ``note_timeline_rows``."""
     data = json.loads(data) if isinstance(data, str) else data
     note = unpacked(CoachingNote, data, fields=NOTE_FIELDS, related=NOTE_RELATED)
-    people = User.objects.none()
-    people._result_cache = [
-        User.from_db(None, MENTION_FIELDS, [person[name] for name in MENTION_FIELDS])
-        for person in json_list(data.get("mentioned"))
-    ]
-    people._prefetch_done = True
-    note._prefetched_objects_cache = {"mentions": people}  # what ``body_html`` reads
+    set_prefetched(note, "mentions", User, data.get("mentioned"), MENTION_FIELDS)  # what ``body_html`` reads
     template = "coaching/notes/timeline_note.html"
     return [Event(TIMELINE_KIND, note.created_at, note.pk, note, note.author, template=template)]

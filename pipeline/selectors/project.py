@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
-from django.db.models import Case, Count, F, Prefetch, Q, When, Window, prefetch_related_objects
-from django.db.models.functions import Coalesce, Lag
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, When, Window, prefetch_related_objects
+from django.db.models.functions import Coalesce, JSONObject, Lag
 from django.utils import timezone
 
+from accounts.models import Contact
 from pipeline import exit_checks
 from pipeline.models import (
     Activity,
@@ -27,7 +28,7 @@ from pipeline.models import (
     Stage,
     StageChange,
 )
-from pipeline.selectors.timeline_rows import USER_FIELDS, packed, part, unpacked
+from pipeline.selectors.timeline_rows import USER_FIELDS, JSONList, packed, part, set_prefetched, unpacked
 from projects.checklist import active_items, related_rows
 from projects.models import Conflict, Milestone, MilestoneChange, MilestoneKind, OwnerChange, Project
 from teams.config_cache import config
@@ -181,17 +182,23 @@ class ActivityCursor:
 def project_activities(
     *, project: Project, before: ActivityCursor | None = None, limit: int = ACTIVITY_PAGE, read: int = 0
 ) -> tuple[list[Activity], ActivityCursor | None]:
-    """The project's contact log, newest first, ``limit`` at a time (two queries:
-    the activities with who logged them, and the people): the page and the cursor
+    """The project's contact log, newest first, ``limit`` at a time (one query: the
+    activities with who logged them and their people): the page and the cursor
     of the next one (None at the end). ``read``: the newest to read at least, left in
     ``project.page_rows["activities"]`` (the project page: the timeline's first page)."""
-    activities = Activity.objects.filter(project=project).select_related("by").prefetch_related("contacts")
+    # The people of each activity in its row (a JSON list), not one more query.
+    people = Activity.contacts.through.objects.filter(activity_id=OuterRef("pk")).values(
+        people=JSONList(JSONObject(id="contact_id", name="contact__name", customer_id="contact__customer_id"))
+    )
+    activities = Activity.objects.filter(project=project).select_related("by").annotate(people=Subquery(people))
     if before is not None:
         activities = activities.filter(
             Q(occurred_at__lt=before.occurred_at) | Q(occurred_at=before.occurred_at, id__lt=before.id)
         )
     asked = max(limit + 1, read)
     rows = list(activities.order_by("-occurred_at", "-id")[:asked])
+    for row in rows:
+        set_prefetched(row, "contacts", Contact, row.people, ("id", "name", "customer_id"))
     if read:
         project.page_rows = {**getattr(project, "page_rows", {}), "activities": (rows, asked)}
     rows = rows[: limit + 1]

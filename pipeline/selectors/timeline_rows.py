@@ -86,12 +86,11 @@ def _python(field_, value):
 
 
 def _instance(model, values: dict, names):
-    attnames, row = [], []
-    for name in names:
-        field_ = model._meta.get_field(name)
-        attnames.append(field_.attname)
-        row.append(_python(field_, values.get(field_.attname)))
-    return model.from_db(None, attnames, row)
+    """``model.from_db`` of the fields ``names`` (``from_db`` takes them in the model's order)."""
+    wanted = {model._meta.get_field(name).attname for name in names}
+    fields = [f for f in model._meta.concrete_fields if f.attname in wanted]
+    row = [_python(f, values.get(f.attname)) for f in fields]
+    return model.from_db(None, [f.attname for f in fields], row)
 
 
 def unpacked(model, data, *, fields=None, related=None):
@@ -113,3 +112,15 @@ def json_list(value) -> list:
     if isinstance(value, str):
         value = json.loads(value)
     return value or []
+
+
+def set_prefetched(instance, name: str, model, rows, fields) -> None:
+    """Give ``instance`` its many-to-many ``name`` as if prefetched, from a ``JSONList`` of
+    ``fields`` (``instance.<name>.all()`` answers them without a query), in the model's order."""
+    objects = [_instance(model, row, fields) for row in json_list(rows)]
+    ordering = model._meta.ordering
+    if ordering and all(key in fields for key in ordering):  # (a descending key is left as read)
+        objects.sort(key=lambda obj: tuple(getattr(obj, key) for key in ordering))
+    queryset = model.objects.none()
+    queryset._result_cache, queryset._prefetch_done = objects, True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
