@@ -9,14 +9,13 @@ author's team; the rep and every mentioned user are notified once (kind ``mentio
 """
 
 import datetime
-import json
 import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import JSONObject, TruncWeek
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -26,9 +25,9 @@ from django.utils.translation import gettext as _
 from coaching.models import CoachingNote, NoteKind
 from pipeline.models import Activity
 from pipeline.selectors.project import Event, before_cursor
-from pipeline.selectors.timeline_rows import USER_FIELDS, JSONList, packed, part, set_prefetched, unpacked
 from projects.models import Project
 from teams.errors import DomainError, validated
+from teams.json_rows import USER_FIELDS, JSONList, Packed, loaded, packed, part, set_prefetched, unpacked
 from teams.models import Role, User
 from teams.notifications.models import NotificationKind
 from teams.notifications.services import notify
@@ -302,7 +301,7 @@ def note_timeline_rows(project, cursor, limit):
     the timeline's common shape: with author, rep and the mentioned people (a JSON list) in the
     one row, so the notes cost no query of their own."""
     mentioned = CoachingNote.mentions.through.objects.filter(coachingnote_id=OuterRef("pk")).values(
-        people=JSONList(JSONObject(id="user_id", username="user__username", display_name="user__display_name"))
+        people=JSONList(Packed(id="user_id", username="user__username", display_name="user__display_name"))
     )
     rows = CoachingNote.objects.filter(project=project).filter(before_cursor("created_at", TIMELINE_KIND, cursor))
     rows = rows.order_by("-created_at", "-id")[:limit]
@@ -312,7 +311,7 @@ def note_timeline_rows(project, cursor, limit):
 
 def note_timeline_events(data):
     """The timeline's event of one row of ``note_timeline_rows``."""
-    data = json.loads(data) if isinstance(data, str) else data
+    data = loaded(data)
     note = unpacked(CoachingNote, data, fields=NOTE_FIELDS, related=NOTE_RELATED)
     set_prefetched(note, "mentions", User, data.get("mentioned"), MENTION_FIELDS)  # what ``body_html`` reads
     template = "coaching/notes/timeline_note.html"

@@ -77,6 +77,12 @@ def _grow(project, user, *, people, events, seats, items, key_dates=0, competito
         project_services.milestone_save(
             user=user, project=project, data={"due_on": today + timedelta(days=i + 7)}, milestone=milestone
         )
+    if key_dates:  # the proposal accepted, with the people present
+        project_services.milestone_save(
+            user=user,
+            project=project,
+            data={"kind": "proposal_accepted", "due_on": today, "done_on": today, "attendees": contacts[:2]},
+        )
     now = timezone.now()
     Activity.objects.bulk_create(
         Activity(
@@ -126,6 +132,8 @@ def test_the_project_page_costs_the_same_queries_however_big(
     _other_projects(10, other_rep)
     small_count, html = _queries(client, small.get_absolute_url(), django_assert_max_num_queries, PROJECT_PAGE)
     assert "跟进0" in html and "交接0" in html and "节点0" in html  # every kind on the page
+    present = small.milestones.get(kind="proposal_accepted").attendees.get()  # the one seat's person
+    assert f"Present from the customer: {present.name}" in " ".join(html.split())
 
     big = create_project(rep, name="大项目", budget="900000")
     ContactFactory.create_batch(3, customer=big.customer)

@@ -7,13 +7,13 @@ history holds; lists are capped and continue from a keyset cursor.
 """
 
 import datetime
-import json
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, When, Window, prefetch_related_objects
-from django.db.models.functions import Coalesce, JSONObject, Lag
+from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
 
 from accounts.models import Contact
@@ -28,10 +28,10 @@ from pipeline.models import (
     Stage,
     StageChange,
 )
-from pipeline.selectors.timeline_rows import USER_FIELDS, JSONList, packed, part, set_prefetched, unpacked
-from projects.checklist import active_items, related_rows
+from projects.checklist import active_items, attendees_from_row, related_rows
 from projects.models import Conflict, Milestone, MilestoneChange, MilestoneKind, OwnerChange, Project
 from teams.config_cache import config
+from teams.json_rows import USER_FIELDS, JSONList, Packed, loaded, packed, part, set_prefetched, unpacked
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -138,11 +138,13 @@ def project_competitors(*, project: Project) -> list[dict]:
 
 def project_key_dates(*, project: Project) -> list[dict]:
     """The three key dates of the customer's process in order, each with its
-    milestone (or None), the people present and how often it slipped (two queries)."""
+    milestone (or None), the people present and how often it slipped (none when the page
+    read the milestones: ``checklist.prefetch``; else two queries)."""
     read = related_rows(project, "milestones")  # the page's (checklist.prefetch), with their slips
     if read is not None and all(hasattr(milestone, "slips") for milestone in read):
         rows = [milestone for milestone in read if milestone.kind in KEY_DATE_ORDER]
-        prefetch_related_objects(rows, "attendees")  # no query without key dates
+        if not all(attendees_from_row(milestone) for milestone in rows):
+            prefetch_related_objects(rows, "attendees")  # no query without key dates
     else:
         rows = (
             Milestone.objects.filter(project=project, kind__in=KEY_DATE_ORDER)
@@ -188,7 +190,7 @@ def project_activities(
     ``project.page_rows["activities"]`` (the project page: the timeline's first page)."""
     # The people of each activity in its row (a JSON list), not one more query.
     people = Activity.contacts.through.objects.filter(activity_id=OuterRef("pk")).values(
-        people=JSONList(JSONObject(id="contact_id", name="contact__name", customer_id="contact__customer_id"))
+        people=JSONList(Packed(id="contact_id", name="contact__name", customer_id="contact__customer_id"))
     )
     activities = Activity.objects.filter(project=project).select_related("by").annotate(people=Subquery(people))
     if before is not None:
@@ -330,7 +332,7 @@ def _budget_before(cursor: TimelineCursor | None) -> Q:
 
 
 # Each kind of event is a ``TimelineSource``: its rows before a cursor, newest first, capped,
-# in the common shape of ``pipeline.selectors.timeline_rows`` (``rows``), and the events one
+# in the common shape of ``teams.json_rows`` (``rows``), and the events one
 # such row makes (``events``). ``project_timeline`` reads every kind in ONE query (``UNION
 # ALL`` of the parts, each still its own index range with its own ORDER BY and LIMIT); SQLite,
 # the embedded default, cannot limit the parts of a compound query: one query per kind there.
@@ -403,11 +405,17 @@ def _budget_read(project, limit):
 HISTORY_RELATED = {"history_user": USER_FIELDS}
 
 
+@cache
+def _competitor_history():
+    """The competitors' history model (``Competitor.history`` builds a manager on each access)."""
+    return Competitor.history.model
+
+
 def _competitor_rows(project, cursor, limit):
     """The competitors' history rows with the values before each change (a window over
     each competitor's rows: the cursor keeps every older row, so each row still sees
     its predecessor), so an edit shows what changed without a query per row."""
-    history = Competitor.history.model
+    history = _competitor_history()
     previous = {
         f"previous_{name}": Window(Lag(name), partition_by=[F("id")], order_by=[F("history_date"), F("history_id")])
         for name in COMPETITOR_TRACKED
@@ -426,8 +434,8 @@ def _competitor_rows(project, cursor, limit):
 
 
 def _competitor_events(data):
-    history = Competitor.history.model
-    data = json.loads(data) if isinstance(data, str) else data
+    history = _competitor_history()
+    data = loaded(data)
     row = unpacked(history, data, related=HISTORY_RELATED)
     changes = []
     if row.history_type == "~":
@@ -577,7 +585,7 @@ def timeline_source_register(*, kind: str, rank: int, rows, events) -> None:
     """Let a higher app add its events to the timeline (coaching: the notes on the project),
     in its ``AppConfig.ready``. ``rows(project, cursor, limit)`` answers at most ``limit`` rows
     of ``kind``, newest first, all before ``cursor`` (``before_cursor``), in the common shape
-    (``pipeline.selectors.timeline_rows.part``: read with the other kinds in one query);
+    (``teams.json_rows.part``: read with the other kinds in one query);
     ``events(row)`` the ``Event``s of one row, each with the ``template`` that renders its
     ``<li>``. ``rank`` orders its events among others at the same moment and must be its own.
     Idempotent (ready may run twice)."""
