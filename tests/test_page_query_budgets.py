@@ -32,6 +32,19 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 # tests/test_project_forms_on_demand.py) and no history section (owner changes and field
 # edits: loaded when opened, ``projects:project_history``).
 PROJECT_PAGE = 12
+# SQLite (the laptop default; the suite runs on PostgreSQL) cannot limit the parts of a
+# compound query: the timeline's five parts (stage changes, competitor history, key-date
+# changes, owner changes, coaching notes) are a query each there.
+SQLITE_TIMELINE_PARTS = 5
+
+
+def _project_page_budget():
+    from django.db import connection
+
+    union = connection.features.supports_slicing_ordering_in_compound
+    return PROJECT_PAGE if union else PROJECT_PAGE + SQLITE_TIMELINE_PARTS - 1
+
+
 # Session, the user (with the header's team), the customer (owner, team joined), its projects,
 # other owners' count, the departments (the parent picker shows them too), the people, the
 # history of the customer, its departments and its people (names from the rows already read).
@@ -130,7 +143,9 @@ def test_the_project_page_costs_the_same_queries_however_big(
     ContactFactory.create_batch(3, customer=small.customer)
     _grow(small, rep, people=0, events=1, seats=1, items=1, key_dates=1, competitors=1, lead=lead, other=other_rep)
     _other_projects(10, other_rep)
-    small_count, html = _queries(client, small.get_absolute_url(), django_assert_max_num_queries, PROJECT_PAGE)
+    small_count, html = _queries(
+        client, small.get_absolute_url(), django_assert_max_num_queries, _project_page_budget()
+    )
     assert "跟进0" in html and "交接0" in html and "节点0" in html  # every kind on the page
     present = small.milestones.get(kind="proposal_accepted").attendees.get()  # the one seat's person
     assert f"Present from the customer: {present.name}" in " ".join(html.split())
@@ -139,7 +154,7 @@ def test_the_project_page_costs_the_same_queries_however_big(
     ContactFactory.create_batch(3, customer=big.customer)
     _grow(big, rep, people=300, events=200, seats=20, items=30, key_dates=10, competitors=5, lead=lead, other=other_rep)
     _other_projects(10_000, other_rep)
-    big_count, html = _queries(client, big.get_absolute_url(), django_assert_max_num_queries, PROJECT_PAGE)
+    big_count, html = _queries(client, big.get_absolute_url(), django_assert_max_num_queries, _project_page_budget())
     assert big_count == small_count
     assert html.count('class="activity"') == 20 and "Load more" in html  # the newest, then more on demand
     assert "物品29" in html and "竞品4" in html and "节点9" in html
