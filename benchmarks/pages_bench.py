@@ -4,6 +4,7 @@ project's timeline page, for a rep and for a lead.
 
     .venv/bin/python benchmarks/pages_bench.py --keep --teams 100           # about 121,000 projects
     .venv/bin/python benchmarks/pages_bench.py --keep --teams 100 --profile "rep: /my-day/"
+    .venv/bin/python benchmarks/pages_bench.py --keep --teams 100 --only "page"   # the project and customer pages
 
 Seeds (or reuses) the database exactly as ``pipeline_bench.py`` does (same ``--db``,
 ``--teams``, ``--keep`` / ``--fresh`` rules, the same personas and the same 500-event
@@ -58,6 +59,7 @@ def parse_args():
     parser.add_argument("--fresh", action="store_true", help="Drop and recreate the database before seeding.")
     parser.add_argument("--repeat", type=int, default=20, help="Timed requests per measurement (default 20).")
     parser.add_argument("--profile", default="", help="Print a cProfile of this measurement (its label).")
+    parser.add_argument("--only", default="", help="Measure only the labels containing this text (e.g. 'page').")
     args = parser.parse_args()
     args.customers, args.customers_per_rep = (args.teams + 1) * 1_200, 150
     return args
@@ -208,7 +210,7 @@ def main():
         print(f"Projects {project.pk} (ordinary) and {showcase.pk} (500 events); customer {customer.pk}.")
         measured, summary = [], []
         for label, persona, url, rows, target_key in cases(users, project, showcase, customer):
-            if args.profile and args.profile != label:
+            if (args.profile and args.profile != label) or (args.only and args.only not in label):
                 continue
             if args.profile:
                 with production_templates():

@@ -17,13 +17,21 @@ class CoachingConfig(AppConfig):
 
         # Coaching notes: on the project timeline, a "write a note" section on the project
         # page, and kept when a project is merged away.
-        from coaching.notes import TIMELINE_KIND, TIMELINE_RANK, note_timeline_events, notes_project_merge
+        from coaching.notes import (
+            TIMELINE_KIND,
+            TIMELINE_RANK,
+            note_timeline_events,
+            note_timeline_rows,
+            notes_project_merge,
+        )
         from coaching.notes_views import note_section
         from pipeline.selectors.project import timeline_source_register
         from projects.services import PROJECT_MERGE_HOOKS
         from projects.views import PROJECT_SECTIONS
 
-        timeline_source_register(kind=TIMELINE_KIND, rank=TIMELINE_RANK, source=note_timeline_events)
+        timeline_source_register(
+            kind=TIMELINE_KIND, rank=TIMELINE_RANK, rows=note_timeline_rows, events=note_timeline_events
+        )
         if note_section not in PROJECT_SECTIONS:
             PROJECT_SECTIONS.append(note_section)
         if notes_project_merge not in PROJECT_MERGE_HOOKS:

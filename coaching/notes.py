@@ -14,7 +14,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.html import escape
@@ -27,6 +27,7 @@ from pipeline.models import Activity
 from pipeline.selectors.project import Event, before_cursor
 from projects.models import Project
 from teams.errors import DomainError, validated
+from teams.json_rows import USER_FIELDS, JSONList, Packed, loaded, packed, part, set_prefetched, unpacked
 from teams.models import Role, User
 from teams.notifications.models import NotificationKind
 from teams.notifications.services import notify
@@ -278,12 +279,40 @@ def weeks_with_notes(team, reps, weeks: int, *, today: datetime.date | None = No
     return found
 
 
-def note_timeline_events(project, cursor, limit):
-    """The project's notes for its timeline (``pipeline.selectors.project``), newest first."""
-    rows = notes_for_display(
-        CoachingNote.objects.filter(project=project).filter(before_cursor("created_at", TIMELINE_KIND, cursor))
-    ).order_by("-created_at", "-id")[:limit]
-    return [
-        Event(TIMELINE_KIND, row.created_at, row.pk, row, row.author, template="coaching/notes/timeline_note.html")
-        for row in rows
-    ]
+NOTE_FIELDS = (
+    "id",
+    "team",
+    "rep",
+    "author",
+    "kind",
+    "project",
+    "activity",
+    "body",
+    "created_at",
+    "edited_at",
+    "version",
+)
+NOTE_RELATED = {"author": USER_FIELDS, "rep": USER_FIELDS}
+MENTION_FIELDS = ("id", "username", "display_name")
+
+
+def note_timeline_rows(project, cursor, limit):
+    """The project's notes for its timeline (``pipeline.selectors.project``), newest first, in
+    the timeline's common shape: with author, rep and the mentioned people (a JSON list) in the
+    one row, so the notes cost no query of their own."""
+    mentioned = CoachingNote.mentions.through.objects.filter(coachingnote_id=OuterRef("pk")).values(
+        people=JSONList(Packed(id="user_id", username="user__username", display_name="user__display_name"))
+    )
+    rows = CoachingNote.objects.filter(project=project).filter(before_cursor("created_at", TIMELINE_KIND, cursor))
+    rows = rows.order_by("-created_at", "-id")[:limit]
+    row = packed(CoachingNote, fields=NOTE_FIELDS, related=NOTE_RELATED, extra={"mentioned": Subquery(mentioned)})
+    return part(rows, TIMELINE_KIND, row)
+
+
+def note_timeline_events(data):
+    """The timeline's event of one row of ``note_timeline_rows``."""
+    data = loaded(data)
+    note = unpacked(CoachingNote, data, fields=NOTE_FIELDS, related=NOTE_RELATED)
+    set_prefetched(note, "mentions", User, data.get("mentioned"), MENTION_FIELDS)  # what ``body_html`` reads
+    template = "coaching/notes/timeline_note.html"
+    return [Event(TIMELINE_KIND, note.created_at, note.pk, note, note.author, template=template)]

@@ -9,10 +9,11 @@ by hand, with who and when. Later apps add rules with :func:`register_rule`
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import BuyingRole
+from teams.json_rows import JSONList, Packed, set_prefetched
 
 RULES: dict[str, tuple[str, Callable]] = {}
 # The project's related rows the rules read (``has_related``): the project page prefetches
@@ -29,15 +30,37 @@ def register_rule(key: str, label, check: Callable, *, related: tuple = ()) -> N
             RELATED.append(name)
 
 
+# What the key dates show of the people present.
+ATTENDEE_FIELDS = ("id", "customer_id", "name")
+
+
+def attendees_from_row(milestone) -> bool:
+    """Set the milestone's ``attendees`` from the list ``prefetch`` read with it (no query);
+    False when it was not read so."""
+    if not hasattr(milestone, "attendees_packed"):
+        return False
+    from accounts.models import Contact
+
+    set_prefetched(milestone, "attendees", Contact, milestone.attendees_packed, ATTENDEE_FIELDS)
+    return True
+
+
 def prefetch(project, *lookups) -> None:
     """Load the rows every rule reads in one query per relation (the committee with its people,
     as the page shows them), plus ``lookups``; relations already loaded are not read again."""
     from projects.models import Milestone, Stakeholder
 
     committee = Prefetch("stakeholders", Stakeholder.objects.select_related("contact", "contact__department"))
-    # With how often each was put off: the key dates section (pipeline) shows them from these rows.
+    # With how often each was put off and who was present (a JSON list, ``attendees_packed``):
+    # the key dates section (pipeline) shows them from these rows.
+    present = Milestone.attendees.through.objects.filter(milestone_id=OuterRef("pk")).values(
+        people=JSONList(Packed(**{name: f"contact__{name}" for name in ATTENDEE_FIELDS}))
+    )
     milestones = Prefetch(
-        "milestones", Milestone.objects.annotate(slips=Count("changes", filter=Q(changes__is_slip=True)))
+        "milestones",
+        Milestone.objects.annotate(
+            slips=Count("changes", filter=Q(changes__is_slip=True)), attendees_packed=Subquery(present)
+        ),
     )
     names = [committee, milestones, *(name for name in RELATED if name not in ("stakeholders", "milestones")), *lookups]
     prefetch_related_objects([project], *names)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("projects/new/", views.ProjectCreateView.as_view(), name="project_create"),
     path("projects/<int:pk>/", views.ProjectDetailView.as_view(), name="project_detail"),
     path("projects/<int:pk>/edit/", views.ProjectUpdateView.as_view(), name="project_update"),
+    path("projects/<int:pk>/history/", views.ProjectHistoryView.as_view(), name="project_history"),
     path("projects/<int:pk>/transfer/", views.ProjectTransferView.as_view(), name="project_transfer"),
     path("projects/<int:pk>/procurement/", views.ProcurementItemCreateView.as_view(), name="procurement_create"),
     path(

@@ -171,10 +171,8 @@ PROJECT_SECTIONS = []
 # Related rows those sections read, joined to the page's query of the project (the pipeline:
 # its stage standing), registered the same way.
 PROJECT_PAGE_RELATED = []
-# The page shows the newest 20 owner changes and reads as many as the project page's part of
-# the pipeline's timeline shows (20, and one to tell whether there are more), so the timeline
-# does not read them again.
-OWNER_CHANGES_READ = 21
+# The history section shows the newest 20 owner changes and field edits.
+HISTORY_SHOWN = 20
 
 
 class ProjectDetailView(VisibleObjectsMixin, DetailView):
@@ -191,6 +189,33 @@ class ProjectDetailView(VisibleObjectsMixin, DetailView):
         sections = [section(self.request, self.object) for section in PROJECT_SECTIONS]
         context["extra_sections"] = [section for section in sections if section]
         return context
+
+
+class ProjectHistoryView(ProjectDetailView):
+    """The history section (owner changes, edits of the project's fields), loaded when opened:
+    the section (htmx) or, without JavaScript, the page with it open. The owner changes are
+    on the timeline too; the page shows the section folded and reads neither."""
+
+    def get(self, request, *args, **kwargs):
+        self.object = project = self.get_object()
+        if request.htmx and not request.htmx.boosted:
+            context = {"project": project, **project_history(project)}
+            return render(request, f"{self.template_name}#history", context)
+        request.project_history_opened = True
+        return self.render_to_response(self.get_context_data(object=project))
+
+
+def project_history(project) -> dict:
+    """The history section's rows (two queries), newest first."""
+    owner_changes = project.owner_changes.select_related("from_user", "to_user", "changed_by")
+    # The timeline's first page may take the owner changes from these rows (``page_rows``).
+    owner_changes = list(owner_changes[: HISTORY_SHOWN + 1])
+    project.page_rows = {**getattr(project, "page_rows", {}), "owner_changes": (owner_changes, HISTORY_SHOWN + 1)}
+    return {
+        "history_opened": True,
+        "owner_changes": owner_changes[:HISTORY_SHOWN],
+        "history": list(project.history.select_related("history_user").order_by("-history_date")[:HISTORY_SHOWN]),
+    }
 
 
 def forms_inline(request) -> bool:
@@ -224,11 +249,9 @@ def project_context(request, project, **forms):
             chain.append({"role": role, "label": label, "people": people})
     lines = checklist.evaluate(project, checklist.active_items())
     conflicts = selectors.project_conflicts(project=project, user=user)
-    owner_changes = list(
-        project.owner_changes.select_related("from_user", "to_user", "changed_by")[:OWNER_CHANGES_READ]
-    )
     # Rows a higher app's section would otherwise read again (the pipeline's timeline).
-    project.page_rows = {"conflicts": conflicts, "owner_changes": (owner_changes, OWNER_CHANGES_READ)}
+    project.page_rows = {"conflicts": conflicts}
+    history = project_history(project) if getattr(request, "project_history_opened", False) else {}
 
     def stakeholder_form():
         people = selectors.project_people(user=user, project=project)
@@ -246,8 +269,7 @@ def project_context(request, project, **forms):
         "score": checklist.score(lines),
         "conflicts": conflicts,
         "open_conflicts": [c for c in conflicts if not c.is_resolved],
-        "owner_changes": owner_changes[:20],
-        "history": list(project.history.select_related("history_user").order_by("-history_date")[:20]),
+        **history,
         "customer_visible": project.customer.fully_visible_to(user)
         or selectors.customer_is_visible(user=user, customer_id=project.customer_id),
         "can_transfer": manages_team_of(user=user, record=project),

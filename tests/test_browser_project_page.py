@@ -199,3 +199,14 @@ def test_a_move_a_refused_budget_and_a_contact_swap_in_without_a_reload(page_for
     assert deal.next_contact_on == timezone.localdate() + timedelta(days=3)
     _no_sideways_scroll(page)
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_the_history_is_loaded_when_opened(page_for, deal):
+    """The page shows the history folded, without its rows; opening it loads them (htmx)."""
+    page = page_for(locale="zh-CN", viewport=PHONE)
+    sign_in(page, "rep", deal.get_absolute_url())
+    history = page.locator("#history")
+    expect(history.locator("ol.history")).to_have_count(0)
+    history.locator("details > summary").click()
+    expect(page.locator("#history details[open] ol.history li").first).to_be_visible()  # swapped in, open
+    _no_sideways_scroll(page)

@@ -8,12 +8,15 @@ history holds; lists are capped and continue from a keyset cursor.
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Case, Count, F, Prefetch, Q, When, Window, prefetch_related_objects
+from django.db import connections
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, When, Window, prefetch_related_objects
 from django.db.models.functions import Coalesce, Lag
 from django.utils import timezone
 
+from accounts.models import Contact
 from pipeline import exit_checks
 from pipeline.models import (
     Activity,
@@ -25,9 +28,10 @@ from pipeline.models import (
     Stage,
     StageChange,
 )
-from projects.checklist import active_items, related_rows
+from projects.checklist import active_items, attendees_from_row, related_rows
 from projects.models import Conflict, Milestone, MilestoneChange, MilestoneKind, OwnerChange, Project
 from teams.config_cache import config
+from teams.json_rows import USER_FIELDS, JSONList, Packed, loaded, packed, part, set_prefetched, unpacked
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -134,11 +138,13 @@ def project_competitors(*, project: Project) -> list[dict]:
 
 def project_key_dates(*, project: Project) -> list[dict]:
     """The three key dates of the customer's process in order, each with its
-    milestone (or None), the people present and how often it slipped (two queries)."""
+    milestone (or None), the people present and how often it slipped (none when the page
+    read the milestones: ``checklist.prefetch``; else two queries)."""
     read = related_rows(project, "milestones")  # the page's (checklist.prefetch), with their slips
     if read is not None and all(hasattr(milestone, "slips") for milestone in read):
         rows = [milestone for milestone in read if milestone.kind in KEY_DATE_ORDER]
-        prefetch_related_objects(rows, "attendees")  # no query without key dates
+        if not all(attendees_from_row(milestone) for milestone in rows):
+            prefetch_related_objects(rows, "attendees")  # no query without key dates
     else:
         rows = (
             Milestone.objects.filter(project=project, kind__in=KEY_DATE_ORDER)
@@ -178,17 +184,23 @@ class ActivityCursor:
 def project_activities(
     *, project: Project, before: ActivityCursor | None = None, limit: int = ACTIVITY_PAGE, read: int = 0
 ) -> tuple[list[Activity], ActivityCursor | None]:
-    """The project's contact log, newest first, ``limit`` at a time (two queries:
-    the activities with who logged them, and the people): the page and the cursor
+    """The project's contact log, newest first, ``limit`` at a time (one query: the
+    activities with who logged them and their people): the page and the cursor
     of the next one (None at the end). ``read``: the newest to read at least, left in
     ``project.page_rows["activities"]`` (the project page: the timeline's first page)."""
-    activities = Activity.objects.filter(project=project).select_related("by").prefetch_related("contacts")
+    # The people of each activity in its row (a JSON list), not one more query.
+    people = Activity.contacts.through.objects.filter(activity_id=OuterRef("pk")).values(
+        people=JSONList(Packed(id="contact_id", name="contact__name", customer_id="contact__customer_id"))
+    )
+    activities = Activity.objects.filter(project=project).select_related("by").annotate(people=Subquery(people))
     if before is not None:
         activities = activities.filter(
             Q(occurred_at__lt=before.occurred_at) | Q(occurred_at=before.occurred_at, id__lt=before.id)
         )
     asked = max(limit + 1, read)
     rows = list(activities.order_by("-occurred_at", "-id")[:asked])
+    for row in rows:
+        set_prefetched(row, "contacts", Contact, row.people, ("id", "name", "customer_id"))
     if read:
         project.page_rows = {**getattr(project, "page_rows", {}), "activities": (rows, asked)}
     rows = rows[: limit + 1]
@@ -319,14 +331,20 @@ def _budget_before(cursor: TimelineCursor | None) -> Q:
     return Q(effective_on__lt=local.date()) | (Q(effective_on=local.date()) & same_day)
 
 
-def _stage_events(project, cursor, limit):
-    rows = (
-        StageChange.objects.filter(project=project)
-        .filter(_before("at", "stage", cursor))
-        .select_related("from_stage", "to_stage", "by", "lost_reason")
-        .order_by("-at", "-id")[:limit]
-    )
-    return [Event("stage", row.at, row.pk, row, row.by, _recorded(row.at, row.recorded_at)) for row in rows]
+# Each kind of event is a ``TimelineSource``: its rows before a cursor, newest first, capped,
+# in the common shape of ``teams.json_rows`` (``rows``), and the events one
+# such row makes (``events``). ``project_timeline`` reads every kind in ONE query (``UNION
+# ALL`` of the parts, each still its own index range with its own ORDER BY and LIMIT); SQLite,
+# the embedded default, cannot limit the parts of a compound query: one query per kind there.
+# ``read``, when given, answers the first page from rows the project page read already.
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    kind: str
+    rows: object  # (project, cursor, limit) -> the part's queryset (``timeline_rows.part``)
+    events: object  # (row: dict) -> list[Event]
+    read: object = None  # (project, limit) -> list[Event] | None, for the first page
 
 
 def already_read(project, name, cursor, limit):
@@ -343,58 +361,90 @@ def already_read(project, name, cursor, limit):
     return rows
 
 
-def _budget_events(project, cursor, limit):
-    rows = already_read(project, "budget_changes", cursor, limit)
-    if rows is not None:  # the budget section's rows: every change of the project
-        rows = sorted(rows, key=lambda row: (row.effective_on, row.recorded_at, row.pk), reverse=True)[:limit]
-    else:
-        rows = (
-            BudgetChange.objects.filter(project=project)
-            .filter(_budget_before(cursor))
-            .select_related("by")
-            .order_by("-effective_on", "-recorded_at", "-id")[:limit]
-        )
-    events = []
-    for row in rows:
-        when = _budget_when(row)
-        recorded = row.recorded_at if timezone.localtime(row.recorded_at).date() != row.effective_on else None
-        events.append(Event("budget", when, row.pk, row, row.by, recorded))
-    return events
+STAGE_RELATED = {
+    "from_stage": ("id", "name_zh", "name_en"),
+    "to_stage": ("id", "name_zh", "name_en"),
+    "by": USER_FIELDS,
+    "lost_reason": ("id", "name_zh", "name_en"),
+}
 
 
-def _competitor_events(project, cursor, limit):
+def _stage_rows(project, cursor, limit):
+    rows = StageChange.objects.filter(project=project).filter(_before("at", "stage", cursor))
+    return part(rows.order_by("-at", "-id")[:limit], "stage", packed(StageChange, related=STAGE_RELATED))
+
+
+def _stage_events(data):
+    row = unpacked(StageChange, data, related=STAGE_RELATED)
+    return [Event("stage", row.at, row.pk, row, row.by, _recorded(row.at, row.recorded_at))]
+
+
+BY = {"by": USER_FIELDS}
+
+
+def _budget_rows(project, cursor, limit):
+    rows = BudgetChange.objects.filter(project=project).filter(_budget_before(cursor))
+    rows = rows.order_by("-effective_on", "-recorded_at", "-id")[:limit]
+    return part(rows, "budget", packed(BudgetChange, related=BY))
+
+
+def _budget_event(row):
+    recorded = row.recorded_at if timezone.localtime(row.recorded_at).date() != row.effective_on else None
+    return Event("budget", _budget_when(row), row.pk, row, row.by, recorded)
+
+
+def _budget_read(project, limit):
+    rows = already_read(project, "budget_changes", None, limit)
+    if rows is None:
+        return None
+    # The budget section's rows: every change of the project.
+    rows = sorted(rows, key=lambda row: (row.effective_on, row.recorded_at, row.pk), reverse=True)[:limit]
+    return [_budget_event(row) for row in rows]
+
+
+HISTORY_RELATED = {"history_user": USER_FIELDS}
+
+
+@cache
+def _competitor_history():
+    """The competitors' history model (``Competitor.history`` builds a manager on each access)."""
+    return Competitor.history.model
+
+
+def _competitor_rows(project, cursor, limit):
     """The competitors' history rows with the values before each change (a window over
     each competitor's rows: the cursor keeps every older row, so each row still sees
     its predecessor), so an edit shows what changed without a query per row."""
-    history = Competitor.history.model
-    labels = {name: Competitor._meta.get_field(name).verbose_name for name in COMPETITOR_TRACKED}
+    history = _competitor_history()
     previous = {
         f"previous_{name}": Window(Lag(name), partition_by=[F("id")], order_by=[F("history_date"), F("history_id")])
         for name in COMPETITOR_TRACKED
     }
     # A competitor moved over by a project merge keeps its older history rows under the merged-away id.
-    # The ids as a list (one small query), not ``id IN (SELECT …)``: with the subquery PostgreSQL
-    # cannot OR the two index scans in a bitmap and read the whole history table (0.6 s at 1.5
-    # million rows). ``= ANY(ARRAY(SELECT …))`` would save the query but not work on SQLite.
+    # The ids as a list (the page's rows, or one small query), not ``id IN (SELECT …)``: with the
+    # subquery PostgreSQL cannot OR the two index scans in a bitmap and read the whole history
+    # table (0.6 s at 1.5 million rows). ``= ANY(ARRAY(SELECT …))`` would not work on SQLite.
     ids = [competitor.pk for competitor in project.competitors.all()]  # prefetched by the page
-    mine = Q(project_id=project.pk) | Q(id__in=ids)
     rows = (
-        history.objects.filter(mine)
+        history.objects.filter(Q(project_id=project.pk) | Q(id__in=ids))
         .filter(_before("history_date", "competitor", cursor, pk="history_id"))
-        .annotate(**previous)
-        .select_related("history_user")
         .order_by("-history_date", "-history_id")[:limit]
     )
-    events = []
-    for row in rows:
-        changes = []
-        if row.history_type == "~":
-            for name in COMPETITOR_TRACKED:
-                old, new = getattr(row, f"previous_{name}"), getattr(row, name)
-                if old is not None and old != new:
-                    changes.append((labels[name], _display(name, old), _display(name, new)))
-        events.append(Event("competitor", row.history_date, row.history_id, row, row.history_user, changes=changes))
-    return events
+    return part(rows, "competitor", packed(history, related=HISTORY_RELATED, extra=previous))
+
+
+def _competitor_events(data):
+    history = _competitor_history()
+    data = loaded(data)
+    row = unpacked(history, data, related=HISTORY_RELATED)
+    changes = []
+    if row.history_type == "~":
+        for name in COMPETITOR_TRACKED:
+            old, new = data.get(f"previous_{name}"), getattr(row, name)
+            if old is not None and old != new:
+                label = Competitor._meta.get_field(name).verbose_name
+                changes.append((label, _display(name, old), _display(name, new)))
+    return [Event("competitor", row.history_date, row.history_id, row, row.history_user, changes=changes)]
 
 
 def _display(name, value):
@@ -402,81 +452,127 @@ def _display(name, value):
     return dict(field_.choices).get(value, value) if field_.choices else value
 
 
-def _key_date_events(project, cursor, limit):
-    rows = (
-        MilestoneChange.objects.filter(milestone__project=project)
-        .filter(_before("changed_at", "key_date", cursor))
-        .select_related("milestone", "changed_by")
-        .order_by("-changed_at", "-id")[:limit]
-    )
-    return [Event("key_date", row.changed_at, row.pk, row, row.changed_by) for row in rows]
+KEY_DATE_RELATED = {"milestone": ("id", "project", "kind", "name", "due_on", "done_on"), "changed_by": USER_FIELDS}
 
 
-def _activity_events(project, cursor, limit):
-    rows = already_read(project, "activities", cursor, limit)  # the contact log's newest
-    if rows is None:
-        rows = (
-            Activity.objects.filter(project=project)
-            .filter(_before("occurred_at", "activity", cursor))
-            .select_related("by")
-            .order_by("-occurred_at", "-id")[:limit]
-        )
-    else:
-        rows = rows[:limit]
-    return [
-        Event("activity", row.occurred_at, row.pk, row, row.by, _recorded(row.occurred_at, row.created_at))
-        for row in rows
-    ]
+def _key_date_rows(project, cursor, limit):
+    rows = MilestoneChange.objects.filter(milestone__project=project).filter(_before("changed_at", "key_date", cursor))
+    rows = rows.order_by("-changed_at", "-id")[:limit]
+    return part(rows, "key_date", packed(MilestoneChange, related=KEY_DATE_RELATED))
 
 
-def _owner_events(project, cursor, limit):
-    rows = already_read(project, "owner_changes", cursor, limit)  # the page's newest
-    if rows is None:
-        rows = (
-            OwnerChange.objects.filter(project=project)
-            .filter(_before("changed_at", "owner", cursor))
-            .select_related("from_user", "to_user", "changed_by")
-            .order_by("-changed_at", "-id")[:limit]
-        )
-    else:
-        rows = rows[:limit]
-    return [Event("owner", row.changed_at, row.pk, row, row.changed_by) for row in rows]
+def _key_date_events(data):
+    row = unpacked(MilestoneChange, data, related=KEY_DATE_RELATED)
+    return [Event("key_date", row.changed_at, row.pk, row, row.changed_by)]
 
 
-def _conflict_events(project, cursor, limit):
+ACTIVITY_FIELDS = (
+    "id",
+    "project",
+    "kind",
+    "occurred_at",
+    "summary",
+    "next_contact_on",
+    "by",
+    "created_at",
+    "merged_from",
+)
+
+
+def _activity_rows(project, cursor, limit):
+    rows = Activity.objects.filter(project=project).filter(_before("occurred_at", "activity", cursor))
+    rows = rows.order_by("-occurred_at", "-id")[:limit]
+    return part(rows, "activity", packed(Activity, fields=ACTIVITY_FIELDS, related=BY))
+
+
+def _activity_event(row):
+    return Event("activity", row.occurred_at, row.pk, row, row.by, _recorded(row.occurred_at, row.created_at))
+
+
+def _activity_read(project, limit):
+    rows = already_read(project, "activities", None, limit)  # the contact log's newest
+    return None if rows is None else [_activity_event(row) for row in rows[:limit]]
+
+
+OWNER_RELATED = {"from_user": USER_FIELDS, "to_user": USER_FIELDS, "changed_by": USER_FIELDS}
+
+
+def _owner_rows(project, cursor, limit):
+    rows = OwnerChange.objects.filter(project=project).filter(_before("changed_at", "owner", cursor))
+    rows = rows.order_by("-changed_at", "-id")[:limit]
+    return part(rows, "owner", packed(OwnerChange, related=OWNER_RELATED))
+
+
+def _owner_event(row):
+    return Event("owner", row.changed_at, row.pk, row, row.changed_by)
+
+
+def _owner_read(project, limit):
+    rows = already_read(project, "owner_changes", None, limit)  # the page's newest, if it read them
+    return None if rows is None else [_owner_event(row) for row in rows[:limit]]
+
+
+CONFLICT_FIELDS = ("id", "kind", "project_a", "project_b", "created_at", "resolution", "resolved_by", "resolved_at")
+CONFLICT_RELATED = {"resolved_by": USER_FIELDS}
+
+
+def _conflict_rows(project, cursor, limit):
     """Each conflict is two events: detected (by the system) and, once handled,
     resolved. Rows come newest event first, so the cap keeps the newest events."""
-    read = already_read(project, "conflicts", cursor, limit)  # the page's: every conflict of the project
-    if read is not None:
-        rows = sorted(read, key=lambda row: (row.resolved_at or row.created_at, row.pk), reverse=True)[:limit]
-        return _conflict_pairs(rows)
-    rows = Conflict.objects.filter(Q(project_a=project) | Q(project_b=project)).select_related("resolved_by")
+    rows = Conflict.objects.filter(Q(project_a=project) | Q(project_b=project))
     if cursor is None:
         latest = Coalesce("resolved_at", "created_at")
     else:
         # A resolution after the cursor is on an earlier page: such a row's latest event here is its detection.
         rows = rows.filter(_before("created_at", "conflict_detected", cursor))
         latest = Case(When(resolved_at__lt=cursor.when, then=F("resolved_at")), default=F("created_at"))
-    return _conflict_pairs(rows.annotate(latest=latest).order_by("-latest", "-id")[:limit])
+    rows = rows.annotate(latest=latest).order_by("-latest", "-id")[:limit]
+    fields = (*CONFLICT_FIELDS, "resolution_note")
+    return part(rows, "conflict", packed(Conflict, fields=fields, related=CONFLICT_RELATED))
 
 
-def _conflict_pairs(rows):
-    events = []
-    for row in rows:
-        events.append(Event("conflict_detected", row.created_at, row.pk, row))
-        if row.resolved_at is not None:
-            events.append(Event("conflict_resolved", row.resolved_at, row.pk, row, row.resolved_by))
+def _conflict_pairs(row):
+    events = [Event("conflict_detected", row.created_at, row.pk, row)]
+    if row.resolved_at is not None:
+        events.append(Event("conflict_resolved", row.resolved_at, row.pk, row, row.resolved_by))
     return events
 
 
+def _conflict_read(project, limit):
+    read = already_read(project, "conflicts", None, limit)  # the page's: every conflict of the project
+    if read is None:
+        return None
+    rows = sorted(read, key=lambda row: (row.resolved_at or row.created_at, row.pk), reverse=True)[:limit]
+    return [event for row in rows for event in _conflict_pairs(row)]
+
+
 TIMELINE_SOURCES = [
-    _stage_events,
-    _budget_events,
-    _competitor_events,
-    _key_date_events,
-    _activity_events,
-    _owner_events,
-    _conflict_events,
+    TimelineSource("stage", _stage_rows, _stage_events),
+    TimelineSource(
+        "budget", _budget_rows, lambda data: [_budget_event(unpacked(BudgetChange, data, related=BY))], _budget_read
+    ),
+    TimelineSource("competitor", _competitor_rows, _competitor_events),
+    TimelineSource("key_date", _key_date_rows, _key_date_events),
+    TimelineSource(
+        "activity",
+        _activity_rows,
+        lambda data: [_activity_event(unpacked(Activity, data, fields=ACTIVITY_FIELDS, related=BY))],
+        _activity_read,
+    ),
+    TimelineSource(
+        "owner",
+        _owner_rows,
+        lambda data: [_owner_event(unpacked(OwnerChange, data, related=OWNER_RELATED))],
+        _owner_read,
+    ),
+    TimelineSource(
+        "conflict",
+        _conflict_rows,
+        lambda data: _conflict_pairs(
+            unpacked(Conflict, data, fields=(*CONFLICT_FIELDS, "resolution_note"), related=CONFLICT_RELATED)
+        ),
+        _conflict_read,
+    ),
 ]
 
 
@@ -485,27 +581,49 @@ def before_cursor(name: str, kind: str, cursor: TimelineCursor | None) -> Q:
     return _before(name, kind, cursor)
 
 
-def timeline_source_register(*, kind: str, rank: int, source) -> None:
+def timeline_source_register(*, kind: str, rank: int, rows, events) -> None:
     """Let a higher app add its events to the timeline (coaching: the notes on the project),
-    in its ``AppConfig.ready``. ``source(project, cursor, limit)`` answers at most ``limit``
-    ``Event``s of ``kind``, newest first, all before ``cursor`` (``before_cursor``), in one
-    query; each event's ``template`` renders its ``<li>``. ``rank`` orders its events among
-    others at the same moment and must be its own. Idempotent (ready may run twice)."""
+    in its ``AppConfig.ready``. ``rows(project, cursor, limit)`` answers at most ``limit`` rows
+    of ``kind``, newest first, all before ``cursor`` (``before_cursor``), in the common shape
+    (``teams.json_rows.part``: read with the other kinds in one query);
+    ``events(row)`` the ``Event``s of one row, each with the ``template`` that renders its
+    ``<li>``. ``rank`` orders its events among others at the same moment and must be its own.
+    Idempotent (ready may run twice)."""
     if RANK.get(kind, rank) != rank or (kind not in RANK and rank in RANK.values()):
         raise ImproperlyConfigured(f"Timeline kind {kind!r} needs a rank of its own, not {rank}.")
     RANK[kind] = rank
-    if source not in TIMELINE_SOURCES:
-        TIMELINE_SOURCES.append(source)
+    if all(source.kind != kind for source in TIMELINE_SOURCES):
+        TIMELINE_SOURCES.append(TimelineSource(kind, rows, events))
+
+
+def _read_parts(parts):
+    """The rows of every part: one ``UNION ALL`` query, or (SQLite) one query per part."""
+    if not parts:
+        return []
+    if not connections[parts[0].db].features.supports_slicing_ordering_in_compound:
+        return [row for query in parts for row in query]
+    return list(parts[0].union(*parts[1:], all=True))
 
 
 def project_timeline(project: Project, before=None, limit: int = TIMELINE_PAGE) -> Timeline:
     """Everything that changed on the project, newest first: stage changes, budget
     changes, competitor changes, key-date changes (and slips), activities, owner
-    changes, conflicts detected and resolved. One query per kind, each capped at
-    ``limit + 1`` rows, merged here; ``before`` (a cursor, or its text) continues
-    an earlier page. Raises ValueError for a cursor it did not write."""
+    changes, conflicts detected and resolved, and what higher apps registered. ONE
+    query: each kind's newest ``limit + 1`` rows before the cursor, the kinds joined by
+    ``UNION ALL``, merged and cut here (kinds the page read already come from its rows);
+    ``before`` (a cursor, or its text) continues an earlier page. Raises ValueError for a
+    cursor it did not write."""
     cursor = TimelineCursor.parse(before) if isinstance(before, str) else before
-    events = [event for source in TIMELINE_SOURCES for event in source(project, cursor, limit + 1)]
+    events, parts, sources = [], [], {}
+    for source in TIMELINE_SOURCES:
+        read = source.read(project, limit + 1) if source.read is not None and cursor is None else None
+        if read is not None:
+            events += read
+        else:
+            parts.append(source.rows(project, cursor, limit + 1))
+            sources[source.kind] = source
+    for row in _read_parts(parts):
+        events += sources[row["t_kind"]].events(row["t_row"])
     if cursor is not None:
         events = [event for event in events if (event.when, event.rank, event.id) < cursor.key()]
     events.sort(key=lambda event: (event.when, event.rank, event.id), reverse=True)

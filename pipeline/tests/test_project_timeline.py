@@ -249,11 +249,15 @@ def _five_hundred_events(rep):
     return project
 
 
-def test_five_hundred_events_cost_one_query_per_kind(rep, django_assert_num_queries):
+def test_five_hundred_events_cost_one_query(rep, django_assert_num_queries):
+    """Every kind (and each source a higher app registered: coaching's notes) in one UNION ALL,
+    each part limited on its own; the competitor ids a query of their own (the page has them).
+    SQLite cannot limit the parts of a compound query: one query per kind there."""
+    from django.db import connection
+
     project = _five_hundred_events(rep)
-    # stage, budget, competitor ids, competitor history, key-date, activity, owner, conflict rows,
-    # and one per source a higher app registered (coaching: the notes on the project)
-    expected = len(TIMELINE_SOURCES) + 1  # the competitor ids are a query of their own
+    union = connection.features.supports_slicing_ordering_in_compound
+    expected = 2 if union else len(TIMELINE_SOURCES) + 1
     with django_assert_num_queries(expected):
         timeline = project_timeline(project=project)
     assert len(timeline.events) == 50 and timeline.next_before is not None
