@@ -34,6 +34,39 @@ def django_db_setup(django_db_setup, django_db_blocker):
             pg_scratch.drop_database(copy)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_deleting_what_is_there():
+    """After each transactional test (browser tests, real workers) Django's flush empties every
+    table with one TRUNCATE of all of them: on PostgreSQL that makes new files for each table and
+    index and costs seconds on a busy machine even when nearly all are empty. Here the flush
+    deletes the rows of the tables that hold any instead, in one transaction: the same empty
+    tables afterwards, sequences left as TRUNCATE left them, post_migrate as before. The foreign
+    keys are deferred (Django's are DEFERRABLE INITIALLY DEFERRED, so the order does not matter);
+    the audit log's append-only trigger lets the delete through as it does for the retention
+    purge (teams/migrations/0003_audit_log.py)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or not tables:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        quoted = [self.quote_name(table) for table in tables]
+        with self.connection.cursor() as cursor:
+            probe = " UNION ALL ".join(f"SELECT %s WHERE EXISTS (SELECT 1 FROM {name})" for name in quoted)
+            cursor.execute(probe, quoted)
+            filled = [row[0] for row in cursor.fetchall()]
+        return [
+            "SET CONSTRAINTS ALL DEFERRED",
+            "SET LOCAL funnel.audit_purge = 'on'",
+            *(f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(name)};" for name in filled),
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = truncate
+
+
 @pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Code called directly (services, validators) speaks the source language in

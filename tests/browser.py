@@ -86,6 +86,7 @@ def page_for(browser, live_server):
         watch_csp(context, violations)
         return context.new_page()
 
+    open_page.violations = violations  # what the pages reported so far: a test may name the page that did
     yield open_page
     for context in contexts:
         context.close()

@@ -38,8 +38,9 @@ def sample(rep, other_rep, lead, admin):
 
 def blocking_violations(page):
     """axe's serious and critical violations (and KEPT_FIXED ones) on the open page, one line each."""
-    # Evaluated through DevTools, not added as an inline <script>: the page's CSP refuses those.
-    page.evaluate(AXE.read_text(encoding="utf-8"))
+    # Evaluated through DevTools (or a context init script), not added as an inline <script>: the CSP refuses those.
+    if page.evaluate("() => typeof axe") == "undefined":
+        page.evaluate(AXE.read_text(encoding="utf-8"))
     lines = []
     for violation in page.evaluate(RUN_AXE):
         if violation["impact"] not in BLOCKING and violation["id"] not in KEPT_FIXED:

@@ -1,11 +1,15 @@
-"""Every main page as each role that may open it, at 390 × 844 and 1280 × 800, in
-Chinese and English: no sideways scrolling, every form control labelled, no
-serious or critical axe-core violation. Each view is saved as
+"""Every page of each role, one crawl per role and language: each main page (and the pages
+of both imports) at 390 × 844 and 1280 × 800, in Chinese and English: no sideways scrolling,
+every form control labelled, no serious or critical axe-core violation, no
+Content-Security-Policy violation (tests/browser.py). Each view is saved as
 docs/screenshots/<role>-<page>-<lang>-<phone|desktop>.png, so a reviewer can look
-without running anything (README.md names the folder).
+without running anything (README.md names the folder). In Chinese at desktop size the crawl
+also goes on through every page the role reaches from the menu and the coaching tabs, plus
+a project's and a contact's edit forms and the API docs, for the CSP (the check itself:
+tests/test_browser_csp.py).
 
-One browser page per role and language, resized between the two viewports: six tests
-for the main pages and six for the pages of both imports, about 150 page views."""
+One browser page per role and language, resized between the two viewports: six tests,
+each page view a subtest named after the role, page, language and size."""
 
 import datetime
 import importlib
@@ -24,7 +28,7 @@ from projects.models import Milestone, ProcurementItem, Stakeholder
 from tests.browser import sign_in
 from tests.factories import ContactFactory, CustomerFactory, DepartmentFactory, ProjectFactory
 from tests.sheets import template_csv
-from tests.test_browser_accessibility import blocking_violations
+from tests.test_browser_accessibility import AXE, blocking_violations
 from tests.test_browser_layout import COMPANIES, DESKTOP, PHONE, SCREENSHOTS, UNLABELLED_CONTROLS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,6 +60,10 @@ PAGES = {
 # rep's reports, which the rep may import (commit form, duplicate choices) and the others only read.
 IMPORT_PAGES = ["import", "import-report", "project-import", "project-import-report"]
 SETTLED = "() => !document.querySelector('input[data-picker]:not(.flatpickr-input)')"  # date pickers in place
+# The pages reached from the menu and the coaching tabs (the crawl follows them).
+LINKS = "() => [...document.querySelectorAll('.nav-links a, nav.sub-nav a')].map(a => a.getAttribute('href'))"
+# Besides the menu's pages, checked for the CSP only: forms and the API docs (Swagger's own script).
+CSP_ONLY_PAGES = ["project-edit", "contact-edit", "api-docs"]
 # A full-page capture draws a sticky save bar where the first screen ends, over the form:
 # the screenshots show it where it belongs, at the end of the form.
 # (Set through the CSSOM: a <style> tag, as screenshot(style=...) adds, is refused by the CSP.)
@@ -133,8 +141,12 @@ def world(rep, other_rep, lead, admin):
     Stakeholder.objects.create(project=project, contact=boss, role="decision_maker", stance="supporter")
     Stakeholder.objects.create(project=project, contact=engineer, role="user", stance="neutral")
     services.project_create(user=other_rep, customer=first, data={"name": "云帆呼叫中心升级", "kind": "expansion"})
+    today = timezone.localdate()
     for customer in customers[1:]:
-        ProjectFactory(customer=customer, name=f"{customer.name[:4]}数字化平台建设")
+        # The second one's next contact is overdue (the start page, My day and the board mark it).
+        overdue = today - datetime.timedelta(days=2) if customer == customers[1] else None
+        ProjectFactory(customer=customer, name=f"{customer.name[:4]}数字化平台建设", start_on=today,
+                       end_on=today + datetime.timedelta(days=90), next_contact_on=overdue)  # fmt: skip
     content = _import_file()
     report = importing.dry_run(user=rep, content=content, filename="客户名单.csv")
     upload = CustomerImport.objects.create(user=rep, filename="客户名单.csv", content=content, report=report)
@@ -161,48 +173,91 @@ def world(rep, other_rep, lead, admin):
         "checklist-settings": "/settings/checklist/",
         "users": "/manage/users/",
         "user": f"/manage/users/{rep.pk}/edit/",
+        "project-edit": f"/projects/{project.pk}/edit/",
+        "contact-edit": f"/contacts/{boss.pk}/edit/",
+        "api-docs": "/api/docs/",
     }
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("role", PAGES)
-def test_main_pages_fit_label_their_controls_and_pass_axe(page_for, world, role, language):
-    problems = _visit(page_for, world, role, language, PAGES[role])
-    assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("role", PAGES)
-def test_import_pages_fit_label_their_controls_and_pass_axe(page_for, world, role, language):
-    # The columns help opened: its list must fit a phone too.
-    problems = _visit(page_for, world, role, language, IMPORT_PAGES, open_details="#columns details")
-    assert not problems, "\n".join(problems)
-
-
-def _visit(page_for, world, role, language, names, open_details=None):
-    """Open each page as ``role`` at both sizes (with the ``open_details`` folds opened), screenshot it,
-    and say what is wrong with it."""
+def test_every_page_of_a_role_fits_labels_its_controls_and_passes_axe_and_the_csp(
+    page_for, world, subtests, role, language
+):
     page = page_for(locale=LANGUAGES[language], viewport=PHONE)
+    # axe-core in every page of this crawl from the start, instead of sent over with each page view.
+    page.context.add_init_script(path=AXE)
     sign_in(page, role, None)
-    problems = []
+    crawled = language == "zh-hans"
+    linked = {"/"}  # what the menu and the tabs of the pages seen link to
     for size, viewport in VIEWPORTS.items():
         page.set_viewport_size(viewport)
-        for name in names:
-            path = world[name]
-            where = f"{role} {name} {language} {size} ({path})"
-            response = page.goto(path)
-            if response.status != 200:
-                problems.append(f"{where}: status {response.status}")
-                continue
-            page.wait_for_function(SETTLED)
-            if open_details:
-                page.eval_on_selector_all(open_details, "folds => folds.forEach(fold => { fold.open = true; })")
-            assert page.locator("html").get_attribute("lang") == language, where
-            width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-            if width > inner:
-                problems.append(f"{where}: {width}px wide in a {inner}px window")
-            problems += [f"{where}: unlabelled {html}" for html in page.evaluate(UNLABELLED_CONTROLS)]
-            problems += [f"{where}: axe {line}" for line in blocking_violations(page)]
-            page.evaluate(UNSTICK)
-            page.screenshot(path=str(SCREENSHOTS / f"{role}-{name}-{language}-{size}.png"), full_page=True)
+        for name in PAGES[role] + IMPORT_PAGES:
+            where = f"{role} {name} {language} {size} ({world[name]})"
+            with subtests.test(msg=where):
+                before = len(page_for.violations)
+                # The import pages with the columns help opened: its list must fit a phone too.
+                folds = "#columns details" if name in IMPORT_PAGES else None
+                shot = SCREENSHOTS / f"{role}-{name}-{language}-{size}.png"
+                problems = _visit(page, world[name], where, language, shot, open_details=folds,
+                                  idle=crawled and size == "desktop")  # fmt: skip
+                problems += page_for.violations[before:]
+                if crawled and size == "desktop":
+                    linked.update(page.evaluate(LINKS))
+                assert not problems, "\n".join(problems)
+    if crawled:
+        _crawl_for_the_csp(page, page_for.violations, world, subtests, role, linked)
+
+
+def _visit(page, path, where, language, shot, open_details=None, idle=False):
+    """Open ``path`` (with the ``open_details`` folds opened), screenshot it to ``shot`` and say
+    what is wrong with it; ``idle``: it stays until what it loads after has come (for the CSP)."""
+    response = page.goto(path)
+    if response.status != 200:
+        return [f"{where}: status {response.status}"]
+    page.wait_for_function(SETTLED)
+    if open_details:
+        page.eval_on_selector_all(open_details, "folds => folds.forEach(fold => { fold.open = true; })")
+    problems = []
+    if page.locator("html").get_attribute("lang") != language:
+        problems.append(f"{where}: lang {page.locator('html').get_attribute('lang')!r}")
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    if width > inner:
+        problems.append(f"{where}: {width}px wide in a {inner}px window")
+    problems += [f"{where}: unlabelled {html}" for html in page.evaluate(UNLABELLED_CONTROLS)]
+    problems += [f"{where}: axe {line}" for line in blocking_violations(page)]
+    page.evaluate(UNSTICK)
+    page.screenshot(path=str(shot), full_page=True)
+    if idle:  # by now usually long since idle: no wait
+        page.wait_for_load_state("networkidle")
     return problems
+
+
+def _crawl_for_the_csp(page, violations, world, subtests, role, linked):
+    """The rest of what ``role`` reaches from the menu and the tabs (breadth first from the
+    links of the pages seen), then the forms and the API docs: each answers and breaks no CSP rule;
+    the filter bar's selects still reload the list (no htmx filter expression, which needs 'unsafe-eval')."""
+    seen = {world[name] for name in PAGES[role] + IMPORT_PAGES}
+    todo = sorted(linked - seen)
+    extra = [world[name] for name in CSP_ONLY_PAGES]
+    while todo or extra:
+        path = todo.pop(0) if todo else extra.pop(0)
+        if path in seen or not path or not path.startswith("/"):
+            continue
+        seen.add(path)
+        with subtests.test(msg=f"{role} {path} CSP"):
+            before = len(violations)
+            response = page.goto(path)
+            page.wait_for_load_state("networkidle")
+            assert response.status < 400, f"{path} answered {response.status}"
+            todo += [href for href in page.evaluate(LINKS) if href and href not in seen]
+            assert not violations[before:], "\n".join(violations[before:])
+    assert "/board/" in seen, seen
+    assert page.goto("/projects/").status == 200
+    page.wait_for_load_state("networkidle")
+    select = page.locator("form.filter-bar select").first
+    if select.count():
+        options = select.locator("option").all()
+        if len(options) > 1:
+            with page.expect_response(lambda response: "/projects/" in response.url):
+                select.select_option(index=1)

@@ -13,18 +13,26 @@ from tests.celery_worker import celery_beat, celery_worker, new_queue, wait_for
 from tests.factories import CustomerFactory, ProjectFactory
 
 
-@pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True)
-def test_a_real_worker_runs_the_beat_housekeeping_task():
+@pytest.fixture(scope="module")
+def worker_queue(django_db_setup):
+    """The queue of one real worker with the default settings, shared by this module's tests
+    that need nothing else of it (starting a worker costs seconds); each test waits for its
+    own task. The beat test has a worker of its own: beat's leftover messages stay with it."""
     if connection.vendor != "postgresql":
         pytest.skip("the worker process needs a shared server database")
+    with celery_worker() as queue:
+        yield queue
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_beat_housekeeping_task(worker_queue):
     now = timezone.now()
     Session.objects.create(session_key="e" * 32, session_data="x", expire_date=now - timedelta(days=1))
     Session.objects.create(session_key="l" * 32, session_data="x", expire_date=now + timedelta(days=1))
-    with celery_worker() as queue:
-        clear_expired_sessions.apply_async(queue=queue)
-        done = wait_for(lambda: not Session.objects.filter(session_key="e" * 32).exists())
-    assert done, getattr(celery_worker, "last_output", "")
+    clear_expired_sessions.apply_async(queue=worker_queue)
+    done = wait_for(lambda: not Session.objects.filter(session_key="e" * 32).exists())
+    assert done, "the worker did not clear the expired session in time"
     assert Session.objects.filter(session_key="l" * 32).exists()
 
 
@@ -77,11 +85,9 @@ def test_real_beat_and_worker_remind_an_overdue_next_contact_once_by_email(rep, 
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_runs_a_background_job_to_its_result(admin, rep):
+def test_a_real_worker_runs_a_background_job_to_its_result(worker_queue, admin, rep):
     """The checklist recompute as a background job: a real worker, the test database
     and Redis; the row ends done with its result and the scores follow."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker process needs a shared server database")
     from projects.models import ChecklistItem
     from teams.models import Job, JobStatus
     from teams.tasks import job_run
@@ -91,10 +97,9 @@ def test_a_real_worker_runs_a_background_job_to_its_result(admin, rep):
     projects = ProjectFactory.create_batch(3, customer=CustomerFactory(owner=rep), scope="统一客户数据")
     Project.objects.update(checklist_score=0)
     job = Job.objects.create(kind="projects.checklist_scores", created_by=admin)
-    with celery_worker() as queue:
-        job_run.apply_async(args=[job.pk], queue=queue)
-        done = wait_for(lambda: Job.objects.get(pk=job.pk).finished)
-    assert done, getattr(celery_worker, "last_output", "")
+    job_run.apply_async(args=[job.pk], queue=worker_queue)
+    done = wait_for(lambda: Job.objects.get(pk=job.pk).finished)
+    assert done, "the worker did not finish the job in time"
     job.refresh_from_db()
     assert job.status == JobStatus.DONE, job.error
     assert job.result["changed"] == 3
