@@ -65,6 +65,16 @@ def _learn(build, slots, stand_ins, using):
     return sql, tuple(params), tuple(positions)
 
 
+def query_rows(key, build: Callable, arguments, *, slots: Callable, stand_ins: tuple, using: str) -> list[dict]:
+    """The rows of ``build(arguments)`` as dicts: through :func:`filled_sql` on PostgreSQL;
+    elsewhere (SQLite, the laptop default) through the ORM itself, whose parameters (dates
+    adapted to text) and results (sums as floats, months as text) the compiled path does not
+    map. ``build`` must then return a ``values()`` QuerySet."""
+    if connections[using].vendor != "postgresql":
+        return list(build(arguments))
+    return rows(*filled_sql(key, build, arguments, slots=slots, stand_ins=stand_ins, using=using), using)
+
+
 def rows(sql: str, params: list, using: str) -> list[dict]:
     """The rows of a query as dicts by column name."""
     with connections[using].cursor() as cursor:

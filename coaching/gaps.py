@@ -98,12 +98,12 @@ def team_gaps(*, team, period: Period, today: datetime.date, now: datetime.datet
     """``(team totals {kind: n}, {owner id: {kind: n}})`` in one grouped query (its SQL
     compiled once per process: ``coaching.compiled``)."""
     using = Project.objects.db
-    sql = compiled.filled_sql(
+    found = compiled.query_rows(
         "gaps", _counts, (team, period, today, now), slots=_slots, stand_ins=_STAND_INS, using=using
     )
     by_owner = {}
     totals = dict.fromkeys(GAP_KINDS, 0)
-    for row in compiled.rows(*sql, using):
+    for row in found:
         by_owner[row["owner_id"]] = {kind: row[kind] for kind in GAP_KINDS}
         for kind in GAP_KINDS:
             totals[kind] += row[kind]

@@ -217,7 +217,7 @@ def _grouped_rows(build, *, team, owner, dates: tuple, shape=(), moments=False) 
     """The rows of ``build(team id, owner id or None, dates)`` (``moments``: the dates are
     midnights in Shanghai, ``_moment``)."""
     using = Project.objects.db
-    sql = compiled.filled_sql(
+    return compiled.query_rows(
         (build.__name__, owner is None, len(dates), shape),
         lambda arguments: build(*arguments),
         (team.pk if isinstance(team, Team) else team, getattr(owner, "pk", owner), dates),
@@ -225,7 +225,6 @@ def _grouped_rows(build, *, team, owner, dates: tuple, shape=(), moments=False) 
         stand_ins=tuple(_stand_in(variant, owner is None, len(dates), moments) for variant in (0, 1)),
         using=using,
     )
-    return compiled.rows(*sql, using)
 
 
 def _slots(arguments) -> list:
