@@ -595,6 +595,10 @@ class PoolCapacity(models.Model):
     # None: cleared, back to the role's. A cleared override keeps its row, so its version goes
     # on counting and a form opened before the clear cannot overwrite what was set after it.
     capacity = models.PositiveIntegerField(_("capacity (customers)"), null=True, blank=True)
+    # The capacity an admin set (None: no admin's setting): the most a lead may set for the person,
+    # so a lead can tighten what an admin tightened further but never loosen it. ``capacity`` equal
+    # to it: the admin's setting stands; below it: a lead tightened it.
+    admin_capacity = models.PositiveIntegerField(_("capacity set by an admin"), null=True, blank=True)
     # Optimistic locking of the override (0 stands for "never set" when there is no row).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 

@@ -94,7 +94,12 @@ class PoolCustomerSerializer(serializers.ModelSerializer):
 
 class CapacityInputSerializer(serializers.Serializer):
     user = serializers.IntegerField(help_text=_("The person (a rep or lead of a team the pool serves)."))
-    capacity = serializers.IntegerField(allow_null=True, help_text=_("Their own capacity; null: back to the role's."))
+    capacity = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "Their own capacity; null: back to the role's (a lead's null: back to what an admin set, if anything)."
+        ),
+    )
     version = serializers.IntegerField(
         required=False, help_text=_("The override's version when read (0: none); a stale one answers 409.")
     )
@@ -110,6 +115,12 @@ class CapacitySerializer(serializers.Serializer):
     capacity = serializers.IntegerField(help_text=_("What counts: the own capacity, else the role's."))
     role_capacity = serializers.IntegerField()
     override = serializers.IntegerField(allow_null=True)
+    admin_capacity = serializers.IntegerField(
+        allow_null=True, help_text=_("The capacity an admin set (null: none): a lead may set at most this.")
+    )
+    lead_ceiling = serializers.IntegerField(
+        help_text=_("The most a lead may set: the role's capacity, or what an admin set if that is lower.")
+    )
     version = serializers.IntegerField()
 
 
@@ -125,6 +136,8 @@ def capacity_row(person) -> dict:
         "capacity": numbers["capacity"],
         "role_capacity": numbers["default"],
         "override": numbers["override"],
+        "admin_capacity": numbers["admin_capacity"],
+        "lead_ceiling": numbers["lead_ceiling"],
         "version": numbers["override_version"],
     }
 

@@ -87,31 +87,42 @@ def limits_for(*, pool: Pool, user: User) -> dict:
 def capacity_people(*, pool: Pool, viewer: User):
     """The people the pool serves whose capacity ``viewer`` may see: admins every rep and lead of
     the teams served; a lead the own team's (if the pool serves it); nobody else. Each annotated
-    with ``limit_annotations`` in the same query."""
+    with ``limit_annotations`` and ``admin_capacity`` (an admin's setting) in the same query."""
     people = User.objects.filter(is_active=True, role__in=[Role.REP, Role.LEAD], team__in=pool.teams.values("pk"))
     if not viewer.is_admin:
         if not viewer.is_lead or viewer.team_id is None:
             return User.objects.none()
         people = people.filter(team_id=viewer.team_id)
     return (
-        people.annotate(**limit_annotations(pool=pool, person=OuterRef("pk")))
+        people.annotate(
+            **limit_annotations(pool=pool, person=OuterRef("pk")),
+            admin_capacity=Subquery(
+                PoolCapacity.objects.filter(pool=pool, user=OuterRef("pk")).values("admin_capacity")[:1]
+            ),
+        )
         .select_related("team")
         .order_by("team__name", "role", "username")
     )
 
 
 def with_capacity(people, pool: Pool) -> list:
-    """Each annotated person with ``figures`` (``held``, ``capacity``, ``default`` …) and ``full``."""
+    """Each annotated person with ``figures`` (``held``, ``capacity``, ``default`` …, ``admin_capacity``
+    and ``lead_ceiling``: the most a lead may set) and ``full``."""
     for person in people:
         person.figures = figures(person, pool=pool, role=person.role)
+        person.figures["admin_capacity"] = person.admin_capacity
+        person.figures["lead_ceiling"] = lead_ceiling(
+            default=person.figures["default"], admin_capacity=person.admin_capacity
+        )
         person.full = person.figures["held"] >= person.figures["capacity"]
     return people
 
 
 def may_set_capacity(*, user: User, pool: Pool, person: User) -> bool:
     """Admins set anyone's capacity. A lead may tighten the capacity of a rep of the own team in a
-    pool serving it (focus a rep on fewer customers), never raise it above the role's: the pool is
-    shared with the other teams it serves, and their share is the admins' call."""
+    pool serving it (focus a rep on fewer customers), never above the role's nor above what an admin
+    set (``lead_ceiling``): the pool is shared with the other teams it serves, and their share is
+    the admins' call."""
     if user.is_admin:
         return True
     return (
@@ -123,13 +134,44 @@ def may_set_capacity(*, user: User, pool: Pool, person: User) -> bool:
     )
 
 
+def lead_ceiling(*, default: int, admin_capacity: int | None) -> int:
+    """The most a lead may set: the role's capacity, or an admin's setting if that is lower."""
+    return default if admin_capacity is None else min(default, admin_capacity)
+
+
+def _lead_capacity(*, person: User, capacity: int | None, default: int, admin_capacity: int | None) -> int | None:
+    """What a lead's setting stores, or a ``DomainError``: at most ``lead_ceiling``; a clear takes back
+    only the lead's own tightening (back to the admin's setting, if there is one)."""
+    if admin_capacity is not None and admin_capacity > default:
+        raise DomainError(
+            _("An admin set %(person)s's capacity to %(capacity)s, above the role's %(default)s: ask an admin.")
+            % {"person": person.name, "capacity": admin_capacity, "default": default}
+        )
+    if capacity is None:
+        return admin_capacity
+    if capacity > lead_ceiling(default=default, admin_capacity=admin_capacity):
+        if admin_capacity is not None and admin_capacity < default:
+            message = _(
+                "An admin set %(person)s's capacity to %(capacity)s: a lead may set at most that; "
+                "ask an admin for more."
+            ) % {"person": person.name, "capacity": admin_capacity}
+        else:
+            message = _("A lead may set at most the role's capacity, %(default)s; ask an admin for more.") % {
+                "default": default
+            }
+        raise DomainError({"capacity": [message]})
+    return capacity
+
+
 @transaction.atomic
 def pool_capacity_set(
     *, user: User, pool: Pool, person: User, capacity: int | None, version: int | None = None, request=None
 ) -> PoolCapacity | None:
     """Set (or with None clear, back to the role's) ``person``'s own capacity in ``pool``. The
     person's row is locked, so a claim by them waits and then counts against the new number; a
-    stale ``version`` (0: no override when the form was opened) is a 409 and changes nothing."""
+    stale ``version`` (0: no override when the form was opened) is a 409 and changes nothing.
+    An admin's setting is also kept as ``admin_capacity``: a lead's setting stays at or under it,
+    and a lead's clear goes back to it (``_lead_capacity``)."""
     if not may_set_capacity(user=user, pool=pool, person=person):
         raise DomainError(_("Only admins, or the lead for the reps of the own team, can change capacities."))
     User.objects.select_for_update().filter(pk=person.pk).values_list("pk").first()
@@ -141,27 +183,19 @@ def pool_capacity_set(
     default = role_capacity(pool, person.role)
     if capacity is not None and capacity < 1:
         raise DomainError({"capacity": [_("Enter a number of 1 or more.")]})
-    if not user.is_admin:
-        if before is not None and before > default:
-            raise DomainError(
-                _("An admin set %(person)s's capacity to %(capacity)s, above the role's %(default)s: ask an admin.")
-                % {"person": person.name, "capacity": before, "default": default}
-            )
-        if capacity is not None and capacity > default:
-            raise DomainError(
-                {
-                    "capacity": [
-                        _("A lead may set at most the role's capacity, %(default)s; ask an admin for more.")
-                        % {"default": default}
-                    ]
-                }
-            )
+    if user.is_admin:
+        admin_capacity = capacity
+    else:
+        admin_capacity = row.admin_capacity if row else None
+        capacity = _lead_capacity(person=person, capacity=capacity, default=default, admin_capacity=admin_capacity)
     if row is None:
         if capacity is not None:
-            row = PoolCapacity.objects.create(pool=pool, user=person, capacity=capacity)
-    elif row.capacity != capacity:
+            row = PoolCapacity.objects.create(pool=pool, user=person, capacity=capacity, admin_capacity=admin_capacity)
+    elif (row.capacity, row.admin_capacity) != (capacity, admin_capacity):
         # A clear keeps the row (capacity None) so the version never starts again at 1.
-        PoolCapacity.objects.filter(pk=row.pk).update(capacity=capacity, version=F("version") + 1)
+        PoolCapacity.objects.filter(pk=row.pk).update(
+            capacity=capacity, admin_capacity=admin_capacity, version=F("version") + 1
+        )
         row.refresh_from_db()
     audit_record(
         actor=user,

@@ -5,7 +5,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from accounts.models import Customer, Pool
-from pipeline.pools.rules import home_pools
+from pipeline.pools.rules import home_pools, pool_id_of
 from teams.models import Role, User
 
 SOONEST = 3
@@ -15,7 +15,8 @@ def lock_overview(*, team) -> dict:
     """``pool`` (the team's home pool: its ``lock_limit``), and ``people``: the team's active reps,
     then its lead, each with ``locked_customers``, ``soonest`` (the next ``SOONEST`` to return),
     ``locked_count`` and ``at_limit``."""
-    pool_id = home_pools().get(team.pk)
+    homes = home_pools()
+    pool_id = homes.get(team.pk)
     pool = Pool.objects.filter(pk=pool_id).first() if pool_id else None
     people = list(
         User.objects.filter(team=team, is_active=True, role__in=[Role.REP, Role.LEAD]).order_by("-role", "username")
@@ -36,6 +37,8 @@ def lock_overview(*, team) -> dict:
     for person in people:
         person.locked_customers = locked.get(person.pk, [])
         person.soonest = soonest.get(person.pk, [])
-        person.locked_count = len(person.locked_customers)
+        mine = person.locked_customers
+        # Against the home pool's limit count the locks in that pool (as ``customer_lock`` counts).
+        person.locked_count = sum(pool_id_of(c, homes) == pool_id for c in mine) if pool_id else len(mine)
         person.at_limit = limit is not None and person.locked_count >= limit
     return {"pool": pool, "lock_limit": limit, "people": people}

@@ -37,10 +37,22 @@ def home_pools() -> dict[int, int]:
     return found
 
 
+def pool_id_of(customer, homes: dict[int, int]) -> int | None:
+    """The id of the pool a customer sits in or returns to: its own, else its team's home pool
+    (``homes``: ``home_pools()``)."""
+    return customer.pool_id or homes.get(customer.team_id)
+
+
 def pool_of(customer) -> Pool | None:
     """The pool a customer sits in or returns to: its own, else its team's home pool."""
-    pool_id = customer.pool_id or home_pools().get(customer.team_id)
+    pool_id = pool_id_of(customer, home_pools())
     return Pool.objects.filter(pk=pool_id).first() if pool_id else None
+
+
+def in_pool(pool: Pool) -> Q:
+    """Customers whose pool (``pool_of``) is ``pool``: their own, or none and a team at home there."""
+    teams = [team_id for team_id, pool_id in home_pools().items() if pool_id == pool.pk]
+    return Q(pool=pool) | Q(pool__isnull=True, team_id__in=teams)
 
 
 def _local_date(moment) -> datetime.date | None:

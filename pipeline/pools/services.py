@@ -15,6 +15,7 @@ from pipeline.pools.rules import (
     countdown_facts,
     has_high_intent,
     high_intent_exists,
+    in_pool,
     pool_of,
     returns_on_for,
     returns_on_refresh,
@@ -237,7 +238,7 @@ def customer_claim(*, user: User, customer_id: int, request=None) -> Customer:
 @transaction.atomic
 def customer_lock(*, user: User, customer: Customer, locked: bool, request=None) -> Customer:
     """The team's lead (or an admin) locks a customer so the rules never return it; a few
-    per rep (the pool's ``lock_limit``)."""
+    per rep in each pool (the pool's ``lock_limit``, counting the rep's locks in that pool)."""
     row = Customer.objects.select_for_update(of=("self",)).select_related("pool", "owner").get(pk=customer.pk)
     if row.owner_id is None:
         raise DomainError(_("A customer in the pool cannot be locked."))
@@ -247,7 +248,8 @@ def customer_lock(*, user: User, customer: Customer, locked: bool, request=None)
         return row
     pool = pool_of(row)
     if locked and pool is not None:
-        count = Customer.objects.filter(owner_id=row.owner_id, locked=True).count()
+        # The limit is this pool's: locks of the owner's customers in other pools do not count.
+        count = Customer.objects.filter(in_pool(pool), owner_id=row.owner_id, locked=True).count()
         if count >= pool.lock_limit:
             raise DomainError(
                 _("%(rep)s already has %(count)s locked customers; the limit is %(limit)s.")

@@ -53,6 +53,8 @@ def test_reading_capacities(api_for, world, personas, persona):
             "capacity": 300,
             "role_capacity": 300,
             "override": None,
+            "admin_capacity": None,
+            "lead_ceiling": 300,
             "version": 0,
         }
 
@@ -97,6 +99,100 @@ def test_a_lead_tightens_reps_only_and_never_above_the_roles(api_for, world, per
         "version": 2,
     }
     assert PoolCapacity.objects.filter(user=rep).values_list("capacity", "version").get() == (None, 2)
+
+
+# Raising the rep's capacity back to the role's 300 after an admin tightened it to 100: the lead may
+# not loosen what an admin tightened (a field error naming the admin's number), nor may anyone else.
+RAISE_ADMINS = {
+    None: 401,
+    "rep": 403,
+    "other_rep": 403,
+    "outsider_rep": 404,
+    "lead": 400,
+    "other_lead": 404,
+    "admin": 200,
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_raising_an_admin_tightened_capacity_back_to_the_roles(api_for, world, personas, persona):
+    pool, rep = world["home"], personas["rep"]
+    capacities.pool_capacity_set(user=personas["admin"], pool=pool, person=rep, capacity=100, version=0)
+    response = api_for(persona).post(
+        f"/api/v1/pools/{pool.pk}/capacities/", {"user": rep.pk, "capacity": 300, "version": 1}, format="json", **EN
+    )
+    assert response.status_code == RAISE_ADMINS[persona]
+    stored = PoolCapacity.objects.filter(pool=pool, user=rep).values_list("capacity", "admin_capacity", "version")
+    if response.status_code == 200:
+        assert stored.get() == (300, 300, 2)
+    else:
+        assert stored.get() == (100, 100, 1)
+        assert capacities.limits_for(pool=pool, user=rep)["capacity"] == 100
+    if persona == "lead":
+        assert response.json()["errors"]["capacity"] == [
+            "An admin set 张伟's capacity to 100: a lead may set at most that; ask an admin for more."
+        ]
+
+
+def test_a_lead_tightens_an_admins_capacity_further_and_back_but_never_above_it(world, personas):
+    pool, rep, lead, admin = world["home"], personas["rep"], personas["lead"], personas["admin"]
+
+    def stored():
+        return (
+            PoolCapacity.objects.filter(pool=pool, user=rep).values_list("capacity", "admin_capacity", "version").get()
+        )
+
+    def refused(capacity, version):
+        with pytest.raises(DomainError) as error:
+            capacities.pool_capacity_set(user=lead, pool=pool, person=rep, capacity=capacity, version=version)
+        return error.value.message_dict["capacity"][0]
+
+    capacities.pool_capacity_set(user=admin, pool=pool, person=rep, capacity=100, version=0)
+    assert "capacity to 100: a lead may set at most that" in refused(101, 1)
+    capacities.pool_capacity_set(user=lead, pool=pool, person=rep, capacity=60, version=1)
+    assert stored() == (60, 100, 2)
+    assert "capacity to 100: a lead may set at most that" in refused(300, 2)
+    assert stored() == (60, 100, 2)
+    capacities.pool_capacity_set(user=lead, pool=pool, person=rep, capacity=100, version=2)  # back up to the admin's
+    assert stored() == (100, 100, 3)
+    capacities.pool_capacity_set(user=lead, pool=pool, person=rep, capacity=70, version=3)
+    # the lead's clear takes back the lead's own tightening only: the admin's 100 stands, not the role's 300
+    capacities.pool_capacity_set(user=lead, pool=pool, person=rep, capacity=None, version=4)
+    assert stored() == (100, 100, 5)
+    assert capacities.limits_for(pool=pool, user=rep)["capacity"] == 100
+    # an admin's setting at or above the role's leaves the lead the role's as the ceiling
+    capacities.pool_capacity_set(user=admin, pool=pool, person=rep, capacity=300, version=5)
+    assert "at most the role's capacity, 300" in refused(301, 6)
+    capacities.pool_capacity_set(user=lead, pool=pool, person=rep, capacity=250, version=6)
+    assert stored() == (250, 300, 7)
+    # once the admin clears it, the lead's ceiling is the role's again
+    capacities.pool_capacity_set(user=admin, pool=pool, person=rep, capacity=None, version=7)
+    assert stored() == (None, None, 8)
+    capacities.pool_capacity_set(user=lead, pool=pool, person=rep, capacity=300, version=8)
+    assert stored() == (300, None, 9)
+    entries = AuditEntry.objects.filter(action=AuditAction.SETTINGS_CHANGED, summary__contains=rep.name)
+    assert entries.count() == 9  # one per stored change; nothing for the refusals
+
+
+def test_the_capacity_page_names_the_admins_number_to_the_lead(client_for, world, personas):
+    pool, rep = world["home"], personas["rep"]
+    capacities.pool_capacity_set(user=personas["admin"], pool=pool, person=rep, capacity=100, version=0)
+    client, url = client_for("lead"), f"/pools/{pool.pk}/capacity/"
+    page = client.get(url, **EN).content.decode()
+    assert "set by an admin" in page and "Back to the admin" not in page
+    refused = client.post(url, {"user": rep.pk, "capacity": "300", "version": "1"}, **EN)
+    assert refused.status_code == 400
+    assert "An admin set 张伟&#x27;s capacity to 100: a lead may set at most that" in refused.content.decode()
+    assert PoolCapacity.objects.filter(user=rep).values_list("capacity", "admin_capacity", "version").get() == (
+        100,
+        100,
+        1,
+    )
+    assert client.post(url, {"user": rep.pk, "capacity": "40", "version": "1"}).status_code == 302
+    page = client.get(url, **EN).content.decode()
+    assert "an admin set 100" in page and "Back to the admin's" in page
+    assert client.post(url, {"user": rep.pk, "clear": "1", "version": "2"}).status_code == 302
+    assert PoolCapacity.objects.filter(user=rep).values_list("capacity", "admin_capacity").get() == (100, 100)
 
 
 def test_a_form_opened_before_a_clear_and_a_new_setting_cannot_overwrite_it(world, personas):

@@ -13,7 +13,8 @@ from accounts.models import Customer, Pool, PoolEvent, PoolEventKind
 from pipeline import services
 from pipeline.pools import capacity
 from pipeline.pools import services as pools
-from pipeline.pools.rules import returns_on_refresh
+from pipeline.pools.locks import lock_overview
+from pipeline.pools.rules import pool_of, returns_on_refresh
 from pipeline.tests.project_helpers import create_project
 from teams.audit import AuditAction, AuditEntry
 from teams.errors import ConflictError, DomainError
@@ -246,6 +247,26 @@ def test_the_lead_locks_a_few_per_rep_and_locked_customers_never_return(pool, re
     assert first.locked and first.returns_on is None
     message = _errors(lambda: pools.customer_lock(user=lead, customer=second, locked=True))[""][0]
     assert "1 locked customers; the limit is 1" in message
+
+
+def test_the_lock_limit_counts_the_locks_in_the_customers_pool_only(pool, rep, lead, admin, team):
+    """A rep's locks in one pool do not use up another pool's limit; locks of customers with no pool
+    of their own count in their team's home pool."""
+    pools.pool_save(user=admin, pool=pool, data={"lock_limit": 1}, version=pool.version)
+    other = pools.pool_save(user=admin, data={"name": "华北公海", "lock_limit": 1}, teams=[team])
+    assert pool_of(CustomerFactory.build(owner=rep, team=team, pool=None)) == pool  # 华东公海: the home pool
+    home, home_too, elsewhere, elsewhere_too = (CustomerFactory(owner=rep) for _ in range(4))
+    Customer.objects.filter(pk__in=[elsewhere.pk, elsewhere_too.pk]).update(pool=other)
+    pools.customer_lock(user=lead, customer=home, locked=True)
+    Customer.objects.filter(pk=home.pk).update(pool=None)  # no pool of its own: counts in the home pool
+    pools.customer_lock(user=lead, customer=elsewhere, locked=True)  # the home pool's lock does not count here
+    for customer, pool_name in ((home_too, "华东公海"), (elsewhere_too, "华北公海")):
+        message = _errors(lambda customer=customer: pools.customer_lock(user=lead, customer=customer, locked=True))
+        assert "1 locked customers; the limit is 1" in message[""][0], pool_name
+    stored = dict(Customer.objects.filter(owner=rep).values_list("pk", "locked"))
+    assert stored == {home.pk: True, elsewhere.pk: True, home_too.pk: False, elsewhere_too.pk: False}
+    people = {person.pk: person for person in lock_overview(team=team)["people"]}
+    assert people[rep.pk].locked_count == 1 and len(people[rep.pk].locked_customers) == 2
 
 
 # --- the nightly pass ----------------------------------------------------------------------------

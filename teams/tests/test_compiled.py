@@ -3,12 +3,11 @@
 import datetime
 
 import pytest
-from django.db import connection
 from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Customer
-from teams.compiled import CompiledQuery
+from teams.compiled import CompiledQuery, CompiledQueryError
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +33,68 @@ def test_the_cached_sql_runs_with_each_calls_values(rep, other_rep):
             (row.pk, row.newer) for row in _owned(owner_id=user.pk, since=long_ago)
         ]
     assert query.rows("any", owner_id=rep.pk, since=timezone.now() + datetime.timedelta(days=1))[0].newer is None
-    cached = next(iter(query.cache.values()))
-    # PostgreSQL takes the values as parameters (cached); SQLite adapts datetimes to text (built each time).
-    assert (cached is not None) == (connection.vendor == "postgresql")
+    assert len(query.cache) == 1  # one shape, compiled once (SQLite's text datetimes go through its adapter)
+
+
+def _by_previous_owner(*, owner_id, previous_id):
+    return Customer.objects.filter(owner=owner_id, previous_owner=previous_id).order_by("pk")
+
+
+def test_a_none_value_is_built_by_the_orm_and_matches_is_null(rep, other_rep):
+    """None changes the SQL (``IS NULL``, not ``= NULL``): such a call is not run from the cache."""
+    fresh = CustomerFactory(owner=rep)
+    handed_over = CustomerFactory(owner=rep, previous_owner=other_rep)
+    query = CompiledQuery(_by_previous_owner, Customer, owner_id=int, previous_id=int)
+    for _ in range(2):  # the ORM's answer for None before and after the shape is compiled
+        assert [row.pk for row in query.rows("any", owner_id=rep.pk, previous_id=None)] == [fresh.pk]
+        assert [row.pk for row in query.rows("any", owner_id=rep.pk, previous_id=other_rep.pk)] == [handed_over.pk]
+    ((sql, _params),) = query.cache.values()
+    assert "IS NULL" not in sql  # the cached shape is the one with a value
+    assert query.rows("any", owner_id=other_rep.pk, previous_id=None) == []
+
+
+def _inlined(*, owner_id):
+    return Customer.objects.extra(where=[f"owner_id = {owner_id}"])  # the bad shape, on purpose
+
+
+def _shifted(*, owner_id, since):
+    return Customer.objects.filter(owner=owner_id, created_at__gte=since + datetime.timedelta(days=1))
+
+
+def _shifted_back_only(*, owner_id, since):
+    return Customer.objects.filter(owner=owner_id, created_at__gte=since - datetime.timedelta(days=1))
+
+
+def _formatted(*, owner_id):
+    return Customer.objects.filter(name__contains=str(owner_id))
+
+
+def _unused(*, owner_id, since):
+    return Customer.objects.filter(owner=owner_id)
+
+
+@pytest.mark.parametrize(
+    ("build", "kinds", "problem"),
+    [
+        (_inlined, {"owner_id": int}, "'owner_id' is written into the SQL text"),
+        (_shifted, {"owner_id": int, "since": datetime.datetime}, "was made from the value 'since'"),
+        (_shifted_back_only, {"owner_id": int, "since": datetime.datetime}, "'since' are not among the parameters"),
+        (_formatted, {"owner_id": int}, "was made from the value 'owner_id'"),
+        (_unused, {"owner_id": int, "since": datetime.datetime}, "'since' are not among the parameters"),
+    ],
+)
+def test_a_shape_whose_values_do_not_map_onto_parameters_is_refused(rep, build, kinds, problem):
+    CustomerFactory(owner=rep)
+    query = CompiledQuery(build, Customer, **kinds)
+    values = {"owner_id": rep.pk, "since": timezone.now() - datetime.timedelta(days=2)}
+    with pytest.raises(CompiledQueryError, match=problem):
+        query.rows("any", **{name: values[name] for name in kinds})
+    assert query.cache == {}  # nothing cached: every later call is refused again, never run wrong
+
+
+def test_values_must_be_the_ones_declared(rep):
+    query = CompiledQuery(_by_previous_owner, Customer, owner_id=int, previous_id=int)
+    with pytest.raises(TypeError, match="previous_id"):
+        query.rows("any", owner_id=rep.pk)
+    with pytest.raises(CompiledQueryError, match="int and datetime"):
+        CompiledQuery(_by_previous_owner, Customer, owner_id=str)
