@@ -219,10 +219,12 @@ def _ranked(projects, *, expanded: int | None, expand_cards: int | None):
     )
 
 
-def _cards(ids: list[int], *, stages: dict, now, today) -> dict[int, Card]:
-    """The cards of the projects ``ids`` (by primary key: one query of index lookups)."""
+def _cards(projects, ids: list[int], *, stages: dict, now, today) -> dict[int, Card]:
+    """The cards of the projects ``ids`` within ``projects`` (the board's scope, read again:
+    a project moved out of it since the ranking is not shown), by primary key: one query
+    of index lookups."""
     names, cards = {}, {}
-    rows = Project.objects.filter(pk__in=ids).order_by().values_list(*CARD_COLUMNS)
+    rows = projects.filter(pk__in=ids).order_by().values_list(*CARD_COLUMNS)
     for pk, name, budget, next_on, closed_at, version, customer, owner_id, *owner, stage_id, tier, entered in rows:
         if owner_id not in names:
             names[owner_id] = _owner_name(*owner)
@@ -316,7 +318,7 @@ def board(
     shown = [pk for pk, stage_id in ranked if stage_id in columns]
     if not shown:
         return result
-    cards = _cards(shown, stages=stage_of, now=now, today=today)
+    cards = _cards(projects, shown, stages=stage_of, now=now, today=today)
     for pk in shown:
         # A project deleted or moved out of the board between the two queries is left out.
         card = cards.get(pk)

@@ -204,3 +204,21 @@ def test_a_project_gone_between_the_two_queries_is_left_out(rep, monkeypatch):
 
     monkeypatch.setattr(board_module, "_ranked", ranked_with_a_vanished_project)
     assert _card_ids(board(user=rep)) == {kept.pk}
+
+
+def test_a_project_handed_over_between_the_two_queries_is_left_out(rep, other_rep, monkeypatch):
+    """The cards are read within the board's scope again: a project the rep handed over
+    after the ranking saw it is not drawn (with its new owner's name) on the rep's board."""
+    from pipeline.selectors import board as board_module
+
+    kept = _create(rep, "保留的项目")
+    handed = _create(rep, "交出的项目")
+    ranked = board_module._ranked
+
+    def ranked_then_handed_over(*args, **kwargs):
+        rows = list(ranked(*args, **kwargs))
+        Project.objects.filter(pk=handed.pk).update(owner=other_rep)
+        return rows
+
+    monkeypatch.setattr(board_module, "_ranked", ranked_then_handed_over)
+    assert _card_ids(board(user=rep)) == {kept.pk}
