@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.importing import files
 from accounts.importing.base import SheetCheck
-from accounts.importing.reading import read_table_again
+from accounts.importing.reading import forget_table, read_table_again
 from accounts.models import SpreadsheetImport
 from teams.audit import AuditAction, audit_record
 from teams.errors import DomainError
@@ -110,6 +110,7 @@ class SheetImporter:
             else:
                 locked.status = model.Status.FAILED
             locked.save(update_fields=["report", "status", "committed_at"])
+            transaction.on_commit(lambda: forget_table(bytes(locked.content), locked.filename))
             if report["committed"]:
                 audit_record(
                     actor=user,

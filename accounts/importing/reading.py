@@ -29,8 +29,12 @@ CONTENT_TYPES = {
 MAX_FILE_SIZE = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_COLUMNS = 100
-# How long a file read stays remembered for its commit (``read_table_again``).
-TABLE_CACHE_SECONDS = 3600
+# How long a file read stays remembered for its commit (``read_table_again``): the time a
+# person takes from the dry run's report to "import"; after that the commit reads it again.
+# The cache holds the sheet's contents (names, phones): kept short, and forgotten once the
+# file is imported (``forget_table``), so customer data does not linger in Redis (or in its
+# append-only file on disk) beyond the upload row the database keeps anyway.
+TABLE_CACHE_SECONDS = 1800
 
 # Excel runs a cell starting with one of these as a formula; CSV cells get a leading ' (undone on import).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -95,13 +99,22 @@ def read_table_again(content: bytes, filename: str = "") -> Table:
     at its dry run and again, unchanged, at its commit (in the background job's process), where parsing a
     10,000-row XLSX again was a third of the commit's CPU. The cache hands out a copy each time; a file
     that cannot be read is read (and refused) again."""
-    digest = hashlib.sha256(filename.lower().encode() + b"\0" + content).hexdigest()
-    key = f"import-table:1:{digest}"  # 1: how this code reads a file; a new reading, a new number
+    key = _table_key(content, filename)
     table = cache.get(key)
     if table is None:
         table = read_table(content, filename)
         cache.set(key, table, TABLE_CACHE_SECONDS)
     return table
+
+
+def forget_table(content: bytes, filename: str = "") -> None:
+    """Drop ``read_table_again``'s copy of a file (once its commit is done)."""
+    cache.delete(_table_key(content, filename))
+
+
+def _table_key(content: bytes, filename: str) -> str:
+    digest = hashlib.sha256(filename.lower().encode() + b"\0" + content).hexdigest()
+    return f"import-table:1:{digest}"  # 1: how this code reads a file; a new reading, a new number
 
 
 def yes_no_text(value: bool) -> str:

@@ -236,3 +236,23 @@ def test_the_commit_takes_the_file_its_dry_run_read_and_reads_a_changed_file_ane
     assert Customer.objects.get().address == unique
     upload(rep, csv_file([good_row(2, address=unique)]))
     assert len(reads) == 2
+
+
+def test_the_commit_forgets_the_file_it_read(rep, django_capture_on_commit_callbacks):
+    """The sheet's contents (names, phones) leave the cache once the file is imported: they do
+    not linger in Redis beyond the upload row."""
+    from django.core.cache import cache
+
+    from accounts.importing import reading
+
+    unique = uuid.uuid4().hex
+    content = csv_file([good_row(1, address=unique)])
+    customer_import = upload(rep, content)
+    key = reading._table_key(bytes(customer_import.content), customer_import.filename)
+    assert cache.get(key) is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = importing.commit(user=rep, customer_import=customer_import, confirm_duplicates=False)
+
+    assert report["committed"]
+    assert cache.get(key) is None
