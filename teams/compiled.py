@@ -6,6 +6,9 @@ runs the cached SQL with the real values put where the sentinels were.
 Two guards keep the cached SQL meaning what the ORM would have built:
 
 - a call with a value of None is built through the ORM (None changes the SQL: ``IS NULL``);
+- on a backend other than PostgreSQL (SQLite, the laptop default) every call is built through
+  the ORM: a raw query leaves its annotations as the driver gives them, and SQLite gives a
+  datetime as text;
 - at compile time, a shape is refused (``CompiledQueryError``) unless every value maps 1:1 onto
   parameters: each sentinel found among the parameters as it is (or as the backend adapts it),
   and no trace of one anywhere else — in the SQL text (a value the compiler inlined, e.g. a
@@ -56,11 +59,12 @@ class CompiledQuery:
 
     def rows(self, shape, **values):
         """The rows of ``build(**values)``, from SQL compiled once per ``shape``, read from the
-        database writes go to (the query may lock rows). A None among the values: built by the ORM."""
+        database writes go to (the query may lock rows). A None among the values, or a database
+        other than PostgreSQL: built by the ORM."""
         if values.keys() != self.kinds.keys():
             raise TypeError(f"CompiledQuery.rows takes exactly {sorted(self.kinds)}, not {sorted(values)}.")
         alias = router.db_for_write(self.model)
-        if any(value is None for value in values.values()):
+        if connections[alias].vendor != "postgresql" or any(value is None for value in values.values()):
             return list(self.build(**values).using(alias))
         sql, params = self._compiled(alias, shape)
         bound = [param.bind(values) if isinstance(param, _Slot) else param for param in params]
