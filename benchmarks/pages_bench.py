@@ -5,6 +5,7 @@ project's timeline page, for a rep and for a lead.
     .venv/bin/python benchmarks/pages_bench.py --keep --teams 100           # about 121,000 projects
     .venv/bin/python benchmarks/pages_bench.py --keep --teams 100 --profile "rep: /my-day/"
     .venv/bin/python benchmarks/pages_bench.py --keep --teams 100 --only "page"   # the project and customer pages
+    .venv/bin/python benchmarks/pages_bench.py --keep --teams 100 --profile "rep: project page" --templates
 
 Seeds (or reuses) the database exactly as ``pipeline_bench.py`` does (same ``--db``,
 ``--teams``, ``--keep`` / ``--fresh`` rules, the same personas and the same 500-event
@@ -12,7 +13,8 @@ project, given its events once), but measures only pages: median wall time, db t
 query count (a range if it varied) and this process's CPU time per request. On a
 machine shared with other work the wall time includes waiting for a CPU: compare
 the CPU and query columns between runs. ``--profile`` prints where the CPU time of
-one measurement (its label as printed) goes, by cProfile. See benchmarks/README.md.
+one measurement (its label as printed) goes, by cProfile; with ``--templates``, the CPU
+per request and each template's share of it instead. See benchmarks/README.md.
 """
 
 import argparse
@@ -21,6 +23,8 @@ import os
 import pstats
 import statistics
 import sys
+import time
+from collections import Counter
 
 from accounts_bench import (
     HEADERS,
@@ -59,6 +63,11 @@ def parse_args():
     parser.add_argument("--fresh", action="store_true", help="Drop and recreate the database before seeding.")
     parser.add_argument("--repeat", type=int, default=20, help="Timed requests per measurement (default 20).")
     parser.add_argument("--profile", default="", help="Print a cProfile of this measurement (its label).")
+    parser.add_argument(
+        "--templates",
+        action="store_true",
+        help="With --profile: instead of cProfile, this process's CPU per request and the time of each template.",
+    )
     parser.add_argument("--only", default="", help="Measure only the labels containing this text (e.g. 'page').")
     args = parser.parse_args()
     args.customers, args.customers_per_rep = (args.teams + 1) * 1_200, 150
@@ -153,6 +162,42 @@ def cases(users, project, showcase, customer):
     return out
 
 
+def template_times(client, url, repeat):
+    """CPU per request and each template's rendering time per request: its own (without the
+    templates it includes) and in all. Cheaper than cProfile, so the shares stay true."""
+    from django.template import Template
+
+    own, total, calls, stack = Counter(), Counter(), Counter(), []
+    plain = Template._render
+
+    def timed(template, context):
+        start = time.perf_counter()
+        stack.append(0.0)
+        try:
+            return plain(template, context)
+        finally:
+            spent, inner = time.perf_counter() - start, stack.pop()
+            own[template.name] += spent - inner
+            total[template.name] += spent
+            calls[template.name] += 1
+            if stack:
+                stack[-1] += spent
+
+    client.get(url)  # warm: the template loader's cache, the configuration cache
+    Template._render = timed
+    try:
+        cpu = time.process_time()
+        for _ in range(repeat):
+            client.get(url)
+        cpu = (time.process_time() - cpu) / repeat * 1000
+    finally:
+        Template._render = plain
+    print(f"\n{url}: this process's CPU {cpu:.1f} ms a request; templates {sum(own.values()) / repeat * 1000:.1f} ms")
+    print(f"{'own ms':>7} {'all ms':>7} {'calls':>6}  template")
+    for name, spent in own.most_common(25):
+        print(f"{spent / repeat * 1000:7.2f} {total[name] / repeat * 1000:7.2f} {calls[name] / repeat:6.1f}  {name}")
+
+
 def profile(client, url, repeat):
     profiler = cProfile.Profile()
     profiler.enable()
@@ -214,7 +259,7 @@ def main():
                 continue
             if args.profile:
                 with production_templates():
-                    profile(clients[persona], url, args.repeat)
+                    (template_times if args.templates else profile)(clients[persona], url, args.repeat)
                 return
             m = get(clients[persona], label, url, args.repeat, rows)
             measured.append(m)
