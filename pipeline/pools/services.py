@@ -238,8 +238,17 @@ def customer_claim(*, user: User, customer_id: int, request=None) -> Customer:
 @transaction.atomic
 def customer_lock(*, user: User, customer: Customer, locked: bool, request=None) -> Customer:
     """The team's lead (or an admin) locks a customer so the rules never return it; a few
-    per rep in each pool (the pool's ``lock_limit``, counting the rep's locks in that pool)."""
+    per rep in each pool (the pool's ``lock_limit``, counting the rep's locks in that pool).
+    The owner's user row is locked first, as a claim locks its claimer's: two locks of one
+    rep's customers at once (two leads, or an admin and the lead) are counted one after the
+    other, so they cannot both slip under the limit; and a claim and a lock take the two
+    rows in the same order, so they never deadlock."""
+    owner_id = Customer.objects.filter(pk=customer.pk).values_list("owner_id", flat=True).first()
+    if owner_id is not None:
+        User.objects.select_for_update().filter(pk=owner_id).values_list("pk").first()
     row = Customer.objects.select_for_update(of=("self",)).select_related("pool", "owner").get(pk=customer.pk)
+    if row.owner_id not in (None, owner_id):  # handed over between the two reads: count under its new owner
+        User.objects.select_for_update().filter(pk=row.owner_id).values_list("pk").first()
     if row.owner_id is None:
         raise DomainError(_("A customer in the pool cannot be locked."))
     if not manages_team_of(user=user, record=row):

@@ -5,8 +5,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.utils import timezone
+from django.db import connection, transaction
+from django.utils import timezone, translation
 
 from accounts import services as account_services
 from accounts.models import Customer, Pool, PoolEvent, PoolEventKind
@@ -267,6 +267,54 @@ def test_the_lock_limit_counts_the_locks_in_the_customers_pool_only(pool, rep, l
     assert stored == {home.pk: True, elsewhere.pk: True, home_too.pk: False, elsewhere_too.pk: False}
     people = {person.pk: person for person in lock_overview(team=team)["people"]}
     assert people[rep.pk].locked_count == 1 and len(people[rep.pk].locked_customers) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_locks_of_one_reps_customers_at_once_cannot_both_slip_under_the_limit(rep, lead, admin, team):
+    """The lead locks one of the rep's customers and, before that commits, an admin locks another:
+    the admin's lock waits for the lead's and then counts it (without the owner's row locked
+    first, both counted 0 locks and both went through)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent connections")
+    pools.pool_save(user=admin, data={"name": "并发公海", "lock_limit": 1}, teams=[team])
+    first, second = CustomerFactory(owner=rep), CustomerFactory(owner=rep)
+    first_locked, commit_first = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def lock_first():
+        try:
+            with transaction.atomic():
+                pools.customer_lock(user=lead, customer=first, locked=True)
+                first_locked.set()
+                commit_first.wait(timeout=10)
+            outcomes["first"] = "locked"
+        finally:
+            first_locked.set()
+            connection.close()
+
+    def lock_second():
+        try:
+            with translation.override("en"):
+                pools.customer_lock(user=admin, customer=second, locked=True)
+            outcomes["second"] = "locked"
+        except DomainError as error:
+            with translation.override("en"):
+                outcomes["second"] = error.messages[0]
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=lock_first), threading.Thread(target=lock_second)]
+    threads[0].start()
+    assert first_locked.wait(timeout=10)
+    threads[1].start()
+    threads[1].join(timeout=1)  # with the owner's row locked, it waits for the first lock's commit
+    commit_first.set()
+    for thread in threads:
+        thread.join()
+    assert outcomes["first"] == "locked"
+    assert "1 locked customers; the limit is 1" in outcomes["second"]
+    stored = dict(Customer.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "locked"))
+    assert stored == {first.pk: True, second.pk: False}
 
 
 # --- the nightly pass ----------------------------------------------------------------------------
