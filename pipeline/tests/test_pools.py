@@ -269,6 +269,27 @@ def test_the_lock_limit_counts_the_locks_in_the_customers_pool_only(pool, rep, l
     assert people[rep.pk].locked_count == 1 and len(people[rep.pk].locked_customers) == 2
 
 
+def test_the_lock_overview_offers_a_lock_where_the_customers_own_pool_leaves_room(pool, rep, lead, admin, team, client):
+    """At the home pool's limit, a customer returning soon to another pool still gets its Lock
+    button (that pool counts its own locks), and the lock then goes through; one returning to
+    the home pool does not."""
+    pools.pool_save(user=admin, pool=pool, data={"lock_limit": 1}, version=pool.version)
+    other = pools.pool_save(user=admin, data={"name": "华北公海", "lock_limit": 1}, teams=[team])
+    pools.customer_lock(user=lead, customer=CustomerFactory(owner=rep), locked=True)  # the home pool is full
+    home, elsewhere = CustomerFactory(owner=rep), CustomerFactory(owner=rep)
+    Customer.objects.filter(pk=elsewhere.pk).update(pool=other)
+    Customer.objects.filter(pk__in=[home.pk, elsewhere.pk]).update(returns_on=timezone.localdate() + timedelta(days=3))
+    person = next(p for p in lock_overview(team=team)["people"] if p.pk == rep.pk)
+    assert person.at_limit
+    assert {c.pk: c.lockable for c in person.soonest} == {home.pk: False, elsewhere.pk: True}
+    client.force_login(lead)
+    page = client.get("/pools/locks/").content.decode()
+    assert f'action="/pools/customers/{elsewhere.pk}/lock/"' in page
+    assert f'action="/pools/customers/{home.pk}/lock/"' not in page
+    pools.customer_lock(user=lead, customer=elsewhere, locked=True)
+    assert Customer.objects.get(pk=elsewhere.pk).locked
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_locks_of_one_reps_customers_at_once_cannot_both_slip_under_the_limit(rep, lead, admin, team):
     """The lead locks one of the rep's customers and, before that commits, an admin locks another:
