@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from pipeline import services
 from pipeline.models import Activity, BudgetChange, Competitor, StageChange
-from pipeline.selectors.project import TIMELINE_SOURCES, TimelineCursor, project_timeline
+from pipeline.selectors.timeline import TIMELINE_SOURCES, TimelineCursor, project_timeline
 from pipeline.tests.project_helpers import create_project as _create
 from pipeline.tests.project_helpers import log_contacts
 from projects import services as project_services
