@@ -25,7 +25,7 @@ import datetime
 from django.db import connections, router
 
 _EPOCH = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
-_DAY = datetime.date(1901, 1, 15)  # not a day a sentinel datetime falls on in any time zone
+_DAY = datetime.date(1901, 1, 5)  # not a day a sentinel datetime falls on in any time zone
 _INT_BASE = -987_654_000
 INT_LIST = list[int]
 # What a sentinel leaves in text (the SQL, or str() of a parameter), also when shifted a little.
@@ -36,12 +36,15 @@ class CompiledQueryError(Exception):
     """A shape whose values cannot be swapped into the compiled SQL safely (a programming error)."""
 
 
-def _sentinel(index: int, kind: type):
+def _sentinel(index: int, kind: type, variant: int = 0):
+    """The ``index``-th value's sentinel; the second ``variant`` puts them elsewhere and further
+    apart (a value shifted onto another's sentinel in one is not in the other)."""
+    step = 1 + 2 * variant
     if kind is datetime.datetime:
-        return _EPOCH + datetime.timedelta(seconds=index + 1)
+        return _EPOCH + datetime.timedelta(seconds=1000 * variant + step * (index + 1))
     if kind is datetime.date:
-        return _DAY + datetime.timedelta(days=index)
-    return _INT_BASE - index
+        return _DAY + datetime.timedelta(days=12 * variant + step * index)
+    return _INT_BASE - 500 * variant - step * index
 
 
 class CompiledQuery:
@@ -69,17 +72,30 @@ class CompiledQuery:
         lengths = tuple(len(values[name]) for name, kind in self.kinds.items() if kind == INT_LIST)
         key = (alias, shape, lengths)
         if key not in self.cache:
-            sentinels, index = {}, 0
-            for name, kind in self.kinds.items():
-                if kind == INT_LIST:
-                    sentinels[name] = [_sentinel(index + i, int) for i in range(len(values[name]))]
-                    index += len(values[name])
-                else:
-                    sentinels[name] = _sentinel(index, kind)
-                    index += 1
-            sql, params = self.build(**sentinels).query.get_compiler(alias).as_sql()
-            self.cache[key] = (sql, _slotted(sql, params, sentinels, self.kinds, alias, shape, self.optional))
+            # Built twice, from two sets of sentinels: the same SQL and the same slots, or a value
+            # chose the SQL or was turned into another value's sentinel (``owner_id + 1``).
+            compiled = [self._compile(alias, shape, values, variant) for variant in (0, 1)]
+            (sql, params), (other_sql, other_params) = compiled
+            if sql != other_sql or _layout(params) != _layout(other_params):
+                raise CompiledQueryError(
+                    f"CompiledQuery({', '.join(self.kinds)}), shape {shape!r}: the SQL or its parameters "
+                    "change with the values (a value chose the SQL, or was changed into another value): "
+                    "make what changes the SQL part of the shape key, or pass the values unchanged."
+                )
+            self.cache[key] = (sql, params)
         return self.cache[key]
+
+    def _compile(self, alias, shape, values, variant):
+        sentinels, index = {}, 0
+        for name, kind in self.kinds.items():
+            if kind == INT_LIST:
+                sentinels[name] = [_sentinel(index + i, int, variant) for i in range(len(values[name]))]
+                index += len(values[name])
+            else:
+                sentinels[name] = _sentinel(index, kind, variant)
+                index += 1
+        sql, params = self.build(**sentinels).query.get_compiler(alias).as_sql()
+        return sql, _slotted(sql, params, sentinels, self.kinds, alias, shape, self.optional)
 
     def rows(self, shape, **values):
         """The rows of ``build(**values)``, from SQL compiled once per ``shape``, read from the
@@ -178,6 +194,11 @@ def _slotted(sql, params, sentinels, kinds, alias, shape, optional=frozenset()) 
 def _partly(name, used) -> bool:
     """Is any of ``name``'s parameters used (an optional value is used whole or not at all)?"""
     return any(used_name == name for used_name, _index in used)
+
+
+def _layout(params) -> list:
+    """The parameters with each slot as (name, index): what two compilations must share."""
+    return [(param.name, param.index) if isinstance(param, _Slot) else param for param in params]
 
 
 def _key(value):
