@@ -1,6 +1,6 @@
 """The project timeline's events and the contact log's activities as HTML, built here rather
-than by a template: the project page shows 20 of each (and "Load more" 50 / 20), and a template
-with a branch per kind cost more than the reads behind them. The markup, classes and texts
+than by a template: the project page shows 20 of each (and "Load more" 50 / 20), and the
+templates' branch per kind, tags and filters for every event cost a few ms a list. The markup, classes and texts
 (msgids) are those the templates had; ``timeline_items.html`` and ``activity_items.html`` loop
 over these rows (``pipeline_rows`` template tags), so the page and its "Load more" answers
 share them. An event of a higher app (``event.template``) is left to its own template.
