@@ -16,6 +16,7 @@ from pipeline.tests.project_helpers import create_project as _create
 from pipeline.tests.project_helpers import log_contacts
 from projects import services as project_services
 from projects.models import Conflict, Milestone, MilestoneChange, OwnerChange, Resolution
+from teams.compiled import CompiledQuery
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -254,6 +255,27 @@ def test_load_more_pages_neither_skip_nor_repeat(rep, page_size):
         before = str(page.next_before)  # as the "load more" link carries it
     assert seen == [(event.kind, event.id) for event in everything.events]
     assert len(seen) > 30
+
+
+def _pages(project, size):
+    pages, before = [], None
+    while True:
+        page = project_timeline(project=project, before=before, limit=size)
+        pages.append([(event.kind, event.id, event.when) for event in page.events])
+        if page.next_before is None:
+            return pages
+        before = str(page.next_before)
+
+
+def test_the_compiled_timeline_answers_what_the_orm_builds(rep, monkeypatch):
+    """On PostgreSQL each shape of the timeline's query (the first page; a later one by its
+    cursor's kind) is compiled once and run again with other projects and cursors: the same
+    pages, for both projects, as the ORM builds for each call."""
+    projects = [_history_with_ties(rep), _history_with_ties(rep)]
+    compiled = [_pages(project, 7) for project in projects]
+    monkeypatch.setattr(CompiledQuery, "_prepared", lambda self, shape, values, alias: (alias, None, None))
+    assert [_pages(project, 7) for project in projects] == compiled
+    assert compiled[0] != compiled[1] and len(compiled[0]) > 4
 
 
 def test_a_cursor_survives_the_link_and_a_bad_one_is_refused(rep_client, rep):
