@@ -25,7 +25,7 @@ class CoachingConfig(AppConfig):
             notes_project_merge,
         )
         from coaching.notes_views import note_section
-        from pipeline.selectors.project import timeline_source_register
+        from pipeline.selectors.timeline import timeline_source_register
         from projects.services import PROJECT_MERGE_HOOKS
         from projects.views import PROJECT_SECTIONS
 

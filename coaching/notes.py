@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from coaching.models import CoachingNote, NoteKind
 from pipeline.models import Activity
-from pipeline.selectors.project import Event, before_cursor
+from pipeline.selectors.timeline import Event, before_cursor
 from projects.models import Project
 from teams.errors import DomainError, validated
 from teams.json_rows import USER_FIELDS, JSONList, Packed, loaded, packed, part, set_prefetched, unpacked
@@ -297,7 +297,7 @@ MENTION_FIELDS = ("id", "username", "display_name")
 
 
 def note_timeline_rows(project, cursor, limit):
-    """The project's notes for its timeline (``pipeline.selectors.project``), newest first, in
+    """The project's notes for its timeline (``pipeline.selectors.timeline``), newest first, in
     the timeline's common shape: with author, rep and the mentioned people (a JSON list) in the
     one row, so the notes cost no query of their own."""
     mentioned = CoachingNote.mentions.through.objects.filter(coachingnote_id=OuterRef("pk")).values(

@@ -3,7 +3,7 @@ built back into model instances (``unpacked``), and a subquery's rows as one JSO
 (``JSONList``) set as a prefetched many-to-many (``set_prefetched``).
 
 What it is for: reading rows of different tables in one ``UNION ALL`` in a common shape
-(the project timeline: ``pipeline.selectors.project``), and a row's few related rows in
+(the project timeline: ``pipeline.selectors.timeline``), and a row's few related rows in
 its own query instead of a prefetch (an activity's people, a key date's attendees).
 
 A related row carries only the fields listed for it (``USER_FIELDS`` for people: what

@@ -206,7 +206,7 @@ def test_the_page_shows_the_timeline_a_fresh_read_shows(client_for, rep, lead, o
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from pipeline.selectors.project import TIMELINE_FIRST, project_timeline
+    from pipeline.selectors.timeline import TIMELINE_FIRST, project_timeline
 
     project = create_project(rep, name="时间线项目", budget="100000")
     rival = create_project(other_rep, project.customer, name="时间线项目")  # another owner: a conflict
@@ -354,7 +354,7 @@ def test_the_timeline_rows_are_the_stored_rows(rep, lead, other_rep):
     """The timeline's rows come back from one UNION ALL packed as JSON: each event's row and
     the people on it have the stored values (a person without a display name named by the
     full name), and a coaching note its mentions."""
-    from pipeline.selectors.project import project_timeline
+    from pipeline.selectors.timeline import project_timeline
 
     other_rep.display_name = ""
     other_rep.first_name, other_rep.last_name = "伟", "张"

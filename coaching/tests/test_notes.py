@@ -16,7 +16,7 @@ from django.utils import timezone
 from coaching import notes
 from coaching.models import CoachingNote, NoteKind
 from pipeline import services as pipeline_services
-from pipeline.selectors.project import project_timeline
+from pipeline.selectors.timeline import project_timeline
 from pipeline.tests.project_helpers import create_project
 from projects import services as project_services
 from teams.errors import DomainError

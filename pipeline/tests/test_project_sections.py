@@ -593,7 +593,7 @@ def test_the_competitor_history_is_read_through_its_indexes(rep, project):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from pipeline.selectors.project import project_timeline
+    from pipeline.selectors.timeline import project_timeline
 
     services.competitor_save(user=rep, project=project, data={"kind": "external", "name": "用友"})
     with CaptureQueriesContext(connection) as captured:

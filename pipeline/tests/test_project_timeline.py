@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from pipeline import services
 from pipeline.models import Activity, BudgetChange, Competitor, StageChange
-from pipeline.selectors.project import TIMELINE_SOURCES, TimelineCursor, project_timeline
+from pipeline.selectors.timeline import TIMELINE_SOURCES, TimelineCursor, project_timeline
 from pipeline.tests.project_helpers import create_project as _create
 from pipeline.tests.project_helpers import log_contacts
 from projects import services as project_services
 from projects.models import Conflict, Milestone, MilestoneChange, OwnerChange, Resolution
+from teams.compiled import CompiledQuery
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +109,96 @@ def test_merged_history_is_kept_and_marked(lead_client, rep, lead):
     assert f"from merged project #{gone_id}" in html
 
 
+def _events_html(html, kind):
+    """The ``<li>`` of each event of ``kind`` in a page's timeline, its whitespace folded."""
+    items = html.split(f'<li class="event event-{kind}">')[1:]
+    return [" ".join(item.split("</li>\n", 1)[0].split()) for item in items]
+
+
+# The texts of a conflict detected and resolved, in each language (the kind and resolution as chosen below).
+CONFLICT_TEXTS = {
+    "en": {
+        "detected": "Conflict detected: Another owner has an open project on this customer",
+        "resolved": "Conflict resolved: Genuinely separate — 两个需求",
+        "badge": '<span class="badge event-kind">Conflict</span>',
+        "automatic": '<p class="event-meta muted small"> detected automatically </p>',
+    },
+    "zh-hans": {
+        "detected": "发现冲突：该客户下有其他负责人的进行中项目",
+        "resolved": "冲突已处理：确属不同项目 — 两个需求",
+        "badge": '<span class="badge event-kind">冲突</span>',
+        "automatic": '<p class="event-meta muted small"> 系统自动发现 </p>',
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_conflict_shows_as_detected_and_resolved(lead_client, rep, other_rep, lead, language):
+    """A conflict found when another owner opened a project on the customer, then resolved by
+    the lead: two events, the detection by nobody, the resolution by the lead with its note —
+    on the project page and on the timeline page."""
+    customer = CustomerFactory(owner=rep)
+    project = _create(rep, customer, name="数据中心")
+    project_services.project_create(user=other_rep, customer=customer, data={"name": "年度运维"})
+    conflict = Conflict.objects.get()
+    assert conflict.kind == "shared_customer"
+    project_services.conflict_resolve(user=lead, conflict=conflict, resolution=Resolution.SEPARATE, note="两个需求")
+    texts = CONFLICT_TEXTS[language]
+    url = reverse("pipeline:project_changes", args=[project.pk])
+    for page in (project.get_absolute_url(), url):
+        html = lead_client.get(page, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        [detected] = _events_html(html, "conflict_detected")
+        [resolved] = _events_html(html, "conflict_resolved")
+        assert texts["detected"] in detected and texts["badge"] in detected and texts["automatic"] in detected
+        assert texts["resolved"] in resolved and texts["badge"] in resolved
+        assert f'<p class="event-meta muted small"> {lead.name} </p>' in resolved
+        assert html.index("event-conflict_resolved") < html.index("event-conflict_detected")  # newest first
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            [
+                "Changed 用友网络",
+                "<li>Name: 用友 → 用友网络</li>",
+                "<li>Threat: Medium → High</li>",
+                f"<li>Notes: {'备' * 39}… → {'注' * 39}…</li>",
+            ],
+        ),
+        (
+            "zh-hans",
+            [
+                "修改 用友网络",
+                "<li>名称：用友 → 用友网络</li>",
+                "<li>威胁：中 → 高</li>",
+                f"<li>备注：{'备' * 37}... → {'注' * 37}...</li>",  # Django's zh catalog cuts with "..."
+            ],
+        ),
+    ],
+)
+def test_a_competitor_change_lists_each_value_before_and_after(rep_client, rep, language, expected):
+    """An edit of a competitor lists what changed, each field's label with its value before and
+    after (choices by their labels, long texts cut at 40 characters); an edit that changed
+    nothing says so."""
+    project = _create(rep)
+    data = {"kind": "external", "name": "用友", "notes": "备" * 60}
+    competitor = services.competitor_save(user=rep, project=project, data=data)
+    data = {"name": "用友网络", "threat": "high", "notes": "注" * 60}
+    services.competitor_save(user=rep, project=project, data=data, competitor=competitor, version=1)
+    services.competitor_save(user=rep, project=project, data={}, competitor=competitor, version=2)
+    url = reverse("pipeline:project_changes", args=[project.pk])
+    for page in (project.get_absolute_url(), url):
+        html = rep_client.get(page, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        unchanged, changed, added = _events_html(html, "competitor")
+        for text in expected:
+            assert text in changed
+        assert changed.count("<li>") == 3
+        assert ("saved without changes" if language == "en" else "保存但无改动") in unchanged
+        assert ("Added 用友 (" if language == "en" else "新增 用友（") in added
+
+
 # --- paging ------------------------------------------------------------------------------------
 
 
@@ -164,6 +255,27 @@ def test_load_more_pages_neither_skip_nor_repeat(rep, page_size):
         before = str(page.next_before)  # as the "load more" link carries it
     assert seen == [(event.kind, event.id) for event in everything.events]
     assert len(seen) > 30
+
+
+def _pages(project, size):
+    pages, before = [], None
+    while True:
+        page = project_timeline(project=project, before=before, limit=size)
+        pages.append([(event.kind, event.id, event.when) for event in page.events])
+        if page.next_before is None:
+            return pages
+        before = str(page.next_before)
+
+
+def test_the_compiled_timeline_answers_what_the_orm_builds(rep, monkeypatch):
+    """On PostgreSQL each shape of the timeline's query (the first page; a later one by its
+    cursor's kind) is compiled once and run again with other projects and cursors: the same
+    pages, for both projects, as the ORM builds for each call."""
+    projects = [_history_with_ties(rep), _history_with_ties(rep)]
+    compiled = [_pages(project, 7) for project in projects]
+    monkeypatch.setattr(CompiledQuery, "_prepared", lambda self, shape, values, alias: (alias, None, None))
+    assert [_pages(project, 7) for project in projects] == compiled
+    assert compiled[0] != compiled[1] and len(compiled[0]) > 4
 
 
 def test_a_cursor_survives_the_link_and_a_bad_one_is_refused(rep_client, rep):

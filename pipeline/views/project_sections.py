@@ -22,14 +22,13 @@ from pipeline.forms import ActivityForm, lost_reason_choices
 from pipeline.project_forms import BudgetForm, CompetitorForm, KeyDateForm, MoveForm
 from pipeline.selectors.activities import committee_first, contacts_to_log
 from pipeline.selectors.project import (
-    TIMELINE_FIRST,
     project_activities,
     project_budget_changes,
     project_competitors,
     project_key_dates,
     project_stage_standing,
-    project_timeline,
 )
+from pipeline.selectors.timeline import TIMELINE_FIRST, project_timeline
 from projects.models import MilestoneKind
 from projects.views import forms_inline
 from teams.ownership import in_own_scope

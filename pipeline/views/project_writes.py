@@ -29,12 +29,11 @@ from pipeline.project_forms import (
 )
 from pipeline.selectors.project import (
     ActivityCursor,
-    TimelineCursor,
     project_activities,
     project_budget_changes,
     project_key_dates,
-    project_timeline,
 )
+from pipeline.selectors.timeline import TimelineCursor, project_timeline
 from pipeline.views.project_sections import (
     activity_form,
     competitor_edit_form,

@@ -3,11 +3,11 @@
 import datetime
 
 import pytest
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import CharField, Count, F, OuterRef, Subquery, Value
 from django.utils import timezone
 
 from accounts.models import Customer
-from teams.compiled import CompiledQuery, CompiledQueryError
+from teams.compiled import INT_LIST, CompiledQuery, CompiledQueryError
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +108,62 @@ def test_values_must_be_the_ones_declared(rep):
         query.rows("any", owner_id=rep.pk)
     with pytest.raises(CompiledQueryError, match="int and datetime"):
         CompiledQuery(_by_previous_owner, Customer, owner_id=str)
+
+
+def _owned_or_recent(*, owners, day):
+    """Two capped parts in a common shape (as the project timeline reads its kinds)."""
+    label = {"part": Value("owned", output_field=CharField()), "ident": F("pk")}
+    owned = Customer.objects.filter(owner__in=owners).order_by("-pk").values(**label)[:5]
+    label = {"part": Value("recent", output_field=CharField()), "ident": F("pk")}
+    recent = Customer.objects.filter(created_at__date__gte=day).order_by("-pk").values(**label)[:5]
+    return owned.union(recent, all=True)
+
+
+def test_tuples_answer_the_orms_rows_for_lists_of_every_length_and_dates(rep, other_rep, lead):
+    """``tuples``: a ``values()`` union's rows as the ORM reads them; a list of ids is one
+    parameter an element (its length part of the shape), a date is a value of its own."""
+    mine, theirs = CustomerFactory(owner=rep), CustomerFactory(owner=other_rep)
+    query = CompiledQuery(_owned_or_recent, Customer, owners=INT_LIST, day=datetime.date)
+    today, tomorrow = timezone.localdate(), timezone.localdate() + datetime.timedelta(days=1)
+    calls = [([], today), ([rep.pk], tomorrow), ([other_rep.pk], today), ([rep.pk, other_rep.pk], tomorrow)]
+    for owners, day in calls:
+        expected = sorted(tuple(row.values()) for row in _owned_or_recent(owners=owners, day=day))
+        assert sorted(query.tuples("any", owners=owners, day=day)) == expected
+    assert sorted(query.tuples("any", owners=[rep.pk], day=tomorrow)) == [("owned", mine.pk)]
+    assert sorted(query.tuples("any", owners=[lead.pk], day=today)) == sorted(
+        [("recent", mine.pk), ("recent", theirs.pk)]
+    )
+    assert len(query.cache) == 3  # one SQL for each length of the list: 0, 1 and 2
+
+
+def _leaves_the_tie_out(*, owner_id, tie_id):
+    return Customer.objects.filter(owner=owner_id).order_by("pk")
+
+
+def _uses_the_tie(*, owner_id, tie_id):
+    return Customer.objects.filter(owner=owner_id, pk__lt=tie_id).order_by("pk")
+
+
+def _shifts_the_tie(*, owner_id, tie_id):
+    return Customer.objects.filter(owner=owner_id, pk__lt=tie_id + 1).order_by("pk")
+
+
+def _first_owner_only(*, owners):
+    return Customer.objects.filter(owner__in=owners[:1])
+
+
+def test_an_optional_value_may_be_left_out_but_is_checked_when_used(rep):
+    first, second = CustomerFactory(owner=rep), CustomerFactory(owner=rep)
+    left_out = CompiledQuery(_leaves_the_tie_out, Customer, optional=("tie_id",), owner_id=int, tie_id=int)
+    assert [row.pk for row in left_out.rows("any", owner_id=rep.pk, tie_id=first.pk)] == [first.pk, second.pk]
+    used = CompiledQuery(_uses_the_tie, Customer, optional=("tie_id",), owner_id=int, tie_id=int)
+    assert [row.pk for row in used.rows("any", owner_id=rep.pk, tie_id=second.pk)] == [first.pk]
+    assert [row.pk for row in used.rows("any", owner_id=rep.pk, tie_id=first.pk)] == []
+    shifted = CompiledQuery(_shifts_the_tie, Customer, optional=("tie_id",), owner_id=int, tie_id=int)
+    with pytest.raises(CompiledQueryError, match="was made from the value"):  # onto owner_id's sentinel, once
+        shifted.rows("any", owner_id=rep.pk, tie_id=first.pk)
+    with pytest.raises(CompiledQueryError, match="not declared"):
+        CompiledQuery(_leaves_the_tie_out, Customer, optional=("other",), owner_id=int, tie_id=int)
+    part = CompiledQuery(_first_owner_only, Customer, owners=INT_LIST)  # a list used in part is refused
+    with pytest.raises(CompiledQueryError, match="'owners' are not among the parameters"):
+        part.rows("any", owners=[rep.pk, rep.pk + 1])
