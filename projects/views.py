@@ -237,8 +237,9 @@ def project_context(request, project, **forms):
             return forms[name]
         return build() if forms_inline(request) or opened == name else None
 
-    # The committee, procurement list, milestones (and what the pipeline's rules read) once:
-    # the checklist, the exit checks and the sections all answer from these rows.
+    # The committee, procurement list, milestones (and what the pipeline's rules read), the
+    # ticks and whether the project has conflicts, in one query: the checklist, the exit
+    # checks and the sections all answer from these rows.
     checklist.prefetch(project)
     items = list(project.procurement_items.all())
     stakeholders = sorted(project.stakeholders.all(), key=lambda s: (ROLE_ORDER.index(s.role), s.pk))
@@ -248,7 +249,8 @@ def project_context(request, project, **forms):
         if people:
             chain.append({"role": role, "label": label, "people": people})
     lines = checklist.evaluate(project, checklist.active_items())
-    conflicts = selectors.project_conflicts(project=project, user=user)
+    # Most projects are part of no conflict: ``prefetch`` knows, and then nothing is read.
+    conflicts = selectors.project_conflicts(project=project, user=user) if project.any_conflict else []
     # Rows a higher app's section would otherwise read again (the pipeline's timeline).
     project.page_rows = {"conflicts": conflicts}
     history = project_history(project) if getattr(request, "project_history_opened", False) else {}
