@@ -35,6 +35,7 @@ from projects.models import (
     Resolution,
     Stakeholder,
 )
+from projects.page_html import committee_html, procurement_list_html
 from projects.selectors import conflict_queue, conflict_sides_mark
 from teams.errors import ConflictError, DomainError
 from teams.mixins import (
@@ -264,7 +265,9 @@ def project_context(request, project, **forms):
         "project": project,
         "items": items,
         "procurement_total": sum((item.total for item in items), 0),
+        "procurement_html": procurement_list_html(request, project, items) if items else "",
         "chain": chain,
+        "committee_html": committee_html(request, project, chain),
         # The key dates of the customer's process have their own section (the pipeline's).
         "milestones": [milestone for milestone in project.milestones.all() if milestone.kind == MilestoneKind.OTHER],
         "lines": lines,
