@@ -52,6 +52,8 @@ def _reverse(name: str):
     from projects.models import Project
 
     relation = Project._meta.get_field(name)
+    if not relation.one_to_many:
+        raise ValueError(f"checklist rules read the project's reverse foreign keys, not {name!r}")
     return relation.related_model, relation.field.name
 
 
