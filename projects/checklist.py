@@ -8,12 +8,14 @@ by hand, with who and when. Later apps add rules with :func:`register_rule`
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquery, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import BuyingRole
-from teams.json_rows import JSONList, Packed, set_prefetched
+from teams.compiled import CompiledQuery
+from teams.json_rows import USER_FIELDS, JSONList, Packed, json_list, packed, set_prefetched, unpacked
 
 RULES: dict[str, tuple[str, Callable]] = {}
 # The project's related rows the rules read (``has_related``): the project page prefetches
@@ -45,25 +47,115 @@ def attendees_from_row(milestone) -> bool:
     return True
 
 
-def prefetch(project, *lookups) -> None:
-    """Load the rows every rule reads in one query per relation (the committee with its people,
-    as the page shows them), plus ``lookups``; relations already loaded are not read again."""
-    from projects.models import Milestone, Stakeholder
+def _reverse(name: str):
+    """The model of the project's reverse relation ``name`` and the name of its foreign key."""
+    from projects.models import Project
 
-    committee = Prefetch("stakeholders", Stakeholder.objects.select_related("contact", "contact__department"))
-    # With how often each was put off and who was present (a JSON list, ``attendees_packed``):
-    # the key dates section (pipeline) shows them from these rows.
+    relation = Project._meta.get_field(name)
+    if not relation.one_to_many:
+        raise ValueError(f"checklist rules read the project's reverse foreign keys, not {name!r}")
+    return relation.related_model, relation.field.name
+
+
+@cache
+def _related_rows_of() -> dict:
+    """The rows packed with each relation's (``packed``'s ``related``): the committee's people,
+    who ticked."""
+    from accounts.models import Contact
+
+    contact = [f.name for f in Contact._meta.concrete_fields]
+    return {"stakeholders": {"contact": contact}, "ticks": {"ticked_by": USER_FIELDS}}
+
+
+def _packing() -> dict:
+    """How ``prefetch`` packs each relation it reads (``teams.json_rows.packed``): the committee
+    with its people and their departments (as the page shows them), the milestones with how
+    often each was put off and who was present (``attendees_packed``: the key dates section
+    shows them), the ticks with who ticked; the other relations the rules read, their rows."""
+    from accounts.models import Department
+    from projects.models import Milestone, MilestoneChange
+
+    department = {
+        f"department__{f.attname}": F(f"contact__department__{f.attname}") for f in Department._meta.concrete_fields
+    }
     present = Milestone.attendees.through.objects.filter(milestone_id=OuterRef("pk")).values(
-        people=JSONList(Packed(**{name: f"contact__{name}" for name in ATTENDEE_FIELDS}))
+        people=JSONList(Packed(**{name: F(f"contact__{name}") for name in ATTENDEE_FIELDS}))
     )
-    milestones = Prefetch(
-        "milestones",
-        Milestone.objects.annotate(
-            slips=Count("changes", filter=Q(changes__is_slip=True)), attendees_packed=Subquery(present)
-        ),
-    )
-    names = [committee, milestones, *(name for name in RELATED if name not in ("stakeholders", "milestones")), *lookups]
-    prefetch_related_objects([project], *names)
+    slips = MilestoneChange.objects.filter(milestone=OuterRef("pk"), is_slip=True).order_by()
+    counted = slips.values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+    packing = {name: {"related": _related_rows_of().get(name)} for name in ("ticks", *RELATED)}
+    packing["stakeholders"]["extra"] = department
+    packing["milestones"]["extra"] = {"slips": Subquery(counted), "attendees_packed": Subquery(present)}
+    return packing
+
+
+def _project_rows(project_id):
+    """The project's rows ``prefetch`` reads, each relation as one JSON list (``<name>_rows``),
+    and whether it is part of any conflict (``any_conflict``)."""
+    from projects.models import Conflict, Project
+
+    lists = {}
+    for name, packing in _packing().items():
+        model, key = _reverse(name)
+        rows = model._default_manager.filter(**{key: OuterRef("pk")}).order_by()
+        lists[f"{name}_rows"] = Subquery(rows.values(rows=JSONList(packed(model, **packing))))
+    conflicts = Conflict.objects.filter(Q(project_a=OuterRef("pk")) | Q(project_b=OuterRef("pk")))
+    return Project.objects.filter(pk=project_id).order_by().only("pk").annotate(any_conflict=Exists(conflicts), **lists)
+
+
+@cache
+def _project_rows_query():
+    from projects.models import Project
+
+    return CompiledQuery(_project_rows, Project, project_id=int)
+
+
+def _ordered(objects: list, model) -> list:
+    """``objects`` in the model's ``Meta.ordering``, NULLs as PostgreSQL sorts them."""
+    for key in reversed(model._meta.ordering or ()):
+        name = model._meta.get_field(key.lstrip("-")).attname
+        objects.sort(key=lambda obj, name=name: (getattr(obj, name) is None, getattr(obj, name)), reverse=key[0] == "-")
+    return objects
+
+
+def _unpacked_rows(project, name: str, value) -> list:
+    from accounts.models import Department
+
+    model, key = _reverse(name)
+    related = _related_rows_of().get(name)
+    objects = []
+    for data in json_list(value):
+        row = unpacked(model, data, related=related)
+        setattr(row, key, project)
+        if name == "stakeholders":
+            department = {k.removeprefix("department__"): v for k, v in data.items() if k.startswith("department__")}
+            row.contact.department = unpacked(Department, department) if department.get("id") is not None else None
+        elif name == "milestones":
+            row.slips, row.attendees_packed = data["slips"], data["attendees_packed"]
+        objects.append(row)
+    return _ordered(objects, model)
+
+
+def prefetch(project, *lookups) -> None:
+    """Load in ONE query (its SQL compiled once) the rows every rule reads — the committee with
+    its people, the procurement list, the milestones (with their slips and people present) and
+    what later apps' rules registered (``RELATED``) — and the ticks, as if prefetched (relations
+    already loaded are kept), plus whether the project is part of any conflict
+    (``project.any_conflict``: the page reads its conflicts only then); ``lookups`` are
+    prefetched as well."""
+    found = _project_rows_query().rows(tuple(RELATED), project_id=project.pk)
+    row = found[0] if found else None
+    loaded = project.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name in ("ticks", *RELATED):
+        if name not in loaded:
+            model, _key = _reverse(name)
+            queryset = model._default_manager.none()
+            queryset._result_cache = _unpacked_rows(project, name, getattr(row, f"{name}_rows", None))
+            queryset._prefetch_done = True
+            loaded[name] = queryset
+    project.any_conflict = bool(row and row.any_conflict)
+    if lookups:
+        prefetch_related_objects([project], *lookups)
 
 
 def _matches(row, filters) -> bool:

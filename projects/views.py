@@ -35,6 +35,7 @@ from projects.models import (
     Resolution,
     Stakeholder,
 )
+from projects.page_html import committee_html, procurement_list_html
 from projects.selectors import conflict_queue, conflict_sides_mark
 from teams.errors import ConflictError, DomainError
 from teams.mixins import (
@@ -237,8 +238,9 @@ def project_context(request, project, **forms):
             return forms[name]
         return build() if forms_inline(request) or opened == name else None
 
-    # The committee, procurement list, milestones (and what the pipeline's rules read) once:
-    # the checklist, the exit checks and the sections all answer from these rows.
+    # The committee, procurement list, milestones (and what the pipeline's rules read), the
+    # ticks and whether the project has conflicts, in one query: the checklist, the exit
+    # checks and the sections all answer from these rows.
     checklist.prefetch(project)
     items = list(project.procurement_items.all())
     stakeholders = sorted(project.stakeholders.all(), key=lambda s: (ROLE_ORDER.index(s.role), s.pk))
@@ -248,7 +250,8 @@ def project_context(request, project, **forms):
         if people:
             chain.append({"role": role, "label": label, "people": people})
     lines = checklist.evaluate(project, checklist.active_items())
-    conflicts = selectors.project_conflicts(project=project, user=user)
+    # Most projects are part of no conflict: ``prefetch`` knows, and then nothing is read.
+    conflicts = selectors.project_conflicts(project=project, user=user) if project.any_conflict else []
     # Rows a higher app's section would otherwise read again (the pipeline's timeline).
     project.page_rows = {"conflicts": conflicts}
     history = project_history(project) if getattr(request, "project_history_opened", False) else {}
@@ -262,7 +265,9 @@ def project_context(request, project, **forms):
         "project": project,
         "items": items,
         "procurement_total": sum((item.total for item in items), 0),
+        "procurement_html": procurement_list_html(request, project, items) if items else "",
         "chain": chain,
+        "committee_html": committee_html(request, project, chain),
         # The key dates of the customer's process have their own section (the pipeline's).
         "milestones": [milestone for milestone in project.milestones.all() if milestone.kind == MilestoneKind.OTHER],
         "lines": lines,

@@ -21,17 +21,18 @@ pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 # The project page with every pipeline section (issue 14's budget: 12): session, the user
 # (with the header's team), the project (customer, owner, team, lead contact, its stage with
-# the pipeline and lost reason joined), the committee with its people, the procurement list,
-# the milestones with their slips (the key dates read them), the competitors (one prefetch
-# each: the checklist, exit checks and sections read these rows), ticks, conflicts, budget
-# changes (the timeline's too), the contact log with each entry's people (the newest 21: the
-# timeline's too), and the timeline's own rows — stage changes, competitor history, key-date
-# changes, owner changes, coaching notes with their mentions — in ONE ``UNION ALL``. The
-# checklist items, the pipeline's stages and their exit checks are kept by the process
-# (teams.config_cache). No form (each is loaded when opened:
+# the pipeline and lost reason joined), its own rows in ONE query (``projects.checklist.prefetch``:
+# the committee with its people, the procurement list, the milestones with their slips and
+# people present, the competitors, the ticks — each a JSON list: the checklist, exit checks
+# and sections read these rows — and whether it is part of any conflict: its conflicts are read
+# only then), budget changes (the timeline's too), the contact log with each entry's people
+# (the newest 21: the timeline's too), and the timeline's own rows — stage changes,
+# competitor history, key-date changes, owner changes, coaching notes with their mentions — in
+# ONE ``UNION ALL``. The checklist items, the pipeline's stages and their exit checks are kept
+# by the process (teams.config_cache). No form (each is loaded when opened:
 # tests/test_project_forms_on_demand.py) and no history section (owner changes and field
 # edits: loaded when opened, ``projects:project_history``).
-PROJECT_PAGE = 12
+PROJECT_PAGE = 7
 # SQLite (the laptop default; the suite runs on PostgreSQL) cannot limit the parts of a
 # compound query: the timeline's five parts (stage changes, competitor history, key-date
 # changes, owner changes, coaching notes) are a query each there.

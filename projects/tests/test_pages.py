@@ -300,3 +300,31 @@ def test_one_conflict_form_resolves_with_the_chosen_radio(lead_client, rep, othe
         "预算独立",
     )
     assert Project.objects.get(pk=theirs.pk).owner == other_rep and Project.objects.get(pk=mine.pk).is_open
+
+
+def _conflict_reads(queries):
+    return [q["sql"] for q in queries if q["sql"].startswith('SELECT "projects_conflict"')]
+
+
+def test_project_page_reads_conflicts_only_when_the_project_has_some(
+    rep_client, rep, other_rep, lead, django_assert_max_num_queries
+):
+    """Whether a project is part of a conflict comes with its checklist rows: most projects
+    have none and their page reads no conflict; one whose only conflict is resolved still
+    shows it (in the Conflicts section, with no banner), for two queries more: its conflicts
+    and which of the other projects the user may open."""
+    customer = CustomerFactory(owner=rep)
+    quiet = services.project_create(user=rep, customer=customer, data={"name": "CRM 系统"})
+    rep_client.get(quiet.get_absolute_url())  # warm: the configuration the process keeps
+    with django_assert_max_num_queries(30) as calm:
+        content = rep_client.get(quiet.get_absolute_url()).content.decode()
+    assert _conflict_reads(calm.captured_queries) == [] and 'id="conflicts"' not in content
+
+    services.project_create(user=other_rep, customer=customer, data={"name": "呼叫中心"})
+    conflict = Conflict.objects.get()
+    services.conflict_resolve(user=lead, conflict=conflict, resolution=Resolution.SEPARATE, note="预算独立")
+    with django_assert_max_num_queries(30) as busy:
+        content = rep_client.get(quiet.get_absolute_url()).content.decode()
+    assert len(_conflict_reads(busy.captured_queries)) == 1
+    assert len(busy.captured_queries) == len(calm.captured_queries) + 2
+    assert 'id="conflicts"' in content and "预算独立" in content and _banners(content) == []

@@ -34,3 +34,13 @@ def test_a_session_signed_in_before_it_still_works(rep):
     response = client.get("/")
     assert response.status_code == 200
     assert rep.team.name in response.content.decode()
+
+
+def test_a_user_without_a_team_comes_with_none(admin, django_assert_num_queries):
+    """The query's SQL is compiled once; a user without a team is loaded the same way."""
+    admin.team = None
+    admin.save()
+    with django_assert_num_queries(1):
+        user = UserBackend().get_user(str(admin.pk))  # as the session keeps it
+        assert user == admin and user.team is None
+    assert UserBackend().get_user("not a number") is None
