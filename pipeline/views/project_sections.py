@@ -20,6 +20,7 @@ from django.utils import timezone
 from pipeline.budget_chart import budget_chart
 from pipeline.forms import ActivityForm, lost_reason_choices
 from pipeline.project_forms import BudgetForm, CompetitorForm, KeyDateForm, MoveForm
+from pipeline.section_rows import budget_change_items
 from pipeline.selectors.activities import committee_first, contacts_to_log
 from pipeline.selectors.project import (
     TIMELINE_FIRST,
@@ -124,18 +125,19 @@ def stage_section(request, project):
 
 def budget_section(request, project):
     state = _state(request, "budget")
-    changes = project_budget_changes(project=project)
-    project.page_rows = {**getattr(project, "page_rows", {}), "budget_changes": changes}  # the timeline's too
+    # The rows the section shows and the timeline's first page takes (``page_rows``); the
+    # chart reads every change's day and amount only.
+    history = project_budget_changes(project=project, rows=max(BUDGET_CHANGES_SHOWN, TIMELINE_FIRST + 1))
+    project.page_rows = {**getattr(project, "page_rows", {}), "budget_changes": (history.newest, len(history.newest))}
     procurement_total = project.procurement_total
     editable = can_edit(request, project)
-    newest = changes[::-1]
     return {
         "template": "pipeline/sections/budget.html",
         # The newest; the older ones on demand (a project re-budgeted a hundred times showed
         # them all: the page's slowest section).
-        "changes": newest[:BUDGET_CHANGES_SHOWN],
-        "older": older_budget_changes(newest, BUDGET_CHANGES_SHOWN),
-        "chart": budget_chart(changes=changes, procurement_total=procurement_total, today=timezone.localdate()),
+        "items": budget_change_items(history.newest[:BUDGET_CHANGES_SHOWN]),
+        "older": older_budget_changes(history, BUDGET_CHANGES_SHOWN),
+        "chart": budget_chart(changes=history.days, procurement_total=procurement_total, today=timezone.localdate()),
         "procurement_total": procurement_total,
         "can_edit": editable,
         "form": _form(request, state, editable, lambda: BudgetForm(prefix="budget")),
@@ -148,12 +150,12 @@ def budget_section(request, project):
 BUDGET_CHANGES_SHOWN = 10
 
 
-def older_budget_changes(newest, shown):
-    """What "Show older changes" needs after the first ``shown`` of ``newest`` (newest first):
-    the last one shown (the cursor: a change recorded meanwhile does not shift the rest) and
-    how many more there are; None when there are none."""
-    rest = len(newest) - shown
-    return {"before": newest[shown - 1].pk, "count": rest} if rest > 0 and shown > 0 else None
+def older_budget_changes(history, shown):
+    """What "Show older changes" needs after the first ``shown`` of ``history.newest``: the
+    last one shown (the cursor: a change recorded meanwhile does not shift the rest) and how
+    many more there are; None when there are none."""
+    rest = len(history.days) - shown
+    return {"before": history.newest[shown - 1].pk, "count": rest} if rest > 0 and shown > 0 else None
 
 
 def competitors_section(request, project):
