@@ -20,7 +20,7 @@ from django.utils import timezone
 from pipeline.budget_chart import budget_chart
 from pipeline.forms import ActivityForm, lost_reason_choices
 from pipeline.project_forms import BudgetForm, CompetitorForm, KeyDateForm, MoveForm
-from pipeline.section_rows import budget_change_items
+from pipeline.section_rows import budget_change_items, competitor_items
 from pipeline.selectors.activities import committee_first, contacts_to_log
 from pipeline.selectors.project import (
     TIMELINE_FIRST,
@@ -171,6 +171,8 @@ def competitors_section(request, project):
                 competitor.form = None
                 competitor.conflict = {"version": competitor.version}
     editable = can_edit(request, project)
+    for group in groups:
+        group["items"] = competitor_items(request, project, group["competitors"], can_edit=editable)
     new_state = state if editing is None else {}  # a refused edit is not the add form
     return {
         "template": "pipeline/sections/competitors.html",
