@@ -12,9 +12,11 @@ from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from projects.models import MilestoneKind
 from teams.templatetags.ui import money
-from teams.typography import colon
+from teams.typography import colon, listed, quoted
 
 
 def budget_change_items(changes) -> str:
@@ -88,32 +90,101 @@ def _competitor_actions(request, project, competitor, csrf) -> str:
     summary = _("Edit %(name)s") % {"name": escape(competitor.name)}
     if competitor.form:  # a refused edit, shown open with what was typed
         conflict = competitor.conflict
-        edit = render_to_string(
-            "pipeline/sections/section_form.html",
-            {
-                "form": competitor.form,
-                "url": url,
-                "summary": mark_safe(summary),  # noqa: S308 — the name is escaped above
-                "button": _("Save"),
-                "wide": "offering notes",
-                "target": "#pipeline-competitors",
-                "small": True,
-                "opened": True,
-                "versioned": True,
-                "conflict": conflict.get("conflict"),
-                "conflict_rows": conflict.get("conflict_rows"),
-                "version": conflict.get("version"),
-            },
+        edit = _section_form(
             request,
+            form=competitor.form,
+            url=url,
+            summary=summary,
+            button=_("Save"),
+            wide="offering notes",
+            target="#pipeline-competitors",
+            small=True,
+            opened=True,
+            versioned=True,
+            conflict=conflict.get("conflict"),
+            conflict_rows=conflict.get("conflict_rows"),
+            version=conflict.get("version"),
         )
     else:  # rarely used: loaded when opened (without JavaScript, the link opens the page with it)
-        edit = (
-            f'<details class="section-form" hx-get="{escape(url)}" hx-trigger="toggle once" '
-            f'hx-target="find .lazy-form" hx-swap="outerHTML">\n<summary class="small">{summary}</summary>\n'
-            f'<p class="lazy-form"><a href="{escape(url)}">{escape(_("Open the form"))}</a></p>\n</details>\n'
-        )
+        edit = _lazy_form(url, summary, target="find .lazy-form")
     return (
         f'<div class="competitor-actions">\n<form method="post" action="{status_url}" hx-post="{status_url}" '
         f'hx-target="#pipeline-competitors" hx-swap="outerHTML" class="inline">\n'
         f'{csrf}<input type="hidden" name="version" value="{competitor.version}">\n{buttons}</form>\n{edit}</div>\n'
     )
+
+
+def _section_form(request, *, summary: str, **context) -> str:
+    """``pipeline/sections/section_form.html`` with a form (``summary``: escaped already)."""
+    summary = mark_safe(summary)  # noqa: S308 — the callers escape what they put in it
+    return render_to_string("pipeline/sections/section_form.html", {"summary": summary, **context}, request)
+
+
+def _lazy_form(url: str, summary: str, *, target: str) -> str:
+    """A small section form not loaded yet (``section_form.html`` without a form): opening it
+    loads it into ``target``; without JavaScript the link opens the page with it."""
+    url = escape(url)
+    return (
+        f'<details class="section-form" hx-get="{url}" hx-trigger="toggle once" hx-target="{target}" '
+        f'hx-swap="outerHTML">\n<summary class="small">{summary}</summary>\n'
+        f'<p class="lazy-form"><a href="{url}">{escape(_("Open the form"))}</a></p>\n</details>\n'
+    )
+
+
+def key_date_items(request, project, key_dates, *, can_edit: bool) -> str:
+    """The ``<li>`` of each key date (``pipeline/sections/key_dates.html``): planned and done
+    dates, slips, who was present (the proposal), and its form (loaded when opened)."""
+    day_format = get_format("DATE_FORMAT")
+    sep = escape(colon())
+    parts = []
+    for key_date in key_dates:
+        milestone, kind = key_date["milestone"], key_date["kind"]
+        done = milestone is not None and milestone.done_on
+        state = " done" if done else (" overdue" if key_date["overdue"] else "")
+        if done:
+            badges = f'<span class="badge ok">{escape(_("done"))}</span>'
+        elif key_date["overdue"]:
+            badges = f'<span class="badge warn">{escape(_("overdue"))}</span>'
+        elif milestone is None:
+            badges = f'<span class="badge">{escape(_("not planned"))}</span>'
+        else:
+            badges = ""
+        slips = milestone.slips if milestone is not None else 0
+        if slips:
+            slipped = ngettext("Slipped %(counter)s time", "Slipped %(counter)s times", slips) % {"counter": slips}
+            badges += f'\n<span class="badge warn">{escape(slipped)}</span>'
+        parts.append(
+            f'<li class="key-date{state}" id="key-date-{escape(kind)}">\n<div class="card-head">\n'
+            f'<strong>{escape(key_date["label"])}</strong>\n<span class="badges">\n{badges}\n</span>\n</div>\n'
+        )
+        if milestone is not None:
+            planned = escape(format_date(milestone.due_on, day_format))
+            if milestone.done_on:
+                happened = escape(format_date(milestone.done_on, day_format))
+                planned += f" · {escape(_('Happened on'))}{sep}{happened}"
+            parts.append(f'<p class="card-meta">{escape(_("Planned"))}{sep}{planned}</p>\n')
+            if kind == MilestoneKind.PROPOSAL_ACCEPTED:
+                present = escape(listed(milestone.attendees.all()) or "—")
+                parts.append(f'<p class="card-meta">{escape(_("Present from the customer"))}{sep}{present}</p>\n')
+        if key_date["form"] or can_edit:
+            url = reverse("pipeline:project_key_date", args=[project.pk, kind])
+            label = {"date": escape(quoted(key_date["label"]))}
+            summary = (_("Change %(date)s") if milestone is not None else _("Plan %(date)s")) % label
+            if key_date["form"]:
+                parts.append(
+                    _section_form(
+                        request,
+                        form=key_date["form"],
+                        url=url,
+                        summary=summary,
+                        button=_("Save"),
+                        wide="attendees",
+                        target="#pipeline-key-dates",
+                        small=True,
+                        opened=key_date["opened"],
+                    )
+                )
+            else:
+                parts.append(_lazy_form(url, summary, target="closest section"))
+        parts.append("</li>\n")
+    return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped, the forms rendered by their template

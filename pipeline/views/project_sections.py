@@ -20,7 +20,7 @@ from django.utils import timezone
 from pipeline.budget_chart import budget_chart
 from pipeline.forms import ActivityForm, lost_reason_choices
 from pipeline.project_forms import BudgetForm, CompetitorForm, KeyDateForm, MoveForm
-from pipeline.section_rows import budget_change_items, competitor_items
+from pipeline.section_rows import budget_change_items, competitor_items, key_date_items
 from pipeline.selectors.activities import committee_first, contacts_to_log
 from pipeline.selectors.project import (
     TIMELINE_FIRST,
@@ -202,6 +202,7 @@ def key_dates_section(request, project):
     state = _state(request, "key_dates")
     key_dates = project_key_dates(project=project)
     editable = can_edit(request, project)
+    today = timezone.localdate()
     for key_date in key_dates:
         milestone = key_date["milestone"]
         this = state if state.get("kind") == key_date["kind"] else {}
@@ -220,10 +221,11 @@ def key_dates_section(request, project):
                 with_attendees=with_attendees,
                 people=customer_people(request, project) if with_attendees else (),
             )
-        key_date["overdue"] = bool(milestone and milestone.done_on is None and milestone.due_on < timezone.localdate())
+        key_date["overdue"] = bool(milestone and milestone.done_on is None and milestone.due_on < today)
     return {
         "template": "pipeline/sections/key_dates.html",
         "key_dates": key_dates,
+        "items": key_date_items(request, project, key_dates, can_edit=editable),
         "slips": sum(key_date["milestone"].slips for key_date in key_dates if key_date["milestone"]),
         "can_edit": editable,
         "notice": state.get("notice"),
