@@ -88,25 +88,21 @@ def _competitor_actions(request, project, competitor, csrf) -> str:
             f"{escape(_('Active again'))}</button>\n"
         )
     summary = _("Edit %(name)s") % {"name": escape(competitor.name)}
-    if competitor.form:  # a refused edit, shown open with what was typed
-        conflict = competitor.conflict
-        edit = _section_form(
-            request,
-            form=competitor.form,
-            url=url,
-            summary=summary,
-            button=_("Save"),
-            wide="offering notes",
-            target="#pipeline-competitors",
-            small=True,
-            opened=True,
-            versioned=True,
-            conflict=conflict.get("conflict"),
-            conflict_rows=conflict.get("conflict_rows"),
-            version=conflict.get("version"),
-        )
-    else:  # rarely used: loaded when opened (without JavaScript, the link opens the page with it)
-        edit = _lazy_form(url, summary, target="find .lazy-form")
+    conflict = competitor.conflict if competitor.form else {}  # a refused edit, shown open with what was typed
+    edit = _small_form(  # rarely used: loaded when opened (without JavaScript, the link opens the page with it)
+        request,
+        form=competitor.form,
+        url=url,
+        summary=summary,
+        wide="offering notes",
+        target="#pipeline-competitors",
+        lazy_target="find .lazy-form",
+        opened=True,
+        versioned=True,
+        conflict=conflict.get("conflict"),
+        conflict_rows=conflict.get("conflict_rows"),
+        version=conflict.get("version"),
+    )
     return (
         f'<div class="competitor-actions">\n<form method="post" action="{status_url}" hx-post="{status_url}" '
         f'hx-target="#pipeline-competitors" hx-swap="outerHTML" class="inline">\n'
@@ -114,10 +110,14 @@ def _competitor_actions(request, project, competitor, csrf) -> str:
     )
 
 
-def _section_form(request, *, summary: str, **context) -> str:
-    """``pipeline/sections/section_form.html`` with a form (``summary``: escaped already)."""
+def _small_form(request, *, form, url: str, summary: str, lazy_target: str, **context) -> str:
+    """A small section form saved with "Save" (``pipeline/sections/section_form.html``,
+    ``summary`` escaped already); without ``form``, loaded into ``lazy_target`` when opened."""
+    if not form:
+        return _lazy_form(url, summary, target=lazy_target)
     summary = mark_safe(summary)  # noqa: S308 — the callers escape what they put in it
-    return render_to_string("pipeline/sections/section_form.html", {"summary": summary, **context}, request)
+    context = {"form": form, "url": url, "summary": summary, "button": _("Save"), "small": True, **context}
+    return render_to_string("pipeline/sections/section_form.html", context, request)
 
 
 def _lazy_form(url: str, summary: str, *, target: str) -> str:
@@ -170,21 +170,17 @@ def key_date_items(request, project, key_dates, *, can_edit: bool) -> str:
             url = reverse("pipeline:project_key_date", args=[project.pk, kind])
             label = {"date": escape(quoted(key_date["label"]))}
             summary = (_("Change %(date)s") if milestone is not None else _("Plan %(date)s")) % label
-            if key_date["form"]:
-                parts.append(
-                    _section_form(
-                        request,
-                        form=key_date["form"],
-                        url=url,
-                        summary=summary,
-                        button=_("Save"),
-                        wide="attendees",
-                        target="#pipeline-key-dates",
-                        small=True,
-                        opened=key_date["opened"],
-                    )
+            parts.append(
+                _small_form(
+                    request,
+                    form=key_date["form"],
+                    url=url,
+                    summary=summary,
+                    wide="attendees",
+                    target="#pipeline-key-dates",
+                    lazy_target="closest section",
+                    opened=key_date["opened"],
                 )
-            else:
-                parts.append(_lazy_form(url, summary, target="closest section"))
+            )
         parts.append("</li>\n")
     return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped, the forms rendered by their template
