@@ -184,3 +184,32 @@ def key_date_items(request, project, key_dates, *, can_edit: bool) -> str:
             )
         parts.append("</li>\n")
     return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped, the forms rendered by their template
+
+
+def stage_strip(standing) -> str:
+    """The ``<li>`` of each stage of the buying process but the lost ones
+    (``pipeline/sections/stage.html``): the current one, and those before it as done."""
+    state = standing.state
+    lost, current_order = state.tier == "lost", state.stage.order
+    parts = []
+    for stage in standing.stages:
+        if stage.is_lost:
+            continue
+        current = stage.pk == state.stage_id
+        done = not current and not lost and stage.order < current_order
+        css, aria = ("current", ' aria-current="step"') if current else ("done" if done else "", "")
+        parts.append(f'<li class="{css}"{aria}>{escape(stage.name)}</li>\n')
+    return mark_safe("".join(parts))  # noqa: S308 — the names are escaped, the rest fixed words
+
+
+def exit_check_items(failing) -> str:
+    """The ``<li>`` of each exit check a move from here still lacks (``stage.html``)."""
+    required = f'<span class="badge block">{escape(_("required"))}</span>'
+    advised = f'<span class="badge warn">{escape(_("advised"))}</span>'
+    parts = [
+        f'<li class="blocks">\n{required}\n{escape(result.label)}\n</li>\n'
+        if result.blocks
+        else f'<li class="warns">\n{advised}\n{escape(result.label)}\n</li>\n'
+        for result in failing
+    ]
+    return mark_safe("".join(parts))  # noqa: S308 — the labels are escaped, the rest fixed words

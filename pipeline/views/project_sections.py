@@ -20,7 +20,13 @@ from django.utils import timezone
 from pipeline.budget_chart import budget_chart
 from pipeline.forms import ActivityForm, lost_reason_choices
 from pipeline.project_forms import BudgetForm, CompetitorForm, KeyDateForm, MoveForm
-from pipeline.section_rows import budget_change_items, competitor_items, key_date_items
+from pipeline.section_rows import (
+    budget_change_items,
+    competitor_items,
+    exit_check_items,
+    key_date_items,
+    stage_strip,
+)
 from pipeline.selectors.activities import committee_first, contacts_to_log
 from pipeline.selectors.project import (
     TIMELINE_FIRST,
@@ -109,6 +115,8 @@ def stage_section(request, project):
     return {
         "template": "pipeline/sections/stage.html",
         "standing": standing,
+        "strip": stage_strip(standing),
+        "failing": exit_check_items(standing.failing),
         "can_edit": editable,
         "form": _form(
             request,
