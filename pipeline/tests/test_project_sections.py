@@ -321,6 +321,23 @@ def test_the_budget_chart_is_an_accessible_svg_beside_the_procurement_total(rep_
     assert "Funding approved" in html and "Procurement list total" in html
 
 
+def test_the_budget_history_marks_drops_merged_changes_and_the_system(rep_client, rep, project):
+    services.budget_change(user=rep, project=project, amount="900000", reason="<b>砍</b>")  # a drop
+    BudgetChange.objects.create(  # kept from a project merged into this one: no author, not its budget
+        project=project, new=Decimal("50000"), effective_on=timezone.localdate(), merged_from=987
+    )
+    html = rep_client.get(project.get_absolute_url(), **EN).content.decode()
+    section = html[html.index('id="pipeline-budget"') : html.index('id="pipeline-competitors"')]
+    merged, drop, first = re.findall(r"<li>.*?</li>", section, re.S)
+    assert '<span class="badge">from merged project #987</span>' in merged and "· system ·" in merged
+    assert "drop" not in merged and "Why" not in merged
+    assert '<span class="badge warn">drop</span>' in drop and "Why: &lt;b&gt;砍&lt;/b&gt;" in drop
+    assert rep.name in drop and "system" not in drop
+    assert "drop" not in first and "merged" not in first
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", section).group(1)
+    assert "¥900,000" in desc and "¥50,000" not in desc
+
+
 # --- competitors --------------------------------------------------------------------------------------
 
 
