@@ -7,6 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -336,6 +338,16 @@ def test_the_budget_history_marks_drops_merged_changes_and_the_system(rep_client
     assert "drop" not in first and "merged" not in first
     desc = re.search(r"<desc[^>]*>(.*?)</desc>", section).group(1)
     assert "¥900,000" in desc and "¥50,000" not in desc
+
+
+def test_the_timeline_takes_the_budget_rows_the_budget_section_read(rep_client, rep, project):
+    services.budget_change(user=rep, project=project, amount="1100000", reason="")
+    with CaptureQueriesContext(connection) as captured:
+        html = rep_client.get(project.get_absolute_url(), **EN).content.decode()
+    reads = [q["sql"] for q in captured.captured_queries if '"pipeline_budgetchange"' in q["sql"]]
+    assert len(reads) == 1 and "UNION" not in reads[0]  # the section's read; the timeline's query has no budget part
+    timeline = html[html.index('id="pipeline-timeline"') :]
+    assert timeline.count('<span class="badge event-kind">Budget</span>') == 2 and "¥1,100,000" in timeline
 
 
 # --- competitors --------------------------------------------------------------------------------------

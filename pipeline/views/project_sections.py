@@ -135,8 +135,9 @@ def budget_section(request, project):
     state = _state(request, "budget")
     # The rows the section shows and the timeline's first page takes (``page_rows``); the
     # chart reads every change's day and amount only.
-    history = project_budget_changes(project=project, rows=max(BUDGET_CHANGES_SHOWN, TIMELINE_FIRST + 1))
-    project.page_rows = {**getattr(project, "page_rows", {}), "budget_changes": (history.newest, len(history.newest))}
+    rows = max(BUDGET_CHANGES_SHOWN, TIMELINE_FIRST + 1)
+    history = project_budget_changes(project=project, rows=rows)
+    project.page_rows = {**getattr(project, "page_rows", {}), "budget_changes": (history.newest, rows)}
     procurement_total = project.procurement_total
     editable = can_edit(request, project)
     return {
