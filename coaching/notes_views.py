@@ -22,6 +22,7 @@ from coaching import notes
 from coaching.models import CoachingNote, NoteKind
 from pipeline.models import Activity
 from projects.models import Project
+from projects.views import forms_inline
 from teams.errors import ConflictError, DomainError
 from teams.mixins import VersionedUpdateMixin, add_domain_error
 from teams.models import Role, Team, User
@@ -205,6 +206,10 @@ class NoteCreateView(LoginRequiredMixin, View):
 
     def get(self, request):
         rep, project, activity = self.subject()
+        if project is not None and activity is None and rep is None and forms_inline(request):
+            # The project page's section, opened (htmx swaps it in with the form).
+            section = note_section(request, project, opened=True)
+            return render(request, NOTE_SECTION_TEMPLATE, {"section": section, "project": project})
         return self.render_form(self.form(rep, project), rep, project, activity)
 
     def post(self, request):
@@ -226,16 +231,22 @@ class NoteCreateView(LoginRequiredMixin, View):
         return self.render_form(form, rep, project, activity, status=400)
 
 
-def note_section(request, project):
+def note_section(request, project, *, opened=False):
     """Registered in ``projects.views.PROJECT_SECTIONS``: "write a coaching note" on the
-    project page, for the lead of the project's team and admins."""
+    project page, for the lead of the project's team and admins. Its form is loaded when
+    opened, as the pipeline's are (``projects.views.forms_inline``): a GET of the form's URL
+    answers the section with it open (htmx), or the form's own page (no JavaScript)."""
     if not notes.may_write_on(author=request.user, team_id=project.team_id):
         return None
     return {
-        "template": "coaching/notes/project_section.html",
-        "form": NoteForm(),
+        "template": NOTE_SECTION_TEMPLATE,
+        "form": NoteForm() if opened or forms_inline(request) else None,
+        "opened": opened,
         "url": reverse("coaching:note_new") + "?" + urlencode({"project": project.pk}),
     }
+
+
+NOTE_SECTION_TEMPLATE = "coaching/notes/project_section.html"
 
 
 def editable_note(request, pk) -> CoachingNote:

@@ -4,6 +4,7 @@ note for the trend chart, bad input naming the field, and query budgets that hol
 as notes pile up."""
 
 import datetime
+import re
 from datetime import timedelta
 
 import pytest
@@ -272,6 +273,22 @@ def test_notes_sort_into_the_timeline_and_its_pages(lead, rep, project):
             break
         before = timeline.next_before
     assert seen == written[::-1]
+
+
+def test_the_note_form_is_loaded_when_opened(lead, rep, project, client_for):
+    lead_client = client_for("lead")
+    page = lead_client.get(project.get_absolute_url()).content.decode()
+    section = re.search(r'<section id="coaching-note".*?</section>', page, re.S).group(0)
+    url = reverse("coaching:note_new") + f"?project={project.pk}"
+    assert "<textarea" not in section and f'hx-get="{url}"' in section.replace("&amp;", "&")
+    opened = lead_client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert opened.lstrip().startswith('<section id="coaching-note"')
+    assert '<details class="section-form" open>' in opened and 'name="body"' in opened
+    plain = lead_client.get(url)  # without JavaScript: the form's own page
+    assert plain.status_code == 200 and 'name="body"' in plain.content.decode()
+    assert "<html" in plain.content.decode()
+    assert client_for("rep").get(url, HTTP_HX_REQUEST="true").status_code == 403
+    assert not CoachingNote.objects.exists()
 
 
 def test_the_project_page_offers_the_note_form_to_the_lead_only(lead, rep, project, client_for):

@@ -8,6 +8,8 @@ history holds; lists are capped and continue from a keyset cursor.
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 
@@ -24,7 +26,8 @@ from pipeline.models import (
 from projects.checklist import active_items, attendees_from_row, related_rows
 from projects.models import Milestone, MilestoneKind, Project
 from teams.config_cache import config
-from teams.json_rows import JSONList, Packed, set_prefetched
+from teams.json_rows import USER_FIELDS, JSONList, Packed, set_prefetched
+from teams.models import User
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MICROSECOND = datetime.timedelta(microseconds=1)
@@ -95,12 +98,44 @@ def project_stage_standing(*, project: Project, now: datetime.datetime | None = 
 # --- budget -----------------------------------------------------------------------------------
 
 
-def project_budget_changes(*, project: Project) -> list[BudgetChange]:
-    """Every budget change of the project, oldest first (one query); those of a merged-away
-    project carry ``merged_from`` and are kept for the record, not counted."""
-    return list(
-        BudgetChange.objects.filter(project=project).select_related("by").order_by("effective_on", "recorded_at", "id")
-    )
+@dataclass
+class BudgetHistory:
+    """A project's budget changes: ``days``, every change as (effective_on, new, merged_from),
+    oldest first (what the chart draws); ``newest``, the newest ones as rows, newest first
+    (``by`` with ``USER_FIELDS``)."""
+
+    days: list[tuple[datetime.date, Decimal, int | None]]
+    newest: list[BudgetChange]
+
+
+def _fields_in_order(model, names) -> list[str]:
+    """``names`` as ``from_db`` takes them: the model's attnames in its own order."""
+    return [f.attname for f in model._meta.concrete_fields if f.attname in names]
+
+
+@cache
+def _budget_columns():
+    return [f.attname for f in BudgetChange._meta.concrete_fields], _fields_in_order(User, USER_FIELDS)
+
+
+def project_budget_changes(*, project: Project, rows: int | None = None) -> BudgetHistory:
+    """Every budget change of the project (one query); those of a merged-away project carry
+    ``merged_from`` and are kept for the record, not counted. Only the newest ``rows`` (all
+    without it) are built as rows: a project re-budgeted a hundred times needs the rest for
+    its chart only, and building them was most of the budget section's time."""
+    change_fields, user_fields = _budget_columns()
+    queryset = BudgetChange.objects.filter(project=project).order_by("-effective_on", "-recorded_at", "-id")
+    values = list(queryset.values_list(*change_fields, *(f"by__{name}" for name in user_fields)))
+    width = len(change_fields)
+    at = {name: index for index, name in enumerate(change_fields)}
+    newest = []
+    for row in values[:rows]:
+        change = BudgetChange.from_db(queryset.db, change_fields, row[:width])
+        by = row[width:]
+        change.by = None if by[0] is None else User.from_db(queryset.db, user_fields, by)
+        newest.append(change)
+    day, new, merged_from = at["effective_on"], at["new"], at["merged_from"]
+    return BudgetHistory([(row[day], row[new], row[merged_from]) for row in reversed(values)], newest)
 
 
 # --- competitors ------------------------------------------------------------------------------

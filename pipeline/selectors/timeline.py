@@ -233,7 +233,7 @@ def _budget_read(project, limit):
     rows = already_read(project, "budget_changes", None, limit)
     if rows is None:
         return None
-    # The budget section's rows: every change of the project.
+    # The budget section's rows: the newest changes of the project (``already_read`` checks there are enough).
     rows = sorted(rows, key=lambda row: (row.effective_on, row.recorded_at, row.pk), reverse=True)[:limit]
     return [_budget_event(row) for row in rows]
 

@@ -7,6 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -319,6 +321,33 @@ def test_the_budget_chart_is_an_accessible_svg_beside_the_procurement_total(rep_
     assert "¥1,000,000" in desc and "¥900,000" in desc and "Procurement list total: ¥1,200,000." in desc
     assert svg.count("<circle") == 2 and 'class="procurement"' in svg
     assert "Funding approved" in html and "Procurement list total" in html
+
+
+def test_the_budget_history_marks_drops_merged_changes_and_the_system(rep_client, rep, project):
+    services.budget_change(user=rep, project=project, amount="900000", reason="<b>砍</b>")  # a drop
+    BudgetChange.objects.create(  # kept from a project merged into this one: no author, not its budget
+        project=project, new=Decimal("50000"), effective_on=timezone.localdate(), merged_from=987
+    )
+    html = rep_client.get(project.get_absolute_url(), **EN).content.decode()
+    section = html[html.index('id="pipeline-budget"') : html.index('id="pipeline-competitors"')]
+    merged, drop, first = re.findall(r"<li>.*?</li>", section, re.S)
+    assert '<span class="badge">from merged project #987</span>' in merged and "· system ·" in merged
+    assert "drop" not in merged and "Why" not in merged
+    assert '<span class="badge warn">drop</span>' in drop and "Why: &lt;b&gt;砍&lt;/b&gt;" in drop
+    assert rep.name in drop and "system" not in drop
+    assert "drop" not in first and "merged" not in first
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", section).group(1)
+    assert "¥900,000" in desc and "¥50,000" not in desc
+
+
+def test_the_timeline_takes_the_budget_rows_the_budget_section_read(rep_client, rep, project):
+    services.budget_change(user=rep, project=project, amount="1100000", reason="")
+    with CaptureQueriesContext(connection) as captured:
+        html = rep_client.get(project.get_absolute_url(), **EN).content.decode()
+    reads = [q["sql"] for q in captured.captured_queries if '"pipeline_budgetchange"' in q["sql"]]
+    assert len(reads) == 1 and "UNION" not in reads[0]  # the section's read; the timeline's query has no budget part
+    timeline = html[html.index('id="pipeline-timeline"') :]
+    assert timeline.count('<span class="badge event-kind">Budget</span>') == 2 and "¥1,100,000" in timeline
 
 
 # --- competitors --------------------------------------------------------------------------------------

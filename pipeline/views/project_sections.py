@@ -20,6 +20,13 @@ from django.utils import timezone
 from pipeline.budget_chart import budget_chart
 from pipeline.forms import ActivityForm, lost_reason_choices
 from pipeline.project_forms import BudgetForm, CompetitorForm, KeyDateForm, MoveForm
+from pipeline.section_rows import (
+    budget_change_items,
+    competitor_items,
+    exit_check_items,
+    key_date_items,
+    stage_strip,
+)
 from pipeline.selectors.activities import committee_first, contacts_to_log
 from pipeline.selectors.project import (
     project_activities,
@@ -107,6 +114,8 @@ def stage_section(request, project):
     return {
         "template": "pipeline/sections/stage.html",
         "standing": standing,
+        "strip": stage_strip(standing),
+        "failing": exit_check_items(standing.failing),
         "can_edit": editable,
         "form": _form(
             request,
@@ -123,18 +132,20 @@ def stage_section(request, project):
 
 def budget_section(request, project):
     state = _state(request, "budget")
-    changes = project_budget_changes(project=project)
-    project.page_rows = {**getattr(project, "page_rows", {}), "budget_changes": changes}  # the timeline's too
+    # The rows the section shows and the timeline's first page takes (``page_rows``); the
+    # chart reads every change's day and amount only.
+    rows = max(BUDGET_CHANGES_SHOWN, TIMELINE_FIRST + 1)
+    history = project_budget_changes(project=project, rows=rows)
+    project.page_rows = {**getattr(project, "page_rows", {}), "budget_changes": (history.newest, rows)}
     procurement_total = project.procurement_total
     editable = can_edit(request, project)
-    newest = changes[::-1]
     return {
         "template": "pipeline/sections/budget.html",
         # The newest; the older ones on demand (a project re-budgeted a hundred times showed
         # them all: the page's slowest section).
-        "changes": newest[:BUDGET_CHANGES_SHOWN],
-        "older": older_budget_changes(newest, BUDGET_CHANGES_SHOWN),
-        "chart": budget_chart(changes=changes, procurement_total=procurement_total, today=timezone.localdate()),
+        "items": budget_change_items(history.newest[:BUDGET_CHANGES_SHOWN]),
+        "older": older_budget_changes(history, BUDGET_CHANGES_SHOWN),
+        "chart": budget_chart(changes=history.days, procurement_total=procurement_total, today=timezone.localdate()),
         "procurement_total": procurement_total,
         "can_edit": editable,
         "form": _form(request, state, editable, lambda: BudgetForm(prefix="budget")),
@@ -147,12 +158,12 @@ def budget_section(request, project):
 BUDGET_CHANGES_SHOWN = 10
 
 
-def older_budget_changes(newest, shown):
-    """What "Show older changes" needs after the first ``shown`` of ``newest`` (newest first):
-    the last one shown (the cursor: a change recorded meanwhile does not shift the rest) and
-    how many more there are; None when there are none."""
-    rest = len(newest) - shown
-    return {"before": newest[shown - 1].pk, "count": rest} if rest > 0 and shown > 0 else None
+def older_budget_changes(history, shown):
+    """What "Show older changes" needs after the first ``shown`` of ``history.newest``: the
+    last one shown (the cursor: a change recorded meanwhile does not shift the rest) and how
+    many more there are; None when there are none."""
+    rest = len(history.days) - shown
+    return {"before": history.newest[shown - 1].pk, "count": rest} if rest > 0 and shown > 0 else None
 
 
 def competitors_section(request, project):
@@ -168,6 +179,8 @@ def competitors_section(request, project):
                 competitor.form = None
                 competitor.conflict = {"version": competitor.version}
     editable = can_edit(request, project)
+    for group in groups:
+        group["items"] = competitor_items(request, project, group["competitors"], can_edit=editable)
     new_state = state if editing is None else {}  # a refused edit is not the add form
     return {
         "template": "pipeline/sections/competitors.html",
@@ -197,6 +210,7 @@ def key_dates_section(request, project):
     state = _state(request, "key_dates")
     key_dates = project_key_dates(project=project)
     editable = can_edit(request, project)
+    today = timezone.localdate()
     for key_date in key_dates:
         milestone = key_date["milestone"]
         this = state if state.get("kind") == key_date["kind"] else {}
@@ -215,10 +229,11 @@ def key_dates_section(request, project):
                 with_attendees=with_attendees,
                 people=customer_people(request, project) if with_attendees else (),
             )
-        key_date["overdue"] = bool(milestone and milestone.done_on is None and milestone.due_on < timezone.localdate())
+        key_date["overdue"] = bool(milestone and milestone.done_on is None and milestone.due_on < today)
     return {
         "template": "pipeline/sections/key_dates.html",
         "key_dates": key_dates,
+        "items": key_date_items(request, project, key_dates, can_edit=editable),
         "slips": sum(key_date["milestone"].slips for key_date in key_dates if key_date["milestone"]),
         "can_edit": editable,
         "notice": state.get("notice"),

@@ -27,6 +27,7 @@ from pipeline.project_forms import (
     KeyDateForm,
     MoveForm,
 )
+from pipeline.section_rows import budget_change_items
 from pipeline.selectors.project import (
     ActivityCursor,
     project_activities,
@@ -369,8 +370,8 @@ class BudgetChangePageView(ProjectListPageView):
     title = gettext_lazy("Budget history")
 
     def page(self, project, before):
-        newest = project_budget_changes(project=project)[::-1]
+        newest = project_budget_changes(project=project).newest
         if before is not None:
             ids = [change.pk for change in newest]
             newest = newest[ids.index(int(before)) + 1 :]  # ValueError (not a number, not its change): 400
-        return {"changes": newest, "older": None}
+        return {"items": budget_change_items(newest), "older": None}
