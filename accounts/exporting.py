@@ -109,7 +109,8 @@ def _batched(lines: Iterator[str], size: int = 500) -> Iterator[bytes]:
 
 def export_filename(fmt: str) -> str:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return f"{_('customers')}-{stamp}.{fmt}"
+    name = _("customers")
+    return f"{name}-{stamp}.{fmt}"
 
 
 def export_response(queryset: QuerySet, fmt: str, *, user, request=None) -> HttpResponse | StreamingHttpResponse:

@@ -116,4 +116,5 @@ def review_workbook(review: Review) -> bytes:
 
 def review_filename(review: Review) -> str:
     period = review.period
-    return f"{review.team.name}-{_('weekly review')}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
+    name = _("weekly review")
+    return f"{review.team.name}-{name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"

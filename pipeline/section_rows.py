@@ -76,16 +76,17 @@ def _competitor_actions(request, project, competitor, csrf) -> str:
     status_url = escape(reverse("pipeline:project_competitor_status", args=[project.pk, competitor.pk]))
     url = reverse("pipeline:project_competitor_edit", args=[project.pk, competitor.pk])
     if competitor.status == "active":
+        eliminated, won = escape(_("Mark eliminated")), escape(_("They won the deal"))
         buttons = (
             f'<button type="submit" name="status" value="eliminated" class="secondary outline small">'
-            f"{escape(_('Mark eliminated'))}</button>\n"
+            f"{eliminated}</button>\n"
             f'<button type="submit" name="status" value="won" class="secondary outline small">'
-            f"{escape(_('They won the deal'))}</button>\n"
+            f"{won}</button>\n"
         )
     else:
+        active = escape(_("Active again"))
         buttons = (
-            f'<button type="submit" name="status" value="active" class="secondary outline small">'
-            f"{escape(_('Active again'))}</button>\n"
+            f'<button type="submit" name="status" value="active" class="secondary outline small">{active}</button>\n'
         )
     summary = _("Edit %(name)s") % {"name": escape(competitor.name)}
     conflict = competitor.conflict if competitor.form else {}  # a refused edit, shown open with what was typed
@@ -123,11 +124,11 @@ def _small_form(request, *, form, url: str, summary: str, lazy_target: str, **co
 def _lazy_form(url: str, summary: str, *, target: str) -> str:
     """A small section form not loaded yet (``section_form.html`` without a form): opening it
     loads it into ``target``; without JavaScript the link opens the page with it."""
-    url = escape(url)
+    url, link = escape(url), escape(_("Open the form"))
     return (
         f'<details class="section-form" hx-get="{url}" hx-trigger="toggle once" hx-target="{target}" '
         f'hx-swap="outerHTML">\n<summary class="small">{summary}</summary>\n'
-        f'<p class="lazy-form"><a href="{url}">{escape(_("Open the form"))}</a></p>\n</details>\n'
+        f'<p class="lazy-form"><a href="{url}">{link}</a></p>\n</details>\n'
     )
 
 
@@ -142,11 +143,11 @@ def key_date_items(request, project, key_dates, *, can_edit: bool) -> str:
         done = milestone is not None and milestone.done_on
         state = " done" if done else (" overdue" if key_date["overdue"] else "")
         if done:
-            badges = f'<span class="badge ok">{escape(_("done"))}</span>'
+            badges = '<span class="badge ok">' + escape(_("done")) + "</span>"
         elif key_date["overdue"]:
-            badges = f'<span class="badge warn">{escape(_("overdue"))}</span>'
+            badges = '<span class="badge warn">' + escape(_("overdue")) + "</span>"
         elif milestone is None:
-            badges = f'<span class="badge">{escape(_("not planned"))}</span>'
+            badges = '<span class="badge">' + escape(_("not planned")) + "</span>"
         else:
             badges = ""
         slips = milestone.slips if milestone is not None else 0
@@ -161,11 +162,12 @@ def key_date_items(request, project, key_dates, *, can_edit: bool) -> str:
             planned = escape(format_date(milestone.due_on, day_format))
             if milestone.done_on:
                 happened = escape(format_date(milestone.done_on, day_format))
-                planned += f" · {escape(_('Happened on'))}{sep}{happened}"
-            parts.append(f'<p class="card-meta">{escape(_("Planned"))}{sep}{planned}</p>\n')
+                planned += " · " + escape(_("Happened on")) + sep + happened
+            parts.append('<p class="card-meta">' + escape(_("Planned")) + f"{sep}{planned}</p>\n")
             if kind == MilestoneKind.PROPOSAL_ACCEPTED:
                 present = escape(listed(milestone.attendees.all()) or "—")
-                parts.append(f'<p class="card-meta">{escape(_("Present from the customer"))}{sep}{present}</p>\n')
+                present_label = escape(_("Present from the customer"))
+                parts.append(f'<p class="card-meta">{present_label}{sep}{present}</p>\n')
         if key_date["form"] or can_edit:
             url = reverse("pipeline:project_key_date", args=[project.pk, kind])
             label = {"date": escape(quoted(key_date["label"]))}
@@ -204,8 +206,8 @@ def stage_strip(standing) -> str:
 
 def exit_check_items(failing) -> str:
     """The ``<li>`` of each exit check a move from here still lacks (``stage.html``)."""
-    required = f'<span class="badge block">{escape(_("required"))}</span>'
-    advised = f'<span class="badge warn">{escape(_("advised"))}</span>'
+    required = '<span class="badge block">' + escape(_("required")) + "</span>"
+    advised = '<span class="badge warn">' + escape(_("advised")) + "</span>"
     parts = [
         f'<li class="blocks">\n{required}\n{escape(result.label)}\n</li>\n'
         if result.blocks

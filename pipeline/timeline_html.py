@@ -214,13 +214,15 @@ def _owner(event, ctx) -> list[str]:
 
 
 def _conflict_detected(event, ctx) -> list[str]:
-    return [f"{ctx.text(gettext_noop('Conflict detected'))}{ctx.colon}{ctx.choice(event.row, 'kind')}"]
+    label = ctx.text(gettext_noop("Conflict detected"))
+    return [f"{label}{ctx.colon}{ctx.choice(event.row, 'kind')}"]
 
 
 def _conflict_resolved(event, ctx) -> list[str]:
     row = event.row
     note = f" — {_text(row.resolution_note)}" if row.resolution_note else ""
-    return [f"{ctx.text(gettext_noop('Conflict resolved'))}{ctx.colon}{ctx.choice(row, 'resolution')}{note}"]
+    label = ctx.text(gettext_noop("Conflict resolved"))
+    return [f"{label}{ctx.colon}{ctx.choice(row, 'resolution')}{note}"]
 
 
 WHAT = {
@@ -258,7 +260,8 @@ def event_html(event, ctx: Rendering) -> str:
     else:
         meta = [ctx.text(gettext_noop("system"))]
     if event.recorded:
-        meta.append(f"· {ctx.text(gettext_noop('recorded'))} {_text(ctx.moment(event.recorded))}")
+        recorded = ctx.text(gettext_noop("recorded"))
+        meta.append(f"· {recorded} {_text(ctx.moment(event.recorded))}")
     merged = _merged(event.merged_from, ctx, "badge merged")
     if merged:
         meta.append(merged)

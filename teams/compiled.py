@@ -125,8 +125,30 @@ class CompiledQuery:
             raise TypeError(f"CompiledQuery takes exactly {sorted(self.kinds)}, not {sorted(values)}.")
         if connections[alias].vendor != "postgresql" or any(value is None for value in values.values()):
             return alias, None, None
+        for name, value in values.items():
+            _check_type(name, self.kinds[name], value)
         sql, params = self._compiled(alias, shape, values)
         return alias, sql, [param.bind(values) if isinstance(param, _Slot) else param for param in params]
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_type(name, kind, value) -> None:
+    """The cached SQL takes each value as the backend adapts its kind, without the field's own
+    conversion the ORM would apply: a naive datetime (read as UTC, not local time), a datetime
+    for a date, a bool or a string for an int would each mean something else. Refuse them."""
+    if kind is datetime.datetime:
+        ok = isinstance(value, datetime.datetime) and value.tzinfo is not None
+    elif kind is datetime.date:
+        ok = type(value) is datetime.date
+    elif kind == INT_LIST:
+        ok = isinstance(value, list | tuple) and all(_is_int(element) for element in value)
+    else:
+        ok = _is_int(value)
+    if not ok:
+        raise TypeError(f"CompiledQuery value {name!r}: {value!r} is not {getattr(kind, '__name__', kind)}.")
 
 
 class _Slot:

@@ -336,7 +336,8 @@ class ImportFailedRowsView(ImportPageMixin, VisibleObjectsMixin, SingleObjectMix
         fmt = file_format(request)
         content = self.importer.failed_rows_file(report=stored.report, content=bytes(stored.content), fmt=fmt)
         stem = stored.filename.rsplit(".", 1)[0] or "import"
-        return download(content, fmt=fmt, filename=f"{stem}-{_('failed-rows')}")
+        suffix = _("failed-rows")
+        return download(content, fmt=fmt, filename=f"{stem}-{suffix}")
 
 
 class ImportTemplateView(ImportPageMixin, LoginRequiredMixin, View):

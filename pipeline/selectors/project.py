@@ -40,7 +40,16 @@ def micros_of(moment: datetime.datetime) -> int:
     return (moment - EPOCH) // MICROSECOND
 
 
+# A cursor's moment lies within these (a day of margin for the local time of either end).
+LATEST_MICROS = micros_of(datetime.datetime(9999, 12, 30, tzinfo=datetime.UTC))
+EARLIEST_MICROS = micros_of(datetime.datetime(1, 1, 2, tzinfo=datetime.UTC))
+
+
 def moment_of(micros: int) -> datetime.datetime:
+    """The moment a cursor wrote as microseconds since 1970. Raises ValueError out of range
+    (a hand-made cursor), so the views answer it as a bad cursor, not an error."""
+    if not EARLIEST_MICROS <= micros <= LATEST_MICROS:
+        raise ValueError(f"a cursor's moment out of range: {micros}")
     return EPOCH + datetime.timedelta(microseconds=micros)
 
 

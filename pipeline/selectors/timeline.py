@@ -6,7 +6,7 @@ read in ONE query (``UNION ALL`` of each kind's newest rows, its SQL compiled on
 
 import datetime
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
@@ -59,6 +59,8 @@ class TimelineCursor:
     def parse(cls, text: str) -> "TimelineCursor":
         """Raises ValueError for anything but a cursor this module wrote."""
         micros, rank, pk = str(text).split(".")
+        if int(rank) not in RANK.values():  # it keys the compiled SQL: only the kinds' own
+            raise ValueError(f"no kind of event has rank {rank}")
         return cls(moment_of(int(micros)), int(rank), int(pk))
 
     def key(self):
@@ -447,7 +449,7 @@ def _probe(project_id: int, competitors: list[int]) -> Project:
     return probe
 
 
-@cache
+@lru_cache(maxsize=256)  # the shapes are few; a bound all the same
 def _compiled(kinds: tuple, limit: int, rank: int | None, at_day_end: bool) -> CompiledQuery:
     """The ``UNION ALL`` of the parts of ``kinds``, compiled once per shape: the first page
     (``rank`` None) or a later one (its cursor's rank, and whether its moment ends a day)."""

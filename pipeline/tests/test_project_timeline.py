@@ -6,6 +6,7 @@ import datetime
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -271,8 +272,13 @@ def test_the_compiled_timeline_answers_what_the_orm_builds(rep, monkeypatch):
     """On PostgreSQL each shape of the timeline's query (the first page; a later one by its
     cursor's kind) is compiled once and run again with other projects and cursors: the same
     pages, for both projects, as the ORM builds for each call."""
+    from pipeline.selectors import timeline
+
+    timeline._compiled.cache_clear()
     projects = [_history_with_ties(rep), _history_with_ties(rep)]
     compiled = [_pages(project, 7) for project in projects]
+    if connection.vendor == "postgresql":  # the compiled path ran (SQLite builds through the ORM)
+        assert timeline._compiled.cache_info().currsize > 1
     monkeypatch.setattr(CompiledQuery, "_prepared", lambda self, shape, values, alias: (alias, None, None))
     assert [_pages(project, 7) for project in projects] == compiled
     assert compiled[0] != compiled[1] and len(compiled[0]) > 4
@@ -287,8 +293,28 @@ def test_a_cursor_survives_the_link_and_a_bad_one_is_refused(rep_client, rep):
     assert response.status_code == 200 and "<html" not in response.content.decode()
     page = rep_client.get(url, {"before": str(first.next_before)}, **EN)
     assert page.status_code == 200 and "What changed" in page.content.decode()
-    for bad in ("1.2", "abc", "1.2.x"):
-        assert rep_client.get(url, {"before": bad}).status_code == 400
+    micros, _rank, pk = str(first.next_before).split(".")
+    too_late = "100000000000000000000.5.1"  # past datetime's range
+    for bad in ("1.2", "abc", "1.2.x", too_late, f"{micros}.1000.{pk}", f"{micros}.-1.{pk}"):
+        assert rep_client.get(url, {"before": bad}).status_code == 400, bad
+    activities = reverse("pipeline:project_activities", args=[project.pk])
+    for bad in ("100000000000000000000.1", "-100000000000000000000.1"):
+        assert rep_client.get(activities, {"before": bad}).status_code == 400, bad
+
+
+def test_a_cursor_with_an_unknown_rank_compiles_nothing(rep_client, rep):
+    """The cursor's rank keys the compiled SQL: a made-up one is refused before it could add a
+    shape to the process's cache."""
+    from pipeline.selectors import timeline
+
+    project = _history_with_ties(rep)
+    first = project_timeline(project=project, limit=10)
+    micros, _rank, pk = str(first.next_before).split(".")
+    url = reverse("pipeline:project_changes", args=[project.pk])
+    before = timeline._compiled.cache_info().currsize
+    for rank in range(1000, 1010):
+        assert rep_client.get(url, {"before": f"{micros}.{rank}.{pk}"}).status_code == 400
+    assert timeline._compiled.cache_info().currsize == before
 
 
 def test_the_page_shows_the_newest_twenty_events_and_loads_more(rep_client, rep):

@@ -55,7 +55,8 @@ def feishu_sign(secret: str, timestamp_s: int) -> str:
 def build_request(platform: str, url: str, secret: str, *, title: str, text: str, link: str, now=None):
     """(url, JSON body) for one message: a title, a few lines and a link that opens the record."""
     now = time.time() if now is None else now
-    markdown = f"**{title}**\n\n{text}\n\n[{_('Open')}]({link})" if link else f"**{title}**\n\n{text}"
+    open_label = _("Open")
+    markdown = f"**{title}**\n\n{text}\n\n[{open_label}]({link})" if link else f"**{title}**\n\n{text}"
     if platform == "wecom":
         return url, {"msgtype": "markdown", "markdown": {"content": markdown}}
     if platform == "dingtalk":

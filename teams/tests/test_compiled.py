@@ -110,6 +110,28 @@ def test_values_must_be_the_ones_declared(rep):
         CompiledQuery(_by_previous_owner, Customer, owner_id=str)
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"owner_id": True, "since": "aware"},  # a bool is not an id
+        {"owner_id": "5", "since": "aware"},  # nor is a string
+        {"owner_id": "owner", "since": datetime.datetime(2026, 1, 1)},  # naive: the SQL would read it as UTC
+        {"owner_id": "owner", "since": datetime.date(2026, 1, 1)},  # a date for a datetime
+    ],
+)
+def test_a_value_of_another_type_is_refused_not_converted(rep, values):
+    """The cached SQL skips the fields' own conversion the ORM applies, so a value of another
+    type would silently mean something else."""
+    query = CompiledQuery(_owned, Customer, owner_id=int, since=datetime.datetime)
+    values = {
+        "owner_id": rep.pk if values["owner_id"] == "owner" else values["owner_id"],
+        "since": timezone.now() if values["since"] == "aware" else values["since"],
+    }
+    with pytest.raises(TypeError, match="is not"):
+        query.rows("any", **values)
+    assert len(query.rows("any", owner_id=rep.pk, since=timezone.now())) == Customer.objects.filter(owner=rep).count()
+
+
 def _owned_or_recent(*, owners, day):
     """Two capped parts in a common shape (as the project timeline reads its kinds)."""
     label = {"part": Value("owned", output_field=CharField()), "ident": F("pk")}
