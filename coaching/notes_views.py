@@ -209,6 +209,8 @@ class NoteCreateView(LoginRequiredMixin, View):
         if project is not None and activity is None and rep is None and forms_inline(request):
             # The project page's section, opened (htmx swaps it in with the form).
             section = note_section(request, project, opened=True)
+            if section is None:  # the page shows no note section here (e.g. a project of no team)
+                raise Http404
             return render(request, NOTE_SECTION_TEMPLATE, {"section": section, "project": project})
         return self.render_form(self.form(rep, project), rep, project, activity)
 

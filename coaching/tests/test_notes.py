@@ -525,3 +525,14 @@ def test_edit_and_delete_buttons_show_to_the_author_only(lead, rep, project, cli
     for path in (project.get_absolute_url(), reverse("coaching:note_mine")):
         html = rep_client.get(path, **EN).content.decode()
         assert "先问预算" in html and edit not in html and delete not in html, path
+
+
+def test_the_note_section_of_a_project_without_a_team_is_not_found(client_for, admin, rep):
+    """The page shows no note section where no one may write one (an admin, a project of no
+    team): opening its form by hand answers 404, not an empty section."""
+    project = create_project(rep)
+    type(project).objects.filter(pk=project.pk).update(team=None)
+    client = client_for("admin")
+    assert 'id="coaching-note"' not in client.get(project.get_absolute_url()).content.decode()
+    url = reverse("coaching:note_new") + f"?project={project.pk}"
+    assert client.get(url, HTTP_HX_REQUEST="true").status_code == 404

@@ -656,3 +656,77 @@ def test_the_budget_section_shows_the_newest_changes_and_the_older_on_demand(rep
     assert "Budget history" in page and page.count("第") == 12
     assert rep_client.get(url, {"before": "x"}).status_code == 400
     assert client_for("outsider_rep").get(url).status_code == 404
+
+
+PAYLOAD = "<img src=x onerror=alert(1)>"
+
+
+def test_every_value_in_the_sections_built_in_python_is_escaped_once_and_every_form_has_its_token(rep_client, rep):
+    """Competitor name, offering and notes; the budget reason; a person present at the proposal;
+    a stage's name and an exit check's label: each shown escaped (never raw, never twice), and
+    every POST form built in Python carries the CSRF token (the test client does not check it)."""
+    from pipeline.models import ExitCheck, Stage
+    from projects.models import ChecklistItem
+    from teams.config_cache import config_changed
+
+    project = _create(rep, budget="1000000")
+    services.competitor_save(
+        user=rep, project=project, data={"kind": "external", "name": PAYLOAD, "offering": PAYLOAD, "notes": PAYLOAD}
+    )
+    services.budget_change(user=rep, project=project, amount="900000", reason=PAYLOAD)
+    person = ContactFactory(customer=project.customer, name=PAYLOAD)
+    project_services.milestone_save(
+        user=rep,
+        project=project,
+        data={"kind": "proposal_accepted", "due_on": timezone.localdate(), "attendees": [person]},
+    )
+    Stage.objects.filter(key="prospect").update(name_en=PAYLOAD, name_zh=PAYLOAD)
+    item = ChecklistItem.objects.create(key="xss", label=PAYLOAD)
+    ExitCheck.objects.create(stage=Stage.objects.get(key="prospect"), checklist_item=item, severity="block")
+    config_changed()
+    html = rep_client.get(project.get_absolute_url(), **EN).content.decode()
+    assert PAYLOAD not in html
+    assert "&amp;lt;" not in html
+    escaped = "&lt;img src=x onerror=alert(1)&gt;"
+    sections = {
+        name: html[html.index(f'id="pipeline-{name}"') :][:20000]
+        for name in ("stage", "budget", "competitors", "key-dates")
+        if f'id="pipeline-{name}"' in html
+    }
+    assert {name for name, part in sections.items() if escaped in part} == set(sections), sections.keys()
+    forms = re.findall(r'<form[^>]*method="post".*?</form>', html, re.S)
+    assert forms and all("csrfmiddlewaretoken" in form for form in forms)
+    answer = rep_client.get(
+        reverse("pipeline:project_competitor_add", args=[project.pk]), HTTP_HX_REQUEST="true", **EN
+    ).content.decode()
+    assert PAYLOAD not in answer
+
+
+@pytest.mark.parametrize("count", [5, 10, 11, 21, 22, 35])
+def test_the_budget_history_and_the_timeline_read_the_changes_once_whatever_their_number(rep_client, rep, count):
+    """The budget section builds only the newest changes as rows and hands them to the timeline,
+    which uses them only when they are enough: the page shows the newest 10, offers the rest,
+    and its timeline has as many budget events as a timeline read on its own."""
+    from pipeline.selectors.timeline import project_timeline
+
+    project = _create(rep, budget="1000000")
+    for i in range(count - 1):  # the project has its first one already
+        services.budget_change(
+            user=rep,
+            project=project,
+            amount=str(1000000 + i + 1),
+            reason=f"第{i}次",
+            effective_on=timezone.localdate() - timedelta(days=count - i),
+        )
+    assert BudgetChange.objects.filter(project=project).count() == count
+    with CaptureQueriesContext(connection) as captured:
+        html = rep_client.get(project.get_absolute_url(), **EN).content.decode()
+    assert sum('"pipeline_budgetchange"' in query["sql"] for query in captured.captured_queries) == 1
+    section = html[html.index('id="pipeline-budget"') : html.index('id="pipeline-competitors"')]
+    assert len(re.findall(r"<li>\s*<strong>", section)) == min(count, 10)
+    more = re.search(r"Show (\d+) older change", section)
+    assert (int(more.group(1)) if more else 0) == max(count - 10, 0)
+    alone = project_timeline(project=Project.objects.get(pk=project.pk), limit=20)
+    timeline = html[html.index('id="pipeline-timeline"') :]
+    shown = timeline.count('<span class="badge event-kind">Budget</span>')
+    assert shown == sum(event.kind == "budget" for event in alone.events) > 0
