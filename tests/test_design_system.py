@@ -5,6 +5,7 @@ full-width punctuation, and the completeness list names next steps."""
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -281,3 +282,16 @@ def test_filtered_list_with_chips_keeps_its_query_budget(lead_client, rep, other
         response = lead_client.get(reverse("accounts:customer_list"), {"owner": rep.pk, "industry": "it"})
     assert len(response.context["object_list"]) == 30
     assert response.content.decode().count('class="list-card"') == 30
+
+
+@pytest.mark.django_db
+def test_every_page_names_its_icon_and_the_icon_is_served(client):
+    """Browsers ask for an icon on every first visit; without one named, Chromium logs a 404
+    for /favicon.ico in the console of every session."""
+    from django.contrib.staticfiles import finders
+
+    html = client.get(reverse("login")).content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html)
+    assert icon, "no icon link in base.html"
+    found = finders.find(icon.group(1).removeprefix("/static/"))
+    assert found and "<svg" in Path(found).read_text(encoding="utf-8")

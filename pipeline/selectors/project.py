@@ -118,8 +118,10 @@ class BudgetHistory:
 
 
 def _fields_in_order(model, names) -> list[str]:
-    """``names`` as ``from_db`` takes them: the model's attnames in its own order."""
-    return [f.attname for f in model._meta.concrete_fields if f.attname in names]
+    """``names`` (field names or attnames) as ``from_db`` takes them: the model's attnames in its
+    own order. An unknown name raises FieldDoesNotExist rather than being left out."""
+    wanted = {model._meta.get_field(name).attname for name in names}
+    return [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
 
 
 @cache
