@@ -76,6 +76,10 @@ def find_in_database(check: Check) -> None:
                 first.duplicates.append(entry(match))
         if check.similar_from is not None and index in wanted:
             for item in check.similar_from.get(first.number, [])[: max(similar_room, 0)]:
+                if item.get("customer_id") in seen:  # found again since, by name or credit code
+                    continue
+                if "customer_id" in item:  # a contact's mobile or e-mail may find it again below
+                    seen.add(item["customer_id"])
                 first.duplicates.append(item)
         for row, contact in group.contacts:
             for table, key in ((by_mobile, "_mobile"), (by_email, "_email")):

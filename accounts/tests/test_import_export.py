@@ -426,6 +426,21 @@ def test_similar_names_in_the_database_are_possible_duplicates(rep, other_rep):
     ]
 
 
+def test_a_confirmed_commit_names_a_similar_customer_once_though_a_contact_matches_it_too(rep):
+    """The dry run names the similar customer once (its contact's mobile adds nothing); the
+    confirmed commit reuses the dry run's similar-name match and must not add the same
+    customer again for the mobile."""
+    similar = CustomerFactory(owner=rep, name="杭州海康威视数字技术股份有限公司")
+    ContactFactory(customer=similar, mobile="13910000001")
+    row = good_row(1, name="杭州海康威视数字科技有限公司", credit_code="", mobile="13910000001")
+    customer_import = upload(rep, csv_file([row]))
+    dry = only_row(customer_import.report)["duplicates"]
+    assert [(item["reason"], item["customer_id"]) for item in dry] == [("similar_name", similar.pk)]
+    report = importing.commit(user=rep, customer_import=customer_import, confirm_duplicates=True)
+    assert report["committed"]
+    assert [item["customer_id"] for item in only_row(report)["duplicates"]] == [similar.pk]
+
+
 def test_duplicates_within_the_file(rep):
     content = csv_file(
         [
